@@ -1,0 +1,81 @@
+#pragma once
+// Cable text <-> Cable: parse every format line of an ACP 127 cable as the State Department wrote
+// it, and render a Cable back into text.
+//
+// parse() never throws on bad input: it returns a parse_error with a 1-based line and column.
+// Heading lines (FL1 .. the last TO/INFO/XMT line) are structured; the text after the heading is
+// kept verbatim in Cable::body and also structured, best-effort, into Cable::text.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "cablesim/cable.pb.h"
+
+namespace cablesim::acp127 {
+
+/// Where and why cable text could not be parsed.
+struct parse_error {
+  std::size_t line = 0;    // 1-based
+  std::size_t column = 0;  // 1-based, in bytes
+  std::string message;
+
+  /// "FILE:LINE:COL: error: MESSAGE", the form editors and compilers use.
+  std::string format(std::string_view file) const;
+};
+
+/// How strict the parser is about the heading.
+struct parse_options {
+  /// A drafted cable may lack FL1 to FL5 (a post completes them when it files the cable); it
+  /// must still have FM and TO lines.
+  bool allow_draft = false;
+};
+
+/// A parsed cable or the first error found.
+struct parse_result {
+  Cable cable;
+  std::optional<parse_error> error;
+  explicit operator bool() const { return !error.has_value(); }
+};
+
+parse_result parse(std::string_view text, const parse_options& options = {});
+
+/// How to render.
+struct render_options {
+  /// Wrap the text at 69 characters and add BT after the heading, BT + NNNN at the end, as on
+  /// the wire. Otherwise the text is rendered verbatim with the separators the cable had.
+  bool for_transmission = false;
+};
+
+/// The whole cable as text.
+std::string render(const Cable& cable, const render_options& options = {});
+
+/// The heading only: FL1 .. the last addressee line, each line ending in '\n'.
+std::string render_heading(const Cable& cable);
+
+/// One addressee as written in FL7/FL8/FL9, without the TO/INFO/XMT prefix.
+std::string render_addressee(const Addressee& a);
+
+/// The routing line (FL2) on one line, e.g. "OO RUEHRN".
+std::string render_routing_line(const RoutingLine& rl);
+
+/// "DE RUEHRO #1919 2531426".
+std::string render_origin_line(const Origin& o);
+
+/// The prosign(s) of FL2: OO for one precedence, OR for an O R dual precedence.
+std::string routing_prosigns(const RoutingLine& rl);
+
+/// True when s is a well-formed routing indicator: 4 to 7 upper-case letters.
+bool is_routing_indicator(std::string_view s);
+
+/// Message identity: origin RI + SSN (+ section) + filing time, e.g. "RUEHRO-1919-2531426" or
+/// "RUEHMD-4314.01-3571155". The same on every copy of a message everywhere.
+std::string message_id(const Cable& cable);
+
+/// Classification for a five-letter security group (CCCCC ...) and back.
+Classification classification_from_group(std::string_view group);
+std::string_view classification_group(Classification c);
+std::string_view classification_name(Classification c);
+
+}  // namespace cablesim::acp127

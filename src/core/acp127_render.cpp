@@ -1,0 +1,215 @@
+#include <algorithm>
+#include <cstdio>
+
+#include "cablesim/core/acp127.hpp"
+#include "cablesim/core/dtg.hpp"
+#include "cablesim/core/precedence.hpp"
+
+namespace cablesim::acp127 {
+namespace {
+
+constexpr std::size_t line_width = 69;
+
+std::string padded(unsigned value, unsigned digits) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%0*u", static_cast<int>(digits), value);
+  return buf;
+}
+
+void append_signals(std::string& out, const std::string& trailer,
+                    const google::protobuf::RepeatedPtrField<std::string>& signals) {
+  if (!trailer.empty()) {
+    out += trailer;
+    return;
+  }
+  for (const auto& s : signals) {
+    out += ' ';
+    out += s;
+  }
+}
+
+void append_group(std::string& out, std::string_view prefix,
+                  const google::protobuf::RepeatedPtrField<Addressee>& list) {
+  bool first = true;
+  for (const auto& a : list) {
+    if (first) out += prefix;
+    first = false;
+    out += render_addressee(a);
+    out += '\n';
+  }
+}
+
+/// Word-wrap one line at line_width characters.
+void append_wrapped(std::string& out, std::string_view line) {
+  while (line.size() > line_width) {
+    auto cut = line.rfind(' ', line_width);
+    if (cut == std::string_view::npos || cut == 0) cut = line_width;
+    out.append(line.substr(0, cut));
+    out += '\n';
+    line.remove_prefix(cut);
+    while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+  }
+  out.append(line);
+}
+
+}  // namespace
+
+std::string routing_prosigns(const RoutingLine& rl) {
+  std::string s;
+  if (rl.precedence_size() == 0) return "RR";
+  const char first = precedence_prosign(rl.precedence(0));
+  s += first;
+  s += rl.precedence_size() > 1 ? precedence_prosign(rl.precedence(1)) : first;
+  return s;
+}
+
+std::string render_routing_line(const RoutingLine& rl) {
+  std::string s = routing_prosigns(rl);
+  for (const auto& ri : rl.routing_indicators()) {
+    s += ' ';
+    s += ri;
+  }
+  return s;
+}
+
+std::string render_origin_line(const Origin& o) {
+  std::string s = "DE " + o.station_ri() + " #" + padded(o.station_serial(), 4);
+  if (o.section() != 0) s += "/" + padded(o.section(), 2);
+  s += ' ';
+  s += format_filing_time(o.filing_time());
+  return s;
+}
+
+std::string render_addressee(const Addressee& a) {
+  std::string s;
+  if (!a.routing_indicator().empty()) s += a.routing_indicator() + "/";
+  s += a.address();
+  if (a.niact()) s += " NIACT";
+  if (a.precedence() != PRECEDENCE_UNSPECIFIED) {
+    s += ' ';
+    s += precedence_word(a.precedence());
+  }
+  if (!a.number().empty()) s += " " + a.number();
+  return s;
+}
+
+std::string render_heading(const Cable& c) {
+  std::string out;
+  out.reserve(1024);
+  if (c.has_transmission()) {
+    const auto& t = c.transmission();
+    out += "VZCZC" + t.channel_designator() + padded(t.channel_serial(), std::max(1u, t.serial_digits())) + "\n";
+  }
+  if (c.has_routing_line()) {
+    const auto& rl = c.routing_line();
+    out += routing_prosigns(rl);
+    // indicators_per_line says how FL2 wrapped; the first line also carries the prosigns
+    const int n = rl.routing_indicators_size();
+    int next = 0;
+    for (int line_no = 0; line_no < std::max(1, rl.indicators_per_line_size()); ++line_no) {
+      const bool last = line_no + 1 >= rl.indicators_per_line_size();
+      const int count = last ? n - next : static_cast<int>(rl.indicators_per_line(line_no));
+      for (int j = 0; j < count && next < n; ++j, ++next) {
+        if (line_no == 0 || j > 0) out += ' ';
+        out += rl.routing_indicators(next);
+      }
+      if (!last) out += '\n';
+    }
+    out += '\n';
+    for (unsigned i = 0; i < rl.blank_lines_after(); ++i) out += '\n';
+  }
+  if (c.has_origin()) out += render_origin_line(c.origin()) + "\n";
+  if (c.has_security()) {
+    const auto& s = c.security();
+    out += s.prosign() + " ";
+    out += classification_group(s.classification());
+    append_signals(out, s.trailer(), s.operating_signals());
+    out += '\n';
+  }
+  if (c.has_dtg_line()) {
+    const auto& d = c.dtg_line();
+    for (int i = 0; i < d.precedence_size(); ++i) {
+      out += precedence_prosign(d.precedence(i));
+      out += ' ';
+    }
+    out += format_dtg(d.dtg());
+    append_signals(out, d.trailer(), d.operating_signals());
+    out += '\n';
+  }
+  out += "FM " + c.originator() + "\n";
+  append_group(out, "TO ", c.action());
+  append_group(out, "INFO ", c.information());
+  append_group(out, "XMT ", c.exempted());
+  return out;
+}
+
+std::string render(const Cable& c, const render_options& options) {
+  std::string out;
+  out.reserve(c.preamble().size() + c.body().size() + 1024);
+  if (!options.for_transmission) out += c.preamble();
+  out += render_heading(c);
+  const bool bt = options.for_transmission || c.has_bt();
+  if (bt) out += "BT\n";
+  if (options.for_transmission) {
+    std::string_view body = c.body();
+    while (!body.empty()) {
+      const auto nl = body.find('\n');
+      auto line = body.substr(0, nl);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      while (!line.empty() && line.back() == ' ') line.remove_suffix(1);
+      append_wrapped(out, line);
+      out += '\n';
+      if (nl == std::string_view::npos) break;
+      body.remove_prefix(nl + 1);
+    }
+  } else {
+    out += c.body();
+  }
+  if (bt) {
+    if (!out.empty() && out.back() != '\n') out += '\n';
+    out += "BT\n";
+  }
+  if (options.for_transmission || c.has_nnnn()) {
+    if (!out.empty() && out.back() != '\n') out += '\n';
+    out += "NNNN\n";
+  }
+  return out;
+}
+
+std::string message_id(const Cable& c) {
+  const auto& o = c.origin();
+  std::string id = o.station_ri() + "-" + padded(o.station_serial(), 4);
+  if (o.section() != 0) id += "." + padded(o.section(), 2);
+  id += "-" + format_filing_time(o.filing_time());
+  return id;
+}
+
+Classification classification_from_group(std::string_view group) {
+  if (group == "UUUUU") return UNCLASSIFIED;
+  if (group == "CCCCC") return CONFIDENTIAL;
+  if (group == "SSSSS") return SECRET;
+  if (group == "TTTTT") return TOP_SECRET;
+  return CLASSIFICATION_UNSPECIFIED;
+}
+
+std::string_view classification_group(Classification c) {
+  switch (c) {
+    case UNCLASSIFIED: return "UUUUU";
+    case CONFIDENTIAL: return "CCCCC";
+    case SECRET: return "SSSSS";
+    case TOP_SECRET: return "TTTTT";
+    default: return "?????";
+  }
+}
+
+std::string_view classification_name(Classification c) {
+  switch (c) {
+    case UNCLASSIFIED: return "UNCLASSIFIED";
+    case CONFIDENTIAL: return "CONFIDENTIAL";
+    case SECRET: return "SECRET";
+    case TOP_SECRET: return "TOP SECRET";
+    default: return "UNSPECIFIED";
+  }
+}
+
+}  // namespace cablesim::acp127

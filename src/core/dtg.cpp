@@ -1,0 +1,113 @@
+#include "cablesim/core/dtg.hpp"
+
+#include <array>
+#include <cstdio>
+
+namespace cablesim {
+namespace {
+constexpr std::array<std::string_view, 12> months = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
+                                                     "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
+
+std::string two(unsigned v) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%02u", v % 100);
+  return buf;
+}
+}  // namespace
+
+std::string_view month_abbreviation(unsigned month) {
+  return (month >= 1 && month <= 12) ? months[month - 1] : std::string_view{"???"};
+}
+
+std::optional<unsigned> month_from_abbreviation(std::string_view s) {
+  for (unsigned i = 0; i < months.size(); ++i)
+    if (months[i] == s) return i + 1;
+  return std::nullopt;
+}
+
+sim_time to_time(const Dtg& dtg) {
+  using namespace std::chrono;
+  const year_month_day ymd{year{static_cast<int>(dtg.year())}, month{dtg.month()}, day{dtg.day()}};
+  return sys_days{ymd} + hours{dtg.hour()} + minutes{dtg.minute()};
+}
+
+Dtg dtg_from_time(sim_time t) {
+  using namespace std::chrono;
+  const auto days = floor<std::chrono::days>(t);
+  const year_month_day ymd{days};
+  const hh_mm_ss hms{t - days};
+  Dtg d;
+  d.set_day(static_cast<unsigned>(ymd.day()));
+  d.set_month(static_cast<unsigned>(ymd.month()));
+  d.set_year(static_cast<unsigned>(static_cast<int>(ymd.year())));
+  d.set_hour(static_cast<unsigned>(hms.hours().count()));
+  d.set_minute(static_cast<unsigned>(hms.minutes().count()));
+  d.set_year_digits(2);
+  return d;
+}
+
+unsigned day_of_year(std::chrono::year_month_day ymd) {
+  using namespace std::chrono;
+  const sys_days jan1{ymd.year() / January / 1};
+  return static_cast<unsigned>((sys_days{ymd} - jan1).count()) + 1;
+}
+
+std::chrono::year_month_day date_of_day_of_year(int y, unsigned doy) {
+  using namespace std::chrono;
+  return year_month_day{sys_days{year{y} / January / 1} + days{doy - 1}};
+}
+
+FilingTime filing_time_from_time(sim_time t) {
+  using namespace std::chrono;
+  const auto days = floor<std::chrono::days>(t);
+  const hh_mm_ss hms{t - days};
+  FilingTime ft;
+  ft.set_day_of_year(day_of_year(year_month_day{days}));
+  ft.set_hour(static_cast<unsigned>(hms.hours().count()));
+  ft.set_minute(static_cast<unsigned>(hms.minutes().count()));
+  return ft;
+}
+
+std::string format_dtg(const Dtg& d) {
+  std::string s = two(d.day()) + two(d.hour()) + two(d.minute()) + "Z ";
+  s += month_abbreviation(d.month());
+  s += ' ';
+  s += d.year_digits() == 4 ? std::to_string(d.year()) : two(d.year());
+  return s;
+}
+
+std::string format_filing_time(const FilingTime& ft) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%03u%02u%02u", ft.day_of_year() % 1000, ft.hour() % 100,
+                ft.minute() % 100);
+  return buf;
+}
+
+std::optional<sim_time> parse_iso8601(std::string_view s) {
+  int y = 0;
+  unsigned mo = 0, d = 0, h = 0, mi = 0, se = 0;
+  char z = 0;
+  const std::string str(s);
+  if (std::sscanf(str.c_str(), "%4d-%2u-%2uT%2u:%2u:%2u%c", &y, &mo, &d, &h, &mi, &se, &z) != 7 ||
+      z != 'Z')
+    return std::nullopt;
+  using namespace std::chrono;
+  const year_month_day ymd{year{y}, month{mo}, day{d}};
+  if (!ymd.ok() || h > 23 || mi > 59 || se > 60) return std::nullopt;
+  return sys_days{ymd} + hours{h} + minutes{mi} + seconds{se};
+}
+
+std::string format_iso8601(sim_time t) {
+  using namespace std::chrono;
+  const auto days = floor<std::chrono::days>(t);
+  const year_month_day ymd{days};
+  const hh_mm_ss hms{t - days};
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ldZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
+                static_cast<long>(hms.seconds().count()));
+  return buf;
+}
+
+}  // namespace cablesim

@@ -1,0 +1,194 @@
+#include "cablesim/core/explain.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+
+#include "cablesim/core/acp127.hpp"
+#include "cablesim/core/dtg.hpp"
+#include "cablesim/core/precedence.hpp"
+
+namespace cablesim {
+namespace {
+
+using acp127::classification_name;
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+std::string time_of_day(unsigned h, unsigned m) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%02u:%02uZ", h % 100, m % 100);
+  return buf;
+}
+
+std::string precedence_phrase(const google::protobuf::RepeatedField<int>& p) {
+  if (p.empty()) return "ROUTINE";
+  std::string s(precedence_word(static_cast<Precedence>(p[0])));
+  if (p.size() > 1) {
+    s += " for action addressees, ";
+    s += precedence_word(static_cast<Precedence>(p[1]));
+    s += " for information addressees (dual precedence)";
+  }
+  return s;
+}
+
+void note(std::string& out, std::string_view label, const std::string& line, const std::string& text) {
+  out += line;
+  out += '\n';
+  out += "    ";
+  out += label;
+  out += "  ";
+  out += text;
+  out += "\n";
+}
+
+std::string addressee_note(const Addressee& a, std::string_view role) {
+  std::string s(role);
+  if (a.routing_indicator().empty())
+    s += ": " + a.address() + " (a collective written without a routing indicator; its member stations are found from the collective's definition)";
+  else
+    s += ": station " + a.routing_indicator() + " delivers to " + a.address();
+  if (a.collective() && !a.routing_indicator().empty()) s += " (a collective: the station relays it to every member)";
+  if (a.niact()) s += "; NIACT = night action, wake the duty officer";
+  if (a.precedence() != PRECEDENCE_UNSPECIFIED)
+    s += "; to be handled at " + std::string(precedence_word(a.precedence()));
+  else
+    s += "; no precedence word, so ROUTINE handling at this addressee";
+  if (!a.number().empty()) s += "; per-addressee serial " + a.number() + " (this originator's count of cables to that addressee)";
+  return s;
+}
+
+void explain_signals(std::string& out, const google::protobuf::RepeatedPtrField<std::string>& signals) {
+  for (const auto& s : signals) out += "\n          " + s + ": " + operating_signal_meaning(s);
+}
+
+}  // namespace
+
+std::string operating_signal_meaning(const std::string& signal) {
+  static const std::map<std::string, std::string> meanings = {
+      {"ZZH", "operating signal the State Department network carries after the security warning of its cables"},
+      {"ZDK", "this is a retransmission (repetition) of a cable sent before"},
+      {"ZDS", "operating signal: special handling instruction for this transmission"},
+      {"ZFD", "suspected duplicate: a station that already holds this message files it instead of delivering it again"},
+      {"ZOV", "misroute pilot: the station named after it forwarded a misrouted cable"},
+      {"ZEQ", "service query about a message received in error"},
+      {"ZUI", "operating signal: handling instruction for the receiving station"},
+      {"ZFF3", "operating signal (ACP 131)"},
+      {"SVC", "service message: communications staff talking about a message, not the message itself"},
+  };
+  if (auto it = meanings.find(signal); it != meanings.end()) return it->second;
+  if (signal.size() >= 3 && signal[0] == 'Z') return "operating signal (see ACP 131 for Z signals)";
+  return "part of the transmission instructions";
+}
+
+std::string explain(const Cable& c) {
+  std::string out;
+  const int year = c.dtg_line().dtg().year() ? static_cast<int>(c.dtg_line().dtg().year()) : 2000;
+
+  if (c.has_transmission()) {
+    const auto& t = c.transmission();
+    note(out, "FL1", "VZCZC" + t.channel_designator() + std::to_string(t.channel_serial()),
+         "transmission identification: V + ZCZC (start of message), channel designator " + t.channel_designator() +
+             ", channel serial " + std::to_string(t.channel_serial()) +
+             " (this link's count of transmissions; a gap tells the receiver a transmission is missing)");
+  }
+  if (c.has_routing_line()) {
+    const auto& rl = c.routing_line();
+    std::string text = "routing line: prosign " + acp127::routing_prosigns(rl) + " = " + precedence_phrase(rl.precedence()) +
+                       "; ";
+    if (rl.routing_indicators_size() == 1)
+      text += "station " + rl.routing_indicators(0) + " must deliver (or relay) this copy";
+    else
+      text += std::to_string(rl.routing_indicators_size()) +
+              " stations must deliver or relay this copy; each relay splits the line by outgoing channel (segregation)";
+    note(out, "FL2", acp127::render_routing_line(rl), text);
+  }
+  if (c.has_origin()) {
+    const auto& o = c.origin();
+    const auto& ft = o.filing_time();
+    std::string text = "originated by station " + o.station_ri() + ", its serial " + std::to_string(o.station_serial());
+    if (o.section()) text += ", section " + std::to_string(o.section()) + " of a long cable";
+    text += ", filed day " + std::to_string(ft.day_of_year());
+    if (ft.day_of_year() >= 1 && ft.day_of_year() <= 366) {
+      const auto ymd = date_of_day_of_year(year, ft.day_of_year());
+      std::string month = lower(month_abbreviation(static_cast<unsigned>(ymd.month())));
+      month[0] = static_cast<char>(month[0] - 'a' + 'A');
+      text += " (" + std::to_string(static_cast<unsigned>(ymd.day())) + " " + month + ")";
+    }
+    text += " at " + time_of_day(ft.hour(), ft.minute()) + "; origin + serial + filing time identify the message on every copy";
+    note(out, "FL3", acp127::render_origin_line(o), text);
+  }
+  if (c.has_security()) {
+    const auto& s = c.security();
+    std::string text = "security warning " + s.prosign() + " " + std::string(acp127::classification_group(s.classification())) +
+                       ": " + std::string(classification_name(s.classification())) +
+                       (s.classification() == UNCLASSIFIED ? " (ZNR: may go on any circuit)"
+                                                           : " (ZNY: only on circuits approved for it)");
+    explain_signals(text, s.operating_signals());
+    std::string line = s.prosign() + " " + std::string(acp127::classification_group(s.classification())) + s.trailer();
+    note(out, "FL4", line, text);
+  }
+  if (c.has_dtg_line()) {
+    const auto& d = c.dtg_line();
+    const auto& g = d.dtg();
+    std::string text = "precedence " + precedence_phrase(d.precedence()) + "; date-time group: " + std::to_string(g.day()) + " " +
+                       std::string(month_abbreviation(g.month())) + " " + std::to_string(g.year()) + " at " +
+                       time_of_day(g.hour(), g.minute()) + " (Z = UTC), the time the originator released it";
+    explain_signals(text, d.operating_signals());
+    std::string line;
+    for (auto p : d.precedence()) line += std::string(1, precedence_prosign(static_cast<Precedence>(p))) + " ";
+    note(out, "FL5", line + format_dtg(g) + d.trailer(), text);
+  }
+  note(out, "FL6", "FM " + c.originator(), "originator: the plain-language address of the office that sent it");
+  bool first = true;
+  for (const auto& a : c.action()) {
+    note(out, "FL7", (first ? "TO " : "") + acp127::render_addressee(a), addressee_note(a, "action addressee"));
+    first = false;
+  }
+  first = true;
+  for (const auto& a : c.information()) {
+    note(out, "FL8", (first ? "INFO " : "") + acp127::render_addressee(a), addressee_note(a, "information addressee"));
+    first = false;
+  }
+  first = true;
+  for (const auto& a : c.exempted()) {
+    note(out, "FL9", (first ? "XMT " : "") + acp127::render_addressee(a),
+         "exempted: " + a.address() + " is a member of a collective above but must not get this cable");
+    first = false;
+  }
+  const auto& t = c.text();
+  out += "BT\n    FL11  separator: the heading ends, the text begins\n";
+  if (!t.classification_line().empty())
+    note(out, "TEXT", t.classification_line(),
+         "classification line: " + std::string(classification_name(c.classification())) + ", the originator's short name and serial" +
+             (t.section_count() ? "; section " + std::to_string(t.section()) + " of " + std::to_string(t.section_count()) : ""));
+  for (const auto& cap : t.captions())
+    note(out, "TEXT", cap, cap == "SIPDIS" ? "caption SIPDIS: may be distributed on SIPRNet (the State Department's classified network)"
+                                           : "caption " + cap + ": restricts distribution");
+  if (!t.eo().empty()) note(out, "TEXT", "E.O. " + t.eo(), "Executive Order authority for the classification and when it is declassified");
+  if (t.tags_size()) {
+    std::string line = "TAGS:";
+    for (const auto& tag : t.tags()) line += " " + tag;
+    note(out, "TEXT", line, "subject and country tags used to file and distribute the cable");
+  }
+  if (!t.subject().empty()) note(out, "TEXT", "SUBJECT: " + t.subject(), "the subject line");
+  for (const auto& r : t.refs()) note(out, "TEXT", "REF: " + r, "a reference: an earlier cable cited by originator and serial");
+  if (!t.classified_by().empty()) note(out, "TEXT", "Classified By: " + t.classified_by(), "who classified it and why");
+  for (const auto& p : t.paragraphs()) {
+    std::string text = p.text();
+    if (text.size() > 60) text = text.substr(0, 57) + "...";
+    note(out, "TEXT", std::to_string(p.number()) + ". " + (p.portion_marking().empty() ? "" : "(" + p.portion_marking() + ") ") + text,
+         "paragraph " + std::to_string(p.number()) +
+             (p.portion_marking().empty() ? "" : ", portion marked (" + p.portion_marking() + ") for its own classification"));
+  }
+  if (!t.signature().empty()) note(out, "TEXT", t.signature(), "signature: the chief of mission under whose name the cable went");
+  out += "BT\nNNNN\n    FL13/FL16  separator and end of message (ZCZC ... NNNN frame the transmission)\n";
+  return out;
+}
+
+}  // namespace cablesim

@@ -1,0 +1,261 @@
+#include "cablesim/core/acp127.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "support.hpp"
+
+using namespace cablesim;
+using acp127::parse;
+
+namespace {
+
+std::vector<std::string> ris(const google::protobuf::RepeatedPtrField<Addressee>& list) {
+  std::vector<std::string> out;
+  for (const auto& a : list) out.push_back(a.routing_indicator());
+  return out;
+}
+
+const char* minimal =
+    "VZCZCXRO0001\n"
+    "RR RUEHC\n"
+    "DE RUEHRO #0001 2531426\n"
+    "ZNR UUUUU ZZH\n"
+    "R 101426Z SEP 07\n"
+    "FM AMEMBASSY ROME\n"
+    "TO RUEHC/SECSTATE WASHDC 0001\n"
+    "UNCLAS ROME 000001\n"
+    "\n"
+    "1. (U) Text.\n";
+
+/// The minimal cable with one line replaced.
+std::string with_line(int index, std::string_view replacement) {
+  std::string text = minimal;
+  std::size_t start = 0;
+  for (int i = 0; i < index; ++i) start = text.find('\n', start) + 1;
+  const auto end = text.find('\n', start);
+  text.replace(start, end - start, replacement);
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("acp127: the seed cable parses as given", "[core][acp127]") {
+  const auto text = test::read_file(test::seed_cable());
+  REQUIRE(!text.empty());
+  const auto r = parse(text);
+  INFO((r.error ? r.error->format("seed") : ""));
+  REQUIRE(r);
+  const auto& c = r.cable;
+
+  SECTION("FL1 to FL5") {
+    CHECK(c.transmission().channel_designator() == "XRO");
+    CHECK(c.transmission().channel_serial() == 2781);
+    REQUIRE(c.routing_line().precedence_size() == 1);
+    CHECK(c.routing_line().precedence(0) == IMMEDIATE);
+    CHECK(std::vector<std::string>(c.routing_line().routing_indicators().begin(),
+                                   c.routing_line().routing_indicators().end()) == std::vector<std::string>{"RUEHRN"});
+    CHECK(c.origin().station_ri() == "RUEHRO");
+    CHECK(c.origin().station_serial() == 1919);
+    CHECK(c.origin().section() == 0);
+    CHECK(c.origin().filing_time().day_of_year() == 253);
+    CHECK(c.origin().filing_time().hour() == 14);
+    CHECK(c.origin().filing_time().minute() == 26);
+    CHECK(c.security().prosign() == "ZNY");
+    CHECK(c.security().classification() == CONFIDENTIAL);
+    CHECK(c.classification() == CONFIDENTIAL);
+    REQUIRE(c.security().operating_signals_size() == 1);
+    CHECK(c.security().operating_signals(0) == "ZZH");
+    REQUIRE(c.dtg_line().precedence_size() == 1);
+    CHECK(c.dtg_line().precedence(0) == IMMEDIATE);
+    const auto& d = c.dtg_line().dtg();
+    CHECK(d.day() == 10);
+    CHECK(d.month() == 9);
+    CHECK(d.year() == 2007);
+    CHECK(d.hour() == 14);
+    CHECK(d.minute() == 26);
+  }
+  SECTION("FM, TO and INFO") {
+    CHECK(c.originator() == "AMEMBASSY ROME");
+    CHECK(ris(c.action()) == std::vector<std::string>{"RUCNDT", "RUEHC", "RUEHUNV", "RUEHRN"});
+    CHECK(ris(c.information()) == std::vector<std::string>{"RUEHRL", "RUEHLO", "RUEHFR"});
+    const std::vector<std::string> to_numbers{"0797", "8947", "0113", "0136"};
+    for (int i = 0; i < c.action_size(); ++i) {
+      CHECK(c.action(i).precedence() == IMMEDIATE);
+      CHECK(c.action(i).number() == to_numbers[static_cast<std::size_t>(i)]);
+    }
+    const std::vector<std::string> info_numbers{"1784", "1410", "2323"};
+    for (int i = 0; i < c.information_size(); ++i) {
+      CHECK(c.information(i).precedence() == PRIORITY);
+      CHECK(c.information(i).number() == info_numbers[static_cast<std::size_t>(i)]);
+    }
+    CHECK(c.action(1).address() == "SECSTATE WASHDC");
+    CHECK(c.information(0).address() == "AMEMBASSY BERLIN");
+  }
+  SECTION("the text") {
+    const auto& t = c.text();
+    CHECK(t.classification_line() == "C O N F I D E N T I A L ROME 001919");
+    CHECK(std::vector<std::string>(t.tags().begin(), t.tags().end()) ==
+          std::vector<std::string>{"AORC", "IAEA", "IR", "IT", "KNNP", "MNUC"});
+    CHECK(t.subject() ==
+          "ITALY: IAEA/IRAN PLAN OF ACTION NO SUBSTITUTE FOR UNSC ACTION; IRANIAN DFM JALILI TOLD TO COOPERATE");
+    CHECK(std::vector<std::string>(t.refs().begin(), t.refs().end()) ==
+          std::vector<std::string>{"STATE 124823", "STATE 123352"});
+    REQUIRE(t.paragraphs_size() == 4);
+    for (int i = 0; i < 4; ++i) {
+      CHECK(t.paragraphs(i).number() == static_cast<unsigned>(i + 1));
+      CHECK(t.paragraphs(i).portion_marking() == "C");
+    }
+    CHECK(t.paragraphs(0).text().starts_with("On September 6 the Ambassador"));
+    CHECK(t.paragraphs(3).text().ends_with("End Comment."));
+    CHECK(t.signature() == "SPOGLI");
+    CHECK(t.eo() == "12958: DECL: 09/10/2022");
+    CHECK(t.classified_by().starts_with("Classified by Ronald P. Spogli"));
+    CHECK(std::vector<std::string>(t.captions().begin(), t.captions().end()) ==
+          std::vector<std::string>{"SIPDIS", "SIPDIS"});
+  }
+  SECTION("message identity") { CHECK(acp127::message_id(c) == "RUEHRO-1919-2531426"); }
+  SECTION("render reproduces the heading, trailing spaces aside") {
+    const auto heading = acp127::render_heading(c);
+    CHECK(heading.starts_with("VZCZCXRO2781\nOO RUEHRN\nDE RUEHRO #1919 2531426\nZNY CCCCC ZZH\nO 101426Z SEP 07\n"
+                              "FM AMEMBASSY ROME\nTO RUCNDT/USMISSION USUN NEW YORK IMMEDIATE 0797\n"));
+    CHECK(heading.ends_with("INFO RUEHRL/AMEMBASSY BERLIN PRIORITY 1784\nRUEHLO/AMEMBASSY LONDON PRIORITY 1410\n"
+                            "RUEHFR/AMEMBASSY PARIS PRIORITY 2323\n"));
+  }
+  SECTION("parse(render(parse(x))) == parse(x)") {
+    const auto again = parse(acp127::render(c));
+    REQUIRE(again);
+    CHECK(again.cable.SerializeAsString() == c.SerializeAsString());
+  }
+}
+
+TEST_CASE("acp127: heading variants of the corpus", "[core][acp127]") {
+  SECTION("sections, dual precedence and operating signals after the DTG") {
+    auto text = with_line(2, "DE RUEHMD #4314/01 3571155");
+    text = text.substr(0, text.find("R 101426Z")) + "O R 101426Z SEP 07 ZDK\n" +
+           text.substr(text.find("FM AMEMBASSY"));
+    const auto r = parse(text);
+    REQUIRE(r);
+    CHECK(r.cable.origin().section() == 1);
+    CHECK(r.cable.origin().station_serial() == 4314);
+    REQUIRE(r.cable.dtg_line().precedence_size() == 2);
+    CHECK(r.cable.dtg_line().precedence(0) == IMMEDIATE);
+    CHECK(r.cable.dtg_line().precedence(1) == ROUTINE);
+    REQUIRE(r.cable.dtg_line().operating_signals_size() == 1);
+    CHECK(r.cable.dtg_line().operating_signals(0) == "ZDK");
+    CHECK(acp127::message_id(r.cable) == "RUEHMD-4314.01-3571155");
+  }
+  SECTION("four-digit and two-digit years") {
+    const auto r4 = parse(with_line(4, "R 101426Z SEP 2007"));
+    REQUIRE(r4);
+    CHECK(r4.cable.dtg_line().dtg().year() == 2007);
+    CHECK(acp127::render_heading(r4.cable).find("R 101426Z SEP 2007\n") != std::string::npos);
+    const auto r90 = parse(with_line(4, "R 171512Z JAN 90"));
+    REQUIRE(r90);
+    CHECK(r90.cable.dtg_line().dtg().year() == 1990);
+  }
+  SECTION("NIACT IMMEDIATE, collectives and addressees without numbers") {
+    auto text = with_line(6, "TO RUEHC/SECSTATE WASHDC NIACT IMMEDIATE 0001\n"
+                             "INFO RUEHXD/MOSCOW POLITICAL COLLECTIVE PRIORITY\n"
+                             "EU MEMBER STATES COLLECTIVE\n"
+                             "RHMFISS/HQ USSOUTHCOM MIAMI FL");
+    const auto r = parse(text);
+    REQUIRE(r);
+    REQUIRE(r.cable.action_size() == 1);
+    CHECK(r.cable.action(0).niact());
+    CHECK(r.cable.action(0).precedence() == IMMEDIATE);
+    REQUIRE(r.cable.information_size() == 3);
+    CHECK(r.cable.information(0).collective());
+    CHECK(r.cable.information(0).number().empty());
+    CHECK(r.cable.information(1).routing_indicator().empty());
+    CHECK(r.cable.information(1).address() == "EU MEMBER STATES COLLECTIVE");
+    CHECK(r.cable.information(2).precedence() == PRECEDENCE_UNSPECIFIED);
+    CHECK(r.cable.text().classification_line() == "UNCLAS ROME 000001");
+  }
+  SECTION("FL2 wrapped over two lines and a blank line before FL3") {
+    auto text = with_line(1, "OO RUEHC RUEHAB\nRUEHCD\n");
+    const auto r = parse(text);
+    REQUIRE(r);
+    CHECK(r.cable.routing_line().routing_indicators_size() == 3);
+    CHECK(r.cable.routing_line().blank_lines_after() == 1);
+    CHECK(acp127::render_heading(r.cable).starts_with("VZCZCXRO0001\nOO RUEHC RUEHAB\nRUEHCD\n\nDE RUEHRO"));
+  }
+  SECTION("BT and NNNN when present") {
+    std::string text = minimal;
+    text.insert(text.find("UNCLAS"), "BT\n");
+    text += "BT\n#0001\nNNNN\n";
+    auto r = parse(text);
+    REQUIRE(r);
+    CHECK(r.cable.has_bt());
+    CHECK(r.cable.has_nnnn());
+    const auto again = parse(acp127::render(r.cable));
+    REQUIRE(again);
+    CHECK(again.cable.SerializeAsString() == r.cable.SerializeAsString());
+  }
+  SECTION("rendering for transmission wraps at 69 characters and adds BT and NNNN") {
+    std::string text = minimal;
+    text += std::string(30, 'x') + " " + std::string(30, 'y') + " " + std::string(30, 'z') + "\n";
+    const auto r = parse(text);
+    REQUIRE(r);
+    const auto wire = acp127::render(r.cable, {.for_transmission = true});
+    std::istringstream lines(wire);
+    std::string l;
+    while (std::getline(lines, l)) CHECK(l.size() <= 69);
+    CHECK(wire.find("\nBT\nUNCLAS ROME") != std::string::npos);
+    CHECK(wire.ends_with("BT\nNNNN\n"));
+    const auto back = parse(wire);
+    REQUIRE(back);
+    CHECK(back.cable.has_bt());
+    CHECK(back.cable.has_nnnn());
+    CHECK(acp127::render_heading(back.cable) == acp127::render_heading(r.cable));
+  }
+}
+
+TEST_CASE("acp127: malformed input gets line:col errors", "[core][acp127]") {
+  struct bad_case {
+    int line_index;
+    std::string replacement;
+    std::size_t line, column;
+    std::string message_part;
+  };
+  const std::vector<bad_case> cases = {
+      {4, "R 101426Z SEPT 07", 5, 11, "unknown month 'SEPT'"},
+      {1, "RR RUEH1C", 2, 4, "'RUEH1C' contains a digit"},
+      {6, "TO RUEH1C/SECSTATE WASHDC 0001", 7, 4, "'RUEH1C' contains a digit"},
+      {2, "DE RUEHRO #0001 4001426", 3, 17, "Julian day 400"},
+      {1, "XX RUEHC", 2, 1, "unknown precedence prosign 'X'"},
+      {4, "X 101426Z SEP 07", 5, 1, "unknown precedence prosign 'X'"},
+      {6, "TO RUEHC/SECSTATE WASHDC URGENT 0001", 7, 26, "unknown precedence word 'URGENT'"},
+      {6, "TO RUEHC/SECSTATE WASHDC IMEDIATE 0001", 7, 26, "unknown precedence word 'IMEDIATE'"},
+      {4, "R 311426Z SEP 07", 5, 3, "does not exist"},
+      {4, "R 102526Z SEP 07", 5, 5, "hour 25"},
+      {3, "ZNY QQQQQ ZZH", 4, 5, "unknown security group 'QQQQQ'"},
+      {3, "ZNR CCCCC", 4, 1, "ZNR does not go with"},
+      {2, "DE RUEHRO 0001 2531426", 3, 11, "must start with '#'"},
+      {2, "DE RUEHRO #0001 25314", 3, 17, "must be 7 digits"},
+      {5, "FROM AMEMBASSY ROME", 6, 1, "expected FL6 'FM"},
+      {6, "INFO RUEHC/SECSTATE WASHDC", 7, 1, "expected FL7 'TO"},
+  };
+  for (const auto& bc : cases) {
+    DYNAMIC_SECTION(bc.replacement) {
+      const auto r = parse(with_line(bc.line_index, bc.replacement));
+      REQUIRE_FALSE(r);
+      INFO(r.error->format("x.txt"));
+      CHECK(r.error->line == bc.line);
+      CHECK(r.error->column == bc.column);
+      CHECK(r.error->message.find(bc.message_part) != std::string::npos);
+    }
+  }
+  SECTION("text without a heading") {
+    const auto r = parse("Just some text\nwith no heading.\n");
+    REQUIRE_FALSE(r);
+    CHECK(r.error->message.starts_with("no ACP 127 heading"));
+    CHECK(r.error->format("f.txt").starts_with("f.txt:1:1: error: no ACP 127 heading"));
+  }
+  SECTION("truncated headings") {
+    std::string text = minimal;
+    for (std::size_t cut = 0; cut < text.find("UNCLAS"); ++cut) {
+      const auto r = parse(text.substr(0, cut));
+      if (cut < text.find("TO ")) CHECK_FALSE(r);
+    }
+  }
+}

@@ -1,0 +1,82 @@
+// The cablesim binary as users run it: exit codes and output of parse, format, explain.
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cstdio>
+#include <sys/wait.h>
+
+#include "support.hpp"
+
+namespace {
+
+struct run_result {
+  int status = -1;
+  std::string output;  // stdout and stderr
+};
+
+run_result run(const std::string& args) {
+  const std::string cmd = std::string(CABLESIM_BINARY) + " " + args + " 2>&1";
+  run_result r;
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  std::array<char, 4096> buf{};
+  std::size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
+  const int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+std::filesystem::path temp_file(const std::string& name, const std::string& content) {
+  const auto p = std::filesystem::temp_directory_path() / ("cablesim_test_" + std::to_string(getpid()) + "_" + name);
+  std::ofstream(p, std::ios::binary) << content;
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("cli: parse prints JSON, format reads it back", "[cli]") {
+  const auto seed = cablesim::test::seed_cable().string();
+  const auto parsed = run("parse " + seed);
+  REQUIRE(parsed.status == 0);
+  CHECK(parsed.output.find("\"channel_designator\": \"XRO\"") != std::string::npos);
+  CHECK(parsed.output.find("\"station_ri\": \"RUEHRO\"") != std::string::npos);
+  const auto json = temp_file("seed.json", parsed.output);
+  const auto formatted = run("format " + json.string());
+  REQUIRE(formatted.status == 0);
+  CHECK(formatted.output.find("VZCZCXRO2781\nOO RUEHRN\nDE RUEHRO #1919 2531426\n") != std::string::npos);
+  std::filesystem::remove(json);
+}
+
+TEST_CASE("cli: explain annotates every format line", "[cli]") {
+  const auto r = run("explain " + cablesim::test::seed_cable().string());
+  REQUIRE(r.status == 0);
+  CHECK(r.output.find("originated by station RUEHRO, its serial 1919, filed day 253 (10 Sep) at 14:26Z") !=
+        std::string::npos);
+  CHECK(r.output.find("channel designator XRO, channel serial 2781") != std::string::npos);
+  CHECK(r.output.find("station RUEHRN must deliver") != std::string::npos);
+  CHECK(r.output.find("CONFIDENTIAL") != std::string::npos);
+}
+
+TEST_CASE("cli: errors and exit codes", "[cli]") {
+  SECTION("bad cable text: file:line:col and exit 1") {
+    const auto bad = temp_file("bad.txt", "VZCZCXRO0001\nRR RUEHC\nDE RUEHRO #0001 2531426\nZNR UUUUU\n"
+                                          "R 101426Z SEPT 07\nFM X\nTO RUEHC/Y\n");
+    const auto r = run("parse " + bad.string());
+    CHECK(r.status == 1);
+    CHECK(r.output.find(bad.string() + ":5:11: error: unknown month 'SEPT'") != std::string::npos);
+    std::filesystem::remove(bad);
+  }
+  SECTION("bad JSON: exit 1") {
+    const auto bad = temp_file("bad.json", "{ not json");
+    const auto r = run("format " + bad.string());
+    CHECK(r.status == 1);
+    CHECK(r.output.find("error") != std::string::npos);
+    std::filesystem::remove(bad);
+  }
+  SECTION("usage errors: exit 2") {
+    CHECK(run("").status == 2);
+    CHECK(run("frobnicate").status == 2);
+    CHECK(run("parse").status == 2);
+  }
+}

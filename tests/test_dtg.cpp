@@ -1,0 +1,41 @@
+#include "cablesim/core/dtg.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "cablesim/core/precedence.hpp"
+
+using namespace cablesim;
+
+TEST_CASE("dtg: the seed's DTG and filing time name the same instant", "[core][dtg]") {
+  const auto t = parse_iso8601("2007-09-10T14:26:00Z");
+  REQUIRE(t);
+  const auto d = dtg_from_time(*t);
+  CHECK(format_dtg(d) == "101426Z SEP 07");
+  CHECK(format_filing_time(filing_time_from_time(*t)) == "2531426");
+  CHECK(to_time(d) == *t);
+  CHECK(format_iso8601(*t) == "2007-09-10T14:26:00Z");
+  CHECK_FALSE(parse_iso8601("2007-13-10T14:26:00Z"));
+  CHECK_FALSE(parse_iso8601("yesterday"));
+}
+
+TEST_CASE("dtg: day of year", "[core][dtg]") {
+  using namespace std::chrono;
+  CHECK(day_of_year(year{2007} / September / 10) == 253);
+  CHECK(day_of_year(year{2008} / December / 31) == 366);
+  CHECK(date_of_day_of_year(2007, 253) == year{2007} / September / 10);
+}
+
+TEST_CASE("precedence: prosigns, words, order", "[core][precedence]") {
+  CHECK(precedence_prosign(FLASH) == 'Z');
+  CHECK(precedence_from_prosign('O') == IMMEDIATE);
+  CHECK_FALSE(precedence_from_prosign('X'));
+  CHECK(precedence_word(PRIORITY) == "PRIORITY");
+  CHECK(precedence_from_word("ROUTINE") == ROUTINE);
+  CHECK_FALSE(precedence_from_word("URGENT"));
+  CHECK(more_urgent(FLASH, IMMEDIATE));
+  CHECK(more_urgent(IMMEDIATE, PRIORITY));
+  CHECK(more_urgent(PRIORITY, ROUTINE));
+  CHECK_FALSE(more_urgent(ROUTINE, ROUTINE));
+  CHECK(speed_of_service_objective(FLASH) == std::chrono::minutes(10));
+  CHECK(speed_of_service_objective(ROUTINE) == std::chrono::hours(6));
+}
