@@ -12,7 +12,8 @@ using namespace cablesim;
 
 namespace {
 
-std::vector<std::string> split_csv_line(const std::string& line) {
+std::vector<std::string> split_csv_line(std::string line) {
+  if (!line.empty() && line.back() == '\r') line.pop_back();
   std::vector<std::string> out;
   std::string field;
   bool quoted = false;
@@ -55,12 +56,13 @@ std::map<std::string, index_row> read_index(const std::filesystem::path& csv) {
   std::string line;
   std::getline(in, line);
   const auto header = split_csv_line(line);
+  REQUIRE(std::find(header.begin(), header.end(), "full_header") != header.end());
   auto col = [&](const std::string& name) {
     return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
   };
   while (std::getline(in, line)) {
     const auto f = split_csv_line(line);
-    if (f.size() < header.size()) continue;
+    REQUIRE(f.size() == header.size());
     index_row r;
     r.id = f[col("reference_id")];
     r.tid = f[col("tid")];

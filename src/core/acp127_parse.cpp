@@ -403,6 +403,7 @@ void parse_addressee(const line& l, std::size_t column0, std::string_view s, Add
   }
   const auto address = s.substr(0, words[n - 1].column + words[n - 1].text.size());
   a.set_address(std::string(address));
+  if (n < words.size()) a.set_extra_spaces(static_cast<uint32_t>(words[n].column - address.size() - 1));
   if (address.find("COLLECTIVE") != std::string_view::npos || a.routing_indicator().empty()) a.set_collective(true);
 }
 

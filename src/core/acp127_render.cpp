@@ -84,6 +84,7 @@ std::string render_addressee(const Addressee& a) {
   std::string s;
   if (!a.routing_indicator().empty()) s += a.routing_indicator() + "/";
   s += a.address();
+  s.append(a.extra_spaces(), ' ');
   if (a.niact()) s += " NIACT";
   if (a.precedence() != PRECEDENCE_UNSPECIFIED) {
     s += ' ';
