@@ -351,8 +351,9 @@ bool is_ri_less_address(std::string_view s) {
   for (char ch : s)
     if (!(is_upper(ch) || is_digit(ch) || ch == ' ' || ch == '-' || ch == '.' || ch == '&' || ch == '\''))
       return false;
-  static constexpr std::array<std::string_view, 9> text_starts = {
-      "UNCLAS", "UNCLASSIFIED", "SECRET", "CONFIDENTIAL", "TOP", "LIMITED", "SENSITIVE", "SECTION", "BT"};
+  static constexpr std::array<std::string_view, 14> text_starts = {
+      "UNCLAS", "UNCLASSIFIED", "SECRET", "CONFIDENTIAL", "TOP", "LIMITED", "SENSITIVE", "SECTION", "BT",
+      "TO", "INFO", "XMT", "FM", "DE"};
   if (std::find(text_starts.begin(), text_starts.end(), words[0].text) != text_starts.end()) return false;
   return !is_spaced_letters(s);
 }
@@ -360,6 +361,7 @@ bool is_ri_less_address(std::string_view s) {
 /// Does the text at this line look like an addressee in FL7..FL9?
 bool is_addressee_line(std::string_view s) {
   if (s.starts_with("TO ") || s.starts_with("INFO ") || s.starts_with("XMT ")) return true;
+  if (s.empty() || is_space(s[0])) return false;
   const auto slash = s.find('/');
   if (slash != std::string_view::npos && slash >= 4 && slash <= 7) {
     const auto ri = s.substr(0, slash);
@@ -526,9 +528,11 @@ bool is_caption(std::string_view s) {
 
 bool is_signature(std::string_view s) {
   if (s.empty() || s.size() > 30) return false;
-  if (!is_upper(s[0])) return false;
-  return std::all_of(s.begin(), s.end(), [](char ch) { return is_upper(ch) || ch == ' ' || ch == '-' || ch == '.' || ch == '\''; }) &&
-         s.back() != '.';
+  // a surname, sometimes with initials: SPOGLI, Sobel, "Van Voorst"
+  if (!is_upper(s[0]) || s.back() == '.' || split_words(s).size() > 3) return false;
+  return std::all_of(s.begin(), s.end(), [](char ch) {
+    return is_upper(ch) || is_lower(ch) || ch == ' ' || ch == '-' || ch == '.' || ch == '\'';
+  });
 }
 
 void parse_text(std::string_view body, Text& t) {
@@ -614,7 +618,8 @@ line expect_line(line_reader& r, std::string_view what) {
 
 void parse_heading_addressees(line_reader& r, Cable& c) {
   group g = group::action;
-  bool seen_to = false;
+  std::array<bool, 3> seen{};
+  std::size_t last_group = 0;
   while (!r.at_end()) {
     const auto l = r.peek();
     const auto s = rtrim(l.text);
@@ -629,10 +634,16 @@ void parse_heading_addressees(line_reader& r, Cable& c) {
       col += prefix.size();
       return true;
     };
-    if (take_prefix("TO ", group::action)) {
-      if (seen_to) fail(l, 0, "a second TO line: action addressees continue on lines without TO");
-      seen_to = true;
-    } else if (take_prefix("INFO ", group::information) || take_prefix("XMT ", group::exempted)) {
+    if (take_prefix("TO ", group::action) || take_prefix("INFO ", group::information) ||
+        take_prefix("XMT ", group::exempted)) {
+      const auto index = static_cast<std::size_t>(g);
+      if (seen[index])
+        fail(l, 0, "a second " + std::string(s.substr(0, col - 1)) +
+                       " line: addressees of one kind continue on lines without the prefix");
+      if (index < last_group)
+        fail(l, 0, "addressee lines must come in the order TO, INFO, XMT");
+      seen[index] = true;
+      last_group = index;
     }
     const auto lead = rest.size() - ltrim(rest).size();
     rest = ltrim(rest);
@@ -728,6 +739,37 @@ void parse_body(line_reader& r, std::string_view text, Cable& c) {
   }
 }
 
+/// Cable text is UTF-8 without NUL bytes; anything else is refused before parsing, since the
+/// protobuf string fields that carry it must be valid UTF-8 to cross the wire.
+std::optional<parse_error> check_encoding(std::string_view text) {
+  std::size_t line = 1, line_start = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    auto error = [&](std::string message) {
+      return parse_error{line, i - line_start + 1, std::move(message)};
+    };
+    if (c == '\n') {
+      ++line;
+      line_start = ++i;
+      continue;
+    }
+    if (c == 0) return error("NUL byte in cable text");
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > text.size()) return error("cable text is not valid UTF-8");
+    uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(text[i + k]);
+      if ((cc >> 6) != 0x2) return error("cable text is not valid UTF-8");
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    static constexpr uint32_t min_for_length[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min_for_length[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+      return error("cable text is not valid UTF-8");
+    i += len;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string parse_error::format(std::string_view file) const {
@@ -738,6 +780,7 @@ bool is_routing_indicator(std::string_view s) { return s.size() >= 4 && s.size()
 
 parse_result parse(std::string_view text, const parse_options& options) {
   parse_result result;
+  if (auto bad = check_encoding(text)) return {{}, bad};
   try {
     line_reader r(text);
     // FL1 is the first line that starts with VZCZC; whatever precedes it is kept as a preamble.
