@@ -92,7 +92,8 @@ std::string explain(const Cable& c) {
 
   if (c.has_transmission()) {
     const auto& t = c.transmission();
-    note(out, "FL1", "VZCZC" + t.channel_designator() + std::to_string(t.channel_serial()),
+    const auto heading = acp127::render_heading(c);
+    note(out, "FL1", heading.substr(0, heading.find('\n')),
          "transmission identification: V + ZCZC (start of message), channel designator " + t.channel_designator() +
              ", channel serial " + std::to_string(t.channel_serial()) +
              " (this link's count of transmissions; a gap tells the receiver a transmission is missing)");

@@ -1,0 +1,32 @@
+#pragma once
+// The cablesim subcommands. Each returns the process exit code:
+// 0 success, 1 bad input (the message says where), 2 usage error.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cablesim/core/topology.hpp"
+
+namespace cablesim::cli {
+
+constexpr int exit_ok = 0;
+constexpr int exit_bad_input = 1;
+constexpr int exit_usage = 2;
+
+/// Reads a whole file; prints "path: error: ..." and returns nullopt when it cannot.
+std::optional<std::string> read_file(const std::string& path);
+
+/// Loads and validates a topology file; throws config_error (printed by main).
+topology load_topology(const std::string& path);
+
+int parse_cables(const std::vector<std::string>& files);
+int format_cable(const std::string& file, bool transmission);
+int explain_cable(const std::string& file);
+
+int validate_topology(const std::string& file);
+int print_routes(const std::string& file, const std::string& station);
+int print_path(const std::string& file, const std::string& from, const std::string& to);
+int print_dot(const std::string& file);
+
+}  // namespace cablesim::cli

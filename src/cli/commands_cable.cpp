@@ -1,0 +1,78 @@
+#include <google/protobuf/util/json_util.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cablesim/core/acp127.hpp"
+#include "cablesim/core/explain.hpp"
+#include "commands.hpp"
+
+namespace cablesim::cli {
+namespace {
+
+/// Reads and parses one cable file; prints file:line:col on error.
+bool load_cable(const std::string& path, Cable& cable) {
+  const auto text = read_file(path);
+  if (!text) return false;
+  auto result = acp127::parse(*text);
+  if (!result) {
+    std::cerr << result.error->format(path) << "\n";
+    return false;
+  }
+  cable = std::move(result.cable);
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::cerr << path << ": error: cannot open file\n";
+    return std::nullopt;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int parse_cables(const std::vector<std::string>& files) {
+  int rc = exit_ok;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  for (const auto& f : files) {
+    Cable cable;
+    if (!load_cable(f, cable)) {
+      rc = exit_bad_input;
+      continue;
+    }
+    std::string json;
+    (void)google::protobuf::util::MessageToJsonString(cable, &json, options);
+    std::cout << json;
+  }
+  return rc;
+}
+
+int format_cable(const std::string& file, bool transmission) {
+  const auto json = read_file(file);
+  if (!json) return exit_bad_input;
+  Cable cable;
+  const auto status = google::protobuf::util::JsonStringToMessage(*json, &cable);
+  if (!status.ok()) {
+    std::cerr << file << ":1:1: error: not a Cable in protobuf JSON: " << status.message() << "\n";
+    return exit_bad_input;
+  }
+  std::cout << acp127::render(cable, {.for_transmission = transmission});
+  return exit_ok;
+}
+
+int explain_cable(const std::string& file) {
+  Cable cable;
+  if (!load_cable(file, cable)) return exit_bad_input;
+  std::cout << explain(cable);
+  return exit_ok;
+}
+
+}  // namespace cablesim::cli

@@ -1,0 +1,235 @@
+#include "cablesim/core/routing.hpp"
+
+#include <algorithm>
+#include <map>
+#include <stdexcept>
+
+#include "cablesim/core/precedence.hpp"
+
+namespace cablesim {
+
+uint64_t routing_table::pack(std::string_view prefix) {
+  // up to 7 letters in the low 56 bits, the length in the top byte: never 0 for a real prefix
+  uint64_t key = static_cast<uint64_t>(prefix.size()) << 56;
+  for (std::size_t i = 0; i < prefix.size() && i < 7; ++i)
+    key |= static_cast<uint64_t>(static_cast<unsigned char>(prefix[i])) << (8 * i);
+  return key;
+}
+
+namespace {
+inline std::size_t slot_of(uint64_t key, std::size_t mask) {
+  return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+}
+}  // namespace
+
+void routing_table::packed_map::reserve(std::size_t n) {
+  std::size_t size = 16;
+  while (size < n * 2 + 2) size *= 2;
+  slots_.assign(size, {});
+}
+
+bool routing_table::packed_map::insert(uint64_t key, uint32_t entry) {
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = slot_of(key, mask);; i = (i + 1) & mask) {
+    if (slots_[i].key == key) return false;
+    if (slots_[i].key == 0) {
+      slots_[i] = {key, entry};
+      return true;
+    }
+  }
+}
+
+const uint32_t* routing_table::packed_map::find(uint64_t key) const {
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = slot_of(key, mask);; i = (i + 1) & mask) {
+    if (slots_[i].key == key) return &slots_[i].entry;
+    if (slots_[i].key == 0) return nullptr;
+  }
+}
+
+routing_table::routing_table(const topology& topo, std::string_view station) : station_(station) {
+  const auto& neighbours = topo.neighbours(station);
+  const RoutingTable* rt = topo.routing_table(station);
+  neighbours_.reserve(neighbours.size());
+  prefixes_.reserve(rt ? static_cast<std::size_t>(rt->routes_size()) : 0);
+  std::set<std::string, std::less<>> explicit_prefix;
+  if (rt) {
+    for (const auto& r : rt->routes()) {
+      entry e{r.prefix(), {r.via()}, false};
+      for (const auto& a : r.alternates()) e.channels.push_back(a);
+      entries_.push_back(std::move(e));
+      // first definition of a prefix wins
+      if (prefixes_.insert(pack(r.prefix()), static_cast<uint32_t>(entries_.size() - 1)))
+        lengths_mask_ = static_cast<uint8_t>(lengths_mask_ | (1u << r.prefix().size()));
+      explicit_prefix.insert(r.prefix());
+    }
+    if (rt->has_default_route() && !rt->default_route().via().empty()) {
+      entry e{"", {rt->default_route().via()}, false};
+      for (const auto& a : rt->default_route().alternates()) e.channels.push_back(a);
+      entries_.push_back(std::move(e));
+      default_entry_ = static_cast<uint32_t>(entries_.size() - 1);
+    }
+  }
+  // A neighbour's own RI goes straight to it, unless a route names that RI with alternates.
+  for (const auto& nb : neighbours) {
+    if (explicit_prefix.count(nb.ri)) continue;
+    entries_.push_back({nb.ri, {nb.ri}, true});
+    neighbours_.insert(pack(nb.ri), static_cast<uint32_t>(entries_.size() - 1));
+  }
+}
+
+const routing_table::entry* routing_table::find(std::string_view ri) const {
+  if (ri.size() <= 7)
+    if (const auto* e = neighbours_.find(pack(ri))) return &entries_[*e];
+  for (std::size_t len = std::min<std::size_t>(ri.size(), 7); len > 0; --len) {
+    if (!(lengths_mask_ & (1u << len))) continue;
+    if (const auto* e = prefixes_.find(pack(ri.substr(0, len)))) return &entries_[*e];
+  }
+  return default_entry_ ? &entries_[*default_entry_] : nullptr;
+}
+
+route_decision routing_table::route(std::string_view ri, const down_set& down) const {
+  route_decision d;
+  if (ri == station_) {
+    d.kind = route_kind::local;
+    return d;
+  }
+  const entry* e = find(ri);
+  if (!e) {
+    d.reason = station_ + " has no route for " + std::string(ri);
+    return d;
+  }
+  for (std::size_t i = 0; i < e->channels.size(); ++i) {
+    if (!down.empty() && down.count(e->channels[i])) continue;
+    d.kind = route_kind::channel;
+    d.via = e->channels[i];
+    d.alternate = i > 0;
+    return d;
+  }
+  d.reason = "every channel " + station_ + " has for " + std::string(ri) + " is down";
+  return d;
+}
+
+std::vector<routing_table::entry> routing_table::entries() const {
+  std::vector<entry> out = entries_;
+  std::sort(out.begin(), out.end(), [](const entry& a, const entry& b) {
+    if (a.prefix.empty() != b.prefix.empty()) return b.prefix.empty();  // default last
+    return a.prefix < b.prefix;
+  });
+  return out;
+}
+
+std::vector<std::string> expand_collectives(const topology& topo, const Cable& cable,
+                                            const std::vector<std::string>& ris) {
+  std::vector<std::string> exempted;
+  for (const auto& a : cable.exempted())
+    if (!a.routing_indicator().empty()) exempted.push_back(a.routing_indicator());
+  std::vector<std::string> out;
+  auto add = [&](const std::string& ri) {
+    if (std::find(out.begin(), out.end(), ri) == out.end()) out.push_back(ri);
+  };
+  for (const auto& ri : ris) {
+    if (const auto* c = topo.collective(ri)) {
+      for (const auto& m : c->members())
+        if (std::find(exempted.begin(), exempted.end(), m) == exempted.end()) add(m);
+    } else {
+      add(ri);
+    }
+  }
+  return out;
+}
+
+segregation segregate(const topology& topo, const routing_table& table, const Cable& cable, const down_set& down) {
+  std::vector<std::string> line(cable.routing_line().routing_indicators().begin(),
+                                cable.routing_line().routing_indicators().end());
+  const auto ris = expand_collectives(topo, cable, line);
+
+  // Which RIs serve action addressees (collectives count for their members).
+  std::vector<std::string> action_ris;
+  for (const auto& a : cable.action())
+    if (!a.routing_indicator().empty()) action_ris.push_back(a.routing_indicator());
+  action_ris = expand_collectives(topo, cable, action_ris);
+  std::vector<std::string> info_ris;
+  for (const auto& a : cable.information())
+    if (!a.routing_indicator().empty()) info_ris.push_back(a.routing_indicator());
+  info_ris = expand_collectives(topo, cable, info_ris);
+  auto contains = [](const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+  };
+
+  const auto& p5 = cable.dtg_line().precedence();
+  const auto& p2 = cable.routing_line().precedence();
+  const Precedence high = p2.empty() ? (p5.empty() ? ROUTINE : static_cast<Precedence>(p5[0]))
+                                     : static_cast<Precedence>(p2[0]);
+  const bool dual = p5.size() == 2;
+  const Precedence low = dual ? static_cast<Precedence>(p5[1]) : high;
+
+  segregation out;
+  std::vector<bool> info_only;
+  for (const auto& ri : ris) {
+    const auto d = table.route(ri, down);
+    if (d.kind == route_kind::none) {
+      out.unroutable.push_back(ri);
+      out.unroutable_reasons.push_back(d.reason);
+      continue;
+    }
+    auto it = std::find_if(out.copies.begin(), out.copies.end(),
+                           [&](const routed_copy& c) { return c.kind == d.kind && c.via == d.via; });
+    if (it == out.copies.end()) {
+      out.copies.push_back({d.kind, d.via, high, {}, d.alternate});
+      info_only.push_back(true);
+      it = out.copies.end() - 1;
+    }
+    it->ris.push_back(ri);
+    // An RI is information-only when it serves information addressees and no action addressee.
+    const bool ri_info_only = contains(info_ris, ri) && !contains(action_ris, ri);
+    info_only[static_cast<std::size_t>(it - out.copies.begin())] =
+        info_only[static_cast<std::size_t>(it - out.copies.begin())] && ri_info_only;
+  }
+  if (dual)
+    for (std::size_t i = 0; i < out.copies.size(); ++i)
+      if (info_only[i]) out.copies[i].precedence = low;
+  return out;
+}
+
+network_routes::network_routes(const topology& topo) : topo_(topo) {
+  for (const auto& s : topo.proto().stations()) tables_.emplace(s.ri(), routing_table(topo, s.ri()));
+}
+
+const routing_table& network_routes::at(std::string_view ri) const {
+  const auto it = tables_.find(ri);
+  if (it == tables_.end()) throw std::out_of_range("no station " + std::string(ri));
+  return it->second;
+}
+
+std::vector<std::string> find_path(const network_routes& routes, std::string_view from, std::string_view to,
+                                   std::string* error, const down_links& down_links) {
+  auto fail = [&](std::string message) {
+    if (error) *error = std::move(message);
+    return std::vector<std::string>{};
+  };
+  if (!routes.topo().station(from)) return fail(std::string(from) + " unknown: no station " + std::string(from));
+  std::vector<std::string> path{std::string(from)};
+  std::string at(from);
+  for (;;) {
+    const routing_table& table = routes.at(at);
+    down_set down;
+    for (const auto& [a, b] : down_links) {
+      if (a == at) down.insert(b);
+      if (b == at) down.insert(a);
+    }
+    const auto d = table.route(to, down);
+    if (d.kind == route_kind::local) return path;
+    if (d.kind == route_kind::none) return fail(at + " black hole: " + d.reason);
+    if (std::find(path.begin(), path.end(), d.via) != path.end()) {
+      path.push_back(d.via);
+      std::string p;
+      for (const auto& s : path) p += (p.empty() ? "" : " -> ") + s;
+      return fail(at + " loop: routing loop " + p);
+    }
+    path.push_back(d.via);
+    at = d.via;
+  }
+}
+
+}  // namespace cablesim

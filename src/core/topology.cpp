@@ -1,0 +1,359 @@
+#include "cablesim/core/topology.hpp"
+
+#include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/text_format.h>
+#include <google/protobuf/util/json_util.h>
+
+#include <memory>
+#include <set>
+
+#include "cablesim/core/acp127.hpp"
+#include "cablesim/core/dtg.hpp"
+#include "cablesim/core/routing.hpp"
+
+namespace cablesim {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::TextFormat;
+
+std::string join(const std::vector<std::string>& v, std::string_view sep) {
+  std::string out;
+  for (const auto& s : v) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
+}
+
+class collecting_error_collector : public google::protobuf::io::ErrorCollector {
+ public:
+  explicit collecting_error_collector(std::string file, std::vector<std::string>& out)
+      : file_(std::move(file)), out_(out) {}
+  void AddError(int line, int column, const std::string& message) override {
+    out_.push_back(file_ + ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1) + ": " + message);
+  }
+  void AddWarning(int line, int column, const std::string& message) override {
+    AddError(line, column, "warning: " + message);
+  }
+
+ private:
+  std::string file_;
+  std::vector<std::string>& out_;
+};
+
+/// One step of a path to a field: field name and repeated index (-1 for a singular field).
+struct step {
+  std::string_view field;
+  int index = -1;
+};
+
+/// Finds where a field was written, to put line:col on a semantic error.
+class locator {
+ public:
+  locator(std::string file, std::string_view text, const TextFormat::ParseInfoTree* tree)
+      : file_(std::move(file)), text_(text), tree_(tree) {}
+
+  /// "file:line:col" of the field at `path`; for JSON (no parse tree) the first occurrence of
+  /// `hint` in the text, or 1:1.
+  std::string at(std::initializer_list<step> path, std::string_view hint = {}) const {
+    if (tree_) {
+      const TextFormat::ParseInfoTree* tree = tree_;
+      const Descriptor* d = Topology::descriptor();
+      const auto* last = path.end() - 1;
+      for (const auto* s = path.begin(); s != path.end(); ++s) {
+        const auto* field = d->FindFieldByName(std::string(s->field));
+        if (!field) break;
+        const int index = field->is_repeated() ? std::max(0, s->index) : -1;
+        if (s == last) {
+          const auto loc = tree->GetLocation(field, field->is_repeated() ? s->index : -1);
+          if (loc.line >= 0) return pos(loc.line + 1, loc.column + 1);
+          break;
+        }
+        if (!field->message_type()) break;
+        const auto* nested = tree->GetTreeForNested(field, index);
+        if (!nested) break;
+        tree = nested;
+        d = field->message_type();
+      }
+      // the field itself was not written (a default): point at its enclosing message
+      return fallback(path);
+    }
+    if (!hint.empty()) {
+      const auto p = text_.find("\"" + std::string(hint) + "\"");
+      if (p != std::string_view::npos) return offset_pos(p + 1);
+    }
+    return pos(1, 1);
+  }
+
+  std::string pos(int line, int column) const {
+    return file_ + ":" + std::to_string(line) + ":" + std::to_string(column);
+  }
+
+ private:
+  std::string fallback(std::initializer_list<step> path) const {
+    const TextFormat::ParseInfoTree* tree = tree_;
+    const Descriptor* d = Topology::descriptor();
+    std::string best = pos(1, 1);
+    for (const auto& s : path) {
+      const auto* field = d->FindFieldByName(std::string(s.field));
+      if (!field) break;
+      const int index = field->is_repeated() ? std::max(0, s.index) : -1;
+      const auto loc = tree->GetLocation(field, index);
+      if (loc.line >= 0) best = pos(loc.line + 1, loc.column + 1);
+      if (!field->message_type()) break;
+      const auto* nested = tree->GetTreeForNested(field, index);
+      if (!nested) break;
+      tree = nested;
+      d = field->message_type();
+    }
+    return best;
+  }
+
+  std::string offset_pos(std::size_t offset) const {
+    int line = 1;
+    std::size_t line_start = 0;
+    for (std::size_t i = 0; i < offset && i < text_.size(); ++i)
+      if (text_[i] == '\n') ++line, line_start = i + 1;
+    return pos(line, static_cast<int>(offset - line_start + 1));
+  }
+
+  std::string file_;
+  std::string_view text_;
+  const TextFormat::ParseInfoTree* tree_;
+};
+
+bool valid_prefix(std::string_view p) {
+  if (p.empty() || p.size() > 7) return false;
+  for (char c : p)
+    if (c < 'A' || c > 'Z') return false;
+  return true;
+}
+
+std::string ri_problem(std::string_view ri) {
+  return "'" + std::string(ri) + "' is not a routing indicator (4 to 7 upper-case letters, starting with a letter)";
+}
+
+void apply_defaults(Topology& t) {
+  for (auto& s : *t.mutable_stations()) {
+    if (s.host().empty()) s.set_host("127.0.0.1");
+    if (s.clearance() == CLASSIFICATION_UNSPECIFIED) s.set_clearance(TOP_SECRET);
+  }
+  for (auto& l : *t.mutable_links()) {
+    if (l.max_classification() == CLASSIFICATION_UNSPECIFIED) l.set_max_classification(TOP_SECRET);
+    if (l.dialer().empty()) l.set_dialer(l.a());
+    if (l.bits_per_character() == 0) l.set_bits_per_character(10);
+  }
+  if (t.epoch().empty()) t.set_epoch("2007-09-10T14:00:00Z");
+  if (t.speedup() == 0) t.set_speedup(1);
+}
+
+}  // namespace
+
+config_error::config_error(std::vector<std::string> problems)
+    : std::runtime_error(join(problems, "\n")), problems_(std::move(problems)) {}
+
+const Station* topology::station(std::string_view ri) const {
+  const auto it = station_index_.find(ri);
+  return it == station_index_.end() ? nullptr : &proto_.stations(it->second);
+}
+
+const Collective* topology::collective(std::string_view ri) const {
+  const auto it = collective_index_.find(ri);
+  return it == collective_index_.end() ? nullptr : &proto_.collectives(it->second);
+}
+
+const RoutingTable* topology::routing_table(std::string_view ri) const {
+  const auto it = routing_index_.find(ri);
+  return it == routing_index_.end() ? nullptr : &proto_.routing(it->second);
+}
+
+int topology::link_index(std::string_view a, std::string_view b) const {
+  const auto it = neighbours_.find(a);
+  if (it == neighbours_.end()) return -1;
+  for (const auto& n : it->second)
+    if (n.ri == b) return n.link;
+  return -1;
+}
+
+const Link* topology::link_between(std::string_view a, std::string_view b) const {
+  const int i = link_index(a, b);
+  return i < 0 ? nullptr : &proto_.links(i);
+}
+
+const std::vector<neighbour>& topology::neighbours(std::string_view ri) const {
+  static const std::vector<neighbour> none;
+  const auto it = neighbours_.find(ri);
+  return it == neighbours_.end() ? none : it->second;
+}
+
+const Station* topology::station_for_address(std::string_view address) const {
+  const auto it = address_index_.find(address);
+  return it == address_index_.end() ? nullptr : &proto_.stations(it->second);
+}
+
+topology topology::load(std::string_view text, std::string_view file_name) {
+  Topology proto;
+  std::vector<std::string> problems;
+  TextFormat::ParseInfoTree tree;
+  const bool json = file_name.ends_with(".json");
+  if (json) {
+    const auto status = google::protobuf::util::JsonStringToMessage(std::string(text), &proto);
+    if (!status.ok())
+      throw config_error({std::string(file_name) + ":1:1: not a Topology in protobuf JSON: " +
+                          std::string(status.message())});
+  } else {
+    TextFormat::Parser parser;
+    collecting_error_collector errors(std::string(file_name), problems);
+    parser.RecordErrorsTo(&errors);
+    parser.WriteLocationsTo(&tree);
+    if (!parser.ParseFromString(std::string(text), &proto)) {
+      if (problems.empty()) problems.push_back(std::string(file_name) + ":1:1: cannot parse topology");
+      throw config_error(problems);
+    }
+  }
+  const locator where(std::string(file_name), text, json ? nullptr : &tree);
+
+  // --- per-item checks ---
+  auto problem = [&](const std::string& at, const std::string& message) { problems.push_back(at + ": " + message); };
+  std::map<std::string, int, std::less<>> first_station;
+  for (int i = 0; i < proto.stations_size(); ++i) {
+    const auto& s = proto.stations(i);
+    const auto at = where.at({{"stations", i}, {"ri"}}, s.ri());
+    if (!acp127::is_routing_indicator(s.ri())) problem(at, "station RI " + ri_problem(s.ri()));
+    else if (auto [it, fresh] = first_station.emplace(s.ri(), i); !fresh)
+      problem(at, "duplicate RI '" + s.ri() + "' (also station " + std::to_string(it->second + 1) + " of the file)");
+    if (s.role() == ROLE_UNSPECIFIED) problem(where.at({{"stations", i}, {"role"}}, s.ri()), "station " + s.ri() + " has no role (POST or RELAY)");
+  }
+  auto known = [&](const std::string& ri) { return first_station.count(ri) > 0; };
+  std::set<std::string> key_names;
+  for (const auto& k : proto.keys()) key_names.insert(k.name());
+  std::set<std::pair<std::string, std::string>> linked;
+  std::map<std::string, std::set<std::string>> adjacent;
+  for (int i = 0; i < proto.links_size(); ++i) {
+    const auto& l = proto.links(i);
+    bool ok = true;
+    for (auto [field, ri] : {std::pair{"a", l.a()}, std::pair{"b", l.b()}}) {
+      if (!known(ri)) {
+        problem(where.at({{"links", i}, {field}}, ri), "unknown station '" + ri + "' in link");
+        ok = false;
+      }
+    }
+    if (ok && l.a() == l.b()) {
+      problem(where.at({{"links", i}, {"b"}}, l.b()), "link from " + l.a() + " to itself");
+      ok = false;
+    }
+    if (ok && !linked.insert(std::minmax(l.a(), l.b())).second)
+      problem(where.at({{"links", i}, {"a"}}, l.a()), "a second link between " + l.a() + " and " + l.b());
+    if (!l.dialer().empty() && l.dialer() != l.a() && l.dialer() != l.b())
+      problem(where.at({{"links", i}, {"dialer"}}, l.dialer()), "dialer '" + l.dialer() + "' is neither end of the link " + l.a() + "-" + l.b());
+    if (!l.key().empty() && !key_names.count(l.key()))
+      problem(where.at({{"links", i}, {"key"}}, l.key()), "unknown key '" + l.key() + "' (define it under keys)");
+    if (ok) {
+      adjacent[l.a()].insert(l.b());
+      adjacent[l.b()].insert(l.a());
+    }
+  }
+  std::set<std::string> routed_stations;
+  for (int i = 0; i < proto.routing_size(); ++i) {
+    const auto& rt = proto.routing(i);
+    if (!known(rt.station())) {
+      problem(where.at({{"routing", i}, {"station"}}, rt.station()), "unknown station '" + rt.station() + "' in routing");
+      continue;
+    }
+    if (!routed_stations.insert(rt.station()).second)
+      problem(where.at({{"routing", i}, {"station"}}, rt.station()), "a second routing table for " + rt.station());
+    auto check_via = [&](const std::string& via, const std::string& at) {
+      if (!known(via)) problem(at, "route via unknown station '" + via + "'");
+      else if (!adjacent[rt.station()].count(via))
+        problem(at, "route via " + via + ", which is not a neighbour of " + rt.station());
+    };
+    for (int j = 0; j < rt.routes_size(); ++j) {
+      const auto& r = rt.routes(j);
+      if (!valid_prefix(r.prefix()))
+        problem(where.at({{"routing", i}, {"routes", j}, {"prefix"}}, r.prefix()),
+                "route prefix '" + r.prefix() + "' must be 1 to 7 upper-case letters");
+      if (r.via().empty()) problem(where.at({{"routing", i}, {"routes", j}}, r.prefix()), "route for '" + r.prefix() + "' has no via");
+      else check_via(r.via(), where.at({{"routing", i}, {"routes", j}, {"via"}}, r.via()));
+      for (int k = 0; k < r.alternates_size(); ++k)
+        check_via(r.alternates(k), where.at({{"routing", i}, {"routes", j}, {"alternates", k}}, r.alternates(k)));
+    }
+    if (rt.has_default_route()) {
+      const auto& d = rt.default_route();
+      if (d.via().empty()) problem(where.at({{"routing", i}, {"default_route"}}), "default route has no via");
+      else check_via(d.via(), where.at({{"routing", i}, {"default_route"}, {"via"}}, d.via()));
+      for (int k = 0; k < d.alternates_size(); ++k)
+        check_via(d.alternates(k), where.at({{"routing", i}, {"default_route"}, {"alternates", k}}, d.alternates(k)));
+    }
+  }
+  for (int i = 0; i < proto.collectives_size(); ++i) {
+    const auto& c = proto.collectives(i);
+    const auto at = where.at({{"collectives", i}, {"ri"}}, c.ri());
+    if (!acp127::is_routing_indicator(c.ri())) problem(at, "collective RI " + ri_problem(c.ri()));
+    else if (known(c.ri())) problem(at, "duplicate RI '" + c.ri() + "': a station has it too");
+    for (int k = 0; k < c.members_size(); ++k)
+      if (!known(c.members(k)))
+        problem(where.at({{"collectives", i}, {"members", k}}, c.members(k)),
+                "unknown station '" + c.members(k) + "' in collective " + c.ri());
+  }
+  if (!proto.epoch().empty() && !parse_iso8601(proto.epoch()))
+    problem(where.at({{"epoch"}}, proto.epoch()), "epoch '" + proto.epoch() + "' is not an ISO-8601 UTC time like 2007-09-10T14:00:00Z");
+  if (proto.speedup() < 0) problem(where.at({{"speedup"}}), "speedup must be positive");
+  if (proto.stations_size() == 0) problem(where.pos(1, 1), "topology has no stations");
+  if (!problems.empty()) throw config_error(problems);
+
+  // --- index ---
+  apply_defaults(proto);
+  topology t;
+  t.proto_ = std::move(proto);
+  t.file_name_ = std::string(file_name);
+  for (int i = 0; i < t.proto_.stations_size(); ++i) {
+    const auto& s = t.proto_.stations(i);
+    t.station_index_.emplace(s.ri(), i);
+    t.neighbours_[s.ri()];
+    for (const auto& a : s.addresses()) t.address_index_.emplace(a, i);
+  }
+  for (int i = 0; i < t.proto_.collectives_size(); ++i) t.collective_index_.emplace(t.proto_.collectives(i).ri(), i);
+  for (int i = 0; i < t.proto_.routing_size(); ++i) t.routing_index_.emplace(t.proto_.routing(i).station(), i);
+  for (int i = 0; i < t.proto_.links_size(); ++i) {
+    const auto& l = t.proto_.links(i);
+    t.neighbours_[l.a()].push_back({l.b(), i});
+    t.neighbours_[l.b()].push_back({l.a(), i});
+  }
+
+  // --- the whole network: every station must reach every other, without loops ---
+  const network_routes routes(t);
+  std::set<std::string> reported;
+  int more = 0;
+  for (const auto& from : t.proto_.stations()) {
+    for (const auto& to : t.proto_.stations()) {
+      if (from.ri() == to.ri()) continue;
+      std::string error;
+      if (!find_path(routes, from.ri(), to.ri(), &error).empty()) continue;
+      // error starts with the station where it went wrong; report each (station, kind) once
+      const auto key = error.substr(0, error.find(':'));
+      if (!reported.insert(key).second) continue;
+      if (reported.size() > 40) {
+        ++more;
+        continue;
+      }
+      const auto failing = error.substr(0, error.find(' '));
+      const auto it = t.routing_index_.find(failing);
+      const auto at = it != t.routing_index_.end()
+                          ? where.at({{"routing", it->second}, {"station"}}, failing)
+                          : where.at({{"stations", t.station_index_.at(failing)}, {"ri"}}, failing);
+      problems.push_back(at + ": " + error.substr(error.find(':') + 2) + " (a cable from " + from.ri() + " for " + to.ri() + ")");
+    }
+  }
+  if (more) problems.push_back(where.pos(1, 1) + ": ... and " + std::to_string(more) + " more routing problems");
+  if (!problems.empty()) throw config_error(problems);
+  return t;
+}
+
+topology topology::from_proto(Topology proto, std::string_view origin) {
+  std::string text;
+  TextFormat::PrintToString(proto, &text);
+  return load(text, origin);
+}
+
+}  // namespace cablesim
