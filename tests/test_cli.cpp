@@ -80,3 +80,39 @@ TEST_CASE("cli: errors and exit codes", "[cli]") {
     CHECK(run("parse").status == 2);
   }
 }
+
+TEST_CASE("cli: validate, routes, path and dot on the shipped topologies", "[cli][topology]") {
+  const auto topo = (cablesim::test::source_dir() / "topologies" / "seed.textproto").string();
+  SECTION("validate") {
+    const auto ok = run("validate " + topo);
+    CHECK(ok.status == 0);
+    CHECK(ok.output.find("OK: 10 stations") != std::string::npos);
+    const auto bad = (cablesim::test::source_dir() / "tests" / "data" / "topologies" / "bad_loop.textproto").string();
+    const auto r = run("validate " + bad);
+    CHECK(r.status == 1);
+    CHECK(r.output.find(bad + ":12:3: routing loop RUEHAA -> RUEHBB -> RUEHAA") != std::string::npos);
+  }
+  SECTION("path") {
+    const auto r = run("path " + topo + " RUEHRO RUEHFR");
+    CHECK(r.status == 0);
+    CHECK(r.output == "RUEHRO -> RUEHEUR -> RUEHFR\n");
+    CHECK(run("path " + topo + " RUEHRO RUEHXYZ").status == 1);
+  }
+  SECTION("routes") {
+    const auto r = run("routes " + topo + " --station RUEHEUR");
+    CHECK(r.status == 0);
+    CHECK(r.output.find("default  -> RUEHWAS  (alternates: RUEHLO)") != std::string::npos);
+    CHECK(r.output.find("RUEHFR  -> RUEHFR  [neighbour]") != std::string::npos);
+  }
+  SECTION("dot renders with Graphviz") {
+    const auto r = run("dot " + topo);
+    REQUIRE(r.status == 0);
+    CHECK(r.output.find("\"RUEHRO\" -- \"RUEHEUR\"") != std::string::npos);
+    if (std::system("command -v dot >/dev/null 2>&1") != 0) return cablesim::test::skipped("Graphviz dot not installed");
+    const auto svg_path = temp_file("seed.svg", "");
+    const auto cmd = std::string(CABLESIM_BINARY) + " dot " + topo + " | dot -Tsvg -o " + svg_path.string();
+    CHECK(std::system(cmd.c_str()) == 0);
+    CHECK(cablesim::test::read_file(svg_path).find("<svg") != std::string::npos);
+    std::filesystem::remove(svg_path);
+  }
+}

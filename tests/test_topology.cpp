@@ -1,0 +1,93 @@
+#include "cablesim/core/topology.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <regex>
+
+#include "cablesim/core/routing.hpp"
+#include "support.hpp"
+
+using namespace cablesim;
+namespace fs = std::filesystem;
+
+TEST_CASE("topology: every shipped topology validates and is fully connected", "[core][topology]") {
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(test::source_dir() / "topologies")) {
+    if (e.path().extension() != ".textproto" && e.path().extension() != ".json") continue;
+    ++files;
+    INFO(e.path().string());
+    const auto text = test::read_file(e.path());
+    CHECK(text.find("# proto-message: cablesim.Topology") != std::string::npos);
+    const auto t = topology::load(text, e.path().string());
+    const network_routes routes(t);
+    int pairs = 0;
+    for (const auto& a : t.proto().stations())
+      for (const auto& b : t.proto().stations()) {
+        if (a.ri() == b.ri()) continue;
+        std::string error;
+        const auto path = find_path(routes, a.ri(), b.ri(), &error);
+        INFO(a.ri() << " -> " << b.ri() << ": " << error);
+        REQUIRE(path.size() >= 2);
+        CHECK(path.front() == a.ri());
+        CHECK(path.back() == b.ri());
+        ++pairs;
+      }
+    CHECK(pairs == t.proto().stations_size() * (t.proto().stations_size() - 1));
+  }
+  CHECK(files >= 3);
+}
+
+TEST_CASE("topology: the worldwide network uses 150+ real RIs", "[core][topology]") {
+  const auto path = test::source_dir() / "topologies" / "worldwide.textproto";
+  const auto t = topology::load(test::read_file(path), path.string());
+  CHECK(t.proto().stations_size() >= 150);
+  REQUIRE(t.station("RUEHC"));
+  CHECK(t.station("RUEHC")->delivers_locally());
+  CHECK(t.station_for_address("SECSTATE WASHDC") == t.station("RUEHC"));
+}
+
+TEST_CASE("topology: broken files are rejected with file:line:col and the problem", "[core][topology]") {
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(test::source_dir() / "tests" / "data" / "topologies")) {
+    const auto name = e.path().filename().string();
+    if (!name.starts_with("bad_")) continue;
+    ++files;
+    const auto text = test::read_file(e.path());
+    INFO(name);
+    std::string expected;
+    if (e.path().extension() == ".json") {
+      expected = e.path().string() + ":7:27: unknown station 'RUEHQQ' in link";
+    } else {
+      std::smatch m;
+      REQUIRE(std::regex_search(text, m, std::regex("# expect: (.*)")));
+      expected = e.path().string() + ":" + m[1].str();
+    }
+    try {
+      (void)topology::load(text, e.path().string());
+      FAIL("accepted a broken topology");
+    } catch (const config_error& err) {
+      INFO(err.what());
+      REQUIRE_FALSE(err.problems().empty());
+      CHECK(err.problems().front().starts_with(expected));
+    }
+  }
+  CHECK(files >= 10);
+}
+
+TEST_CASE("topology: every problem of a file is reported, not just the first", "[core][topology]") {
+  const char* text = R"(
+stations { ri: "RUEHAA" role: POST }
+stations { ri: "RUEHAA" role: POST }
+links { a: "RUEHAA" b: "RUEHAA" }
+links { a: "RUEHAA" b: "NOWHERE" }
+)";
+  try {
+    (void)topology::load(text, "many.textproto");
+    FAIL("accepted");
+  } catch (const config_error& e) {
+    REQUIRE(e.problems().size() == 3);
+    CHECK(e.problems()[0].starts_with("many.textproto:3:12: duplicate RI 'RUEHAA'"));
+    CHECK(e.problems()[1].starts_with("many.textproto:4:21: link from RUEHAA to itself"));
+    CHECK(e.problems()[2].starts_with("many.textproto:5:21: unknown station 'NOWHERE' in link"));
+  }
+}
