@@ -1,0 +1,71 @@
+#pragma once
+// A channel's outgoing queue: strict priority by precedence, first in first out within one;
+// and ACP 127's rule for when a waiting cable interrupts the transmission in progress.
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+
+#include "cablesim/cable.pb.h"
+#include "cablesim/topology.pb.h"
+
+namespace cablesim {
+
+using sim_duration = std::chrono::milliseconds;
+
+/// A copy of a cable waiting for (or on) a channel.
+struct queued_copy {
+  Cable cable;                 // FL2 already holds this copy's RIs and precedence
+  Precedence precedence = ROUTINE;
+  std::string message_id;
+  std::vector<std::string> path;  // stations it passed, origin first, this station last
+};
+
+/// Strict-priority queue, FIFO within a precedence.
+class precedence_queue {
+ public:
+  void push(queued_copy c);
+  /// Put back at the head of its precedence: an interrupted cable goes out again first.
+  void push_front(queued_copy c);
+  std::optional<queued_copy> pop();
+  const queued_copy* peek() const;
+  bool empty() const;
+  std::size_t size() const;
+  std::size_t size(Precedence p) const;
+
+  /// Everything, highest precedence first; the queue is left empty.
+  std::deque<queued_copy> drain();
+
+ private:
+  std::array<std::deque<queued_copy>, 6> by_precedence_;  // index = Precedence value
+};
+
+/// What the preemption decision needs to know.
+struct preemption_question {
+  Precedence waiting = ROUTINE;       // the most urgent cable waiting
+  Precedence current = ROUTINE;       // the one being transmitted
+  sim_duration remaining{0};          // line time left on the current transmission
+  sim_duration cancel_cost{0};        // line time of the cancel sequence and a new heading
+  std::size_t current_characters = 0; // size of the current transmission
+  PreemptionPolicy policy = PREEMPTION_ACP127;
+};
+
+/// A transmission of more characters than this is "extra long" (ACP 127: PRIORITY may
+/// interrupt it): about 3,000 five-letter groups.
+constexpr std::size_t extra_long_characters = 15000;
+
+/// ACP 127 §150-152: FLASH always interrupts a lower transmission; IMMEDIATE interrupts unless
+/// finishing is quicker than cancelling; PRIORITY interrupts only extra-long ones; ROUTINE never.
+bool should_preempt(const preemption_question& q);
+
+/// Characters of the cancel sequence (E E E E E E E E AR) and a fresh heading: the cost of
+/// interrupting, in characters.
+constexpr std::size_t cancel_characters = 120;
+
+/// Line time of `characters` at `bits_per_second` with `bits_per_character`; 0 when unpaced.
+sim_duration line_time(std::size_t characters, uint64_t bits_per_second, uint32_t bits_per_character);
+
+}  // namespace cablesim

@@ -1,0 +1,173 @@
+#pragma once
+// The sans-I/O station: given a filing, an incoming transmission, an acknowledgment, a cancel,
+// the end of a transmission or a channel going up or down, it decides and returns actions.
+//
+// It owns, per outgoing channel, a precedence queue, the channel serial numbers and the
+// transmission in progress (for preemption); per incoming channel, the continuity check; and for
+// the station, station serial numbers, duplicate detection and service messages. It never does
+// I/O: the net layer carries out the actions and reports back.
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "cablesim/core/dtg.hpp"
+#include "cablesim/core/precedence_queue.hpp"
+#include "cablesim/core/routing.hpp"
+#include "cablesim/core/topology.hpp"
+#include "cablesim/wire.pb.h"
+
+namespace cablesim {
+
+/// Start transmitting a copy: hold the line for line_time, then send the frame.
+struct start_transmission {
+  std::string channel;  // the neighbour's RI
+  Transmission frame;
+  sim_duration line_time{0};
+  std::string message_id;
+};
+
+/// Interrupt the transmission in progress on a channel; its serial is used up.
+struct cancel_transmission {
+  std::string channel;
+  uint32_t serial = 0;
+  std::string message_id;
+  Precedence precedence = ROUTINE;   // of the interrupted cable
+  Precedence preempted_by = ROUTINE;
+};
+
+/// Acknowledge a received transmission (after it has been taken in charge).
+struct send_ack {
+  std::string channel;
+  uint32_t serial = 0;
+};
+
+/// Deliver a copy to its addressees at this station.
+struct deliver_copy {
+  Cable copy;  // as received: its FL1 and segregated FL2
+  std::string message_id;
+  Precedence precedence = ROUTINE;
+  std::vector<std::string> path;
+};
+
+/// Addressee stations this station cannot serve or reach.
+struct reject_copy {
+  std::string message_id;
+  std::vector<std::string> ris;
+  std::string reason;
+  bool service_sent = false;  // a service message went back to the originator
+};
+
+/// A gap in the channel serials received from a neighbour: the open numbers first..last.
+struct open_number {
+  std::string channel;
+  uint32_t first = 0, last = 0;
+};
+
+/// Something worth telling: info for what a student follows, debug for the rest.
+struct note {
+  enum class level { debug, info, warn } severity = level::info;
+  std::string text;
+};
+
+using station_action =
+    std::variant<start_transmission, cancel_transmission, send_ack, deliver_copy, reject_copy, open_number, note>;
+using station_actions = std::vector<station_action>;
+
+/// The outcome of filing a cable at a post.
+struct filing_outcome {
+  bool ok = false;
+  std::string message_id;
+  std::string error;
+  Precedence precedence = ROUTINE;
+  std::vector<std::string> addressees;  // addressee station RIs, collectives expanded
+};
+
+/// Channel serials run 1..9999 and wrap.
+constexpr uint32_t max_channel_serial = 9999;
+
+class station {
+ public:
+  station(const topology& topo, std::string ri);
+
+  const std::string& ri() const { return ri_; }
+
+  /// A post files a cable: a draft (no FL3) is completed with station serial, filing time and
+  /// DTG from `now`; a complete cable keeps them. FL2 is rebuilt from its TO and INFO
+  /// addressees. Then it is segregated and queued like any other.
+  filing_outcome file(Cable cable, sim_time now, station_actions& out);
+
+  /// A transmission arrived from a neighbour.
+  void receive(std::string_view from, const Transmission& t, sim_time now, station_actions& out);
+  /// The neighbour has taken the transmission in charge.
+  void acknowledged(std::string_view channel, uint32_t serial, sim_time now, station_actions& out);
+  /// The neighbour cancelled a transmission it had started: its serial is used, not open.
+  void cancelled_by_sender(std::string_view from, uint32_t serial, sim_time now, station_actions& out);
+  /// The line time of the transmission in progress has run out and its frame went out.
+  void transmission_done(std::string_view channel, uint32_t serial, sim_time now, station_actions& out);
+  /// The channel to a neighbour came up (connected and authenticated) or went down.
+  void channel_up(std::string_view channel, sim_time now, station_actions& out);
+  void channel_down(std::string_view channel, sim_time now, station_actions& out);
+
+  /// Nothing queued, in progress or awaiting acknowledgment on any channel.
+  bool idle() const;
+  /// Copies waiting on a channel (not counting the one in progress).
+  std::size_t queued(std::string_view channel) const;
+  bool channel_is_up(std::string_view channel) const;
+
+ private:
+  struct in_progress {
+    queued_copy copy;
+    uint32_t serial = 0;
+    sim_time started{};
+    sim_duration line_time{0};
+    std::size_t characters = 0;
+  };
+  struct out_channel {
+    std::string peer;
+    const Link* link = nullptr;
+    std::string designator;
+    bool up = false;
+    bool failed = false;  // was up and went down: route around it
+    precedence_queue queue;
+    std::optional<in_progress> current;
+    std::map<uint32_t, queued_copy> unacked;
+    uint32_t last_serial = 0;
+  };
+  struct in_channel {
+    uint32_t last_serial = 0;  // 0 = nothing received yet
+  };
+
+  /// Segregate and dispatch a cable at this station; `from` is empty for a filing here.
+  void handle(Cable cable, std::string_view from, std::vector<std::string> path, sim_time now, station_actions& out);
+  void enqueue(out_channel& ch, queued_copy copy, sim_time now, station_actions& out);
+  void pump(out_channel& ch, sim_time now, station_actions& out);
+  void reroute(out_channel& ch, std::deque<queued_copy> copies, sim_time now, station_actions& out);
+  void advance_continuity(std::string_view from, uint32_t serial, station_actions& out);
+  void send_service(const Cable& about, const std::vector<std::string>& ris, const std::string& reason, sim_time now,
+                    station_actions& out);
+  void number(Cable& cable, sim_time now);
+  down_set failed_channels() const;
+  out_channel* channel(std::string_view peer);
+  const out_channel* channel(std::string_view peer) const;
+
+  const topology& topo_;
+  std::string ri_;
+  const Station* self_ = nullptr;
+  routing_table routes_;
+  std::map<std::string, out_channel, std::less<>> out_;
+  std::map<std::string, in_channel, std::less<>> in_;
+  std::set<std::string, std::less<>> seen_;  // message id + "/" + RI already handled here
+  uint32_t last_ssn_ = 0;
+  int ssn_day_ = -1;
+};
+
+/// "14:26:00Z": simulated time of day, for narration.
+std::string clock_label(sim_time t);
+
+}  // namespace cablesim

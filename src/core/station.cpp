@@ -1,0 +1,465 @@
+#include "cablesim/core/station.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "cablesim/core/acp127.hpp"
+#include "cablesim/core/precedence.hpp"
+
+namespace cablesim {
+namespace {
+
+std::string serial4(uint32_t n) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04u", n % 100000);
+  return buf;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : " ") + x;
+  return s;
+}
+
+/// "cable RUEHRO #1919" — how a student recognises a message: origin and station serial.
+std::string cable_label(const Cable& c) {
+  std::string s = "cable " + c.origin().station_ri() + " #" + serial4(c.origin().station_serial());
+  if (c.origin().section()) s += "/" + std::to_string(c.origin().section());
+  return s;
+}
+
+std::string word(Precedence p) { return std::string(precedence_word(p)); }
+
+void say(station_actions& out, note::level level, std::string text) { out.push_back(note{level, std::move(text)}); }
+
+bool is_service(const Cable& c) { return c.body().starts_with("UNCLAS SVC"); }
+
+}  // namespace
+
+std::string clock_label(sim_time t) {
+  using namespace std::chrono;
+  const auto day = floor<days>(t);
+  const hh_mm_ss hms{t - day};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%02ld:%02ld:%02ldZ", static_cast<long>(hms.hours().count()),
+                static_cast<long>(hms.minutes().count()), static_cast<long>(hms.seconds().count()));
+  return buf;
+}
+
+station::station(const topology& topo, std::string ri) : topo_(topo), ri_(std::move(ri)), routes_(topo, ri_) {
+  self_ = topo.station(ri_);
+  for (const auto& n : topo.neighbours(ri_)) {
+    out_channel ch;
+    ch.peer = n.ri;
+    ch.link = &topo.proto().links(n.link);
+    ch.designator = "X" + ri_.substr(ri_.size() - 2);
+    out_.emplace(n.ri, std::move(ch));
+    in_.emplace(n.ri, in_channel{});
+  }
+}
+
+station::out_channel* station::channel(std::string_view peer) {
+  const auto it = out_.find(peer);
+  return it == out_.end() ? nullptr : &it->second;
+}
+
+const station::out_channel* station::channel(std::string_view peer) const {
+  const auto it = out_.find(peer);
+  return it == out_.end() ? nullptr : &it->second;
+}
+
+bool station::channel_is_up(std::string_view peer) const {
+  const auto* ch = channel(peer);
+  return ch && ch->up;
+}
+
+std::size_t station::queued(std::string_view peer) const {
+  const auto* ch = channel(peer);
+  return ch ? ch->queue.size() : 0;
+}
+
+bool station::idle() const {
+  return std::all_of(out_.begin(), out_.end(), [](const auto& kv) {
+    return kv.second.queue.empty() && !kv.second.current && kv.second.unacked.empty();
+  });
+}
+
+down_set station::failed_channels() const {
+  down_set down;
+  for (const auto& [peer, ch] : out_)
+    if (ch.failed) down.insert(peer);
+  return down;
+}
+
+void station::number(Cable& cable, sim_time now) {
+  using namespace std::chrono;
+  const int day = static_cast<int>(floor<days>(now).time_since_epoch().count());
+  if (day != ssn_day_) {
+    ssn_day_ = day;
+    last_ssn_ = 0;
+  }
+  last_ssn_ = last_ssn_ % 9999 + 1;
+  auto* o = cable.mutable_origin();
+  o->set_station_ri(ri_);
+  o->set_station_serial(last_ssn_);
+  *o->mutable_filing_time() = filing_time_from_time(now);
+}
+
+filing_outcome station::file(Cable cable, sim_time now, station_actions& out) {
+  filing_outcome result;
+  if (cable.action_size() == 0) {
+    result.error = "the cable has no action addressee (TO)";
+    return result;
+  }
+  const bool draft = !cable.has_origin();
+  if (draft) {
+    number(cable, now);
+    // Precedence from the addressees' words: the highest action precedence, and a lower
+    // information precedence makes it a dual-precedence cable.
+    auto highest = [](const auto& list) {
+      Precedence p = PRECEDENCE_UNSPECIFIED;
+      for (const auto& a : list)
+        if (more_urgent(a.precedence(), p)) p = a.precedence();
+      return p;
+    };
+    Precedence action = highest(cable.action());
+    if (action == PRECEDENCE_UNSPECIFIED) action = ROUTINE;
+    Precedence info = highest(cable.information());
+    if (info == PRECEDENCE_UNSPECIFIED) info = ROUTINE;
+    auto* dl = cable.mutable_dtg_line();
+    if (dl->precedence_size() == 0) {
+      dl->add_precedence(action);
+      if (cable.information_size() > 0 && more_urgent(action, info)) dl->add_precedence(info);
+    }
+    *dl->mutable_dtg() = dtg_from_time(now);
+    auto* sec = cable.mutable_security();
+    const auto cls = cable.classification() == CLASSIFICATION_UNSPECIFIED ? UNCLASSIFIED : cable.classification();
+    cable.set_classification(cls);
+    sec->set_prosign(cls == UNCLASSIFIED ? "ZNR" : "ZNY");
+    sec->set_classification(cls);
+    sec->clear_operating_signals();
+    sec->add_operating_signals("ZZH");
+    sec->clear_trailer();
+  }
+  cable.clear_preamble();
+  cable.clear_transmission();
+  cable.set_has_bt(false);
+  cable.set_has_nnnn(false);
+
+  // FL2 from the TO and INFO addressees, each station once, collectives expanded.
+  std::vector<std::string> ris;
+  std::vector<std::string> unknown;
+  auto add = [&](const Addressee& a) {
+    std::string ri = a.routing_indicator();
+    if (ri.empty()) {
+      if (const auto* s = topo_.station_for_address(a.address())) ri = s->ri();
+      for (const auto& c : topo_.proto().collectives())
+        if (c.address() == a.address()) ri = c.ri();
+    }
+    if (ri.empty()) {
+      unknown.push_back(a.address());
+      return;
+    }
+    if (std::find(ris.begin(), ris.end(), ri) == ris.end()) ris.push_back(ri);
+  };
+  for (const auto& a : cable.action()) add(a);
+  for (const auto& a : cable.information()) add(a);
+  ris = expand_collectives(topo_, cable, ris);
+  auto* rl = cable.mutable_routing_line();
+  rl->Clear();
+  rl->add_precedence(static_cast<Precedence>(cable.dtg_line().precedence(0)));
+  for (const auto& ri : ris) rl->add_routing_indicators(ri);
+  if (ris.empty()) {
+    result.error = "no addressee has a routing indicator this network knows";
+    return result;
+  }
+
+  result.ok = true;
+  result.message_id = acp127::message_id(cable);
+  result.precedence = static_cast<Precedence>(rl->precedence(0));
+  result.addressees = ris;
+  say(out, note::level::info,
+      ri_ + " files " + word(result.precedence) + " " + cable_label(cable) + " for " + std::to_string(ris.size()) +
+          " addressee station" + (ris.size() == 1 ? "" : "s") + ": " + acp127::render_routing_line(*rl));
+  for (const auto& u : unknown)
+    say(out, note::level::warn, ri_ + " has no routing indicator for addressee '" + u + "'; it gets no copy");
+  handle(std::move(cable), "", {ri_}, now, out);
+  return result;
+}
+
+void station::handle(Cable cable, std::string_view from, std::vector<std::string> path, sim_time now,
+                     station_actions& out) {
+  const auto id = acp127::message_id(cable);
+  // Duplicate detection: each (message, addressee station) is handled here once.
+  std::vector<std::string> fresh, duplicate;
+  for (const auto& ri : cable.routing_line().routing_indicators())
+    (seen_.insert(id + "/" + ri).second ? fresh : duplicate).push_back(ri);
+  if (!duplicate.empty())
+    say(out, note::level::info,
+        ri_ + " already holds " + cable_label(cable) + " for " + join(duplicate) +
+            ": suspected duplicate (ZFD), filed and not passed on again");
+  if (fresh.empty()) return;
+  const Cable as_received = cable;
+  cable.mutable_routing_line()->clear_routing_indicators();
+  for (const auto& ri : fresh) cable.mutable_routing_line()->add_routing_indicators(ri);
+  cable.mutable_routing_line()->clear_indicators_per_line();
+  cable.mutable_routing_line()->set_blank_lines_after(0);
+
+  const auto seg = segregate(topo_, routes_, cable, failed_channels());
+  std::vector<std::string> rejected = seg.unroutable;
+  std::string reason = seg.unroutable_reasons.empty() ? "" : seg.unroutable_reasons.front();
+  const bool split = seg.copies.size() > 1;
+  for (const auto& copy : seg.copies) {
+    if (copy.kind == route_kind::local) {
+      if (self_ && self_->clearance() < cable.classification()) {
+        rejected.insert(rejected.end(), copy.ris.begin(), copy.ris.end());
+        reason = "SEC: " + std::string(acp127::classification_name(cable.classification())) + " is above " + ri_ +
+                 "'s clearance";
+        continue;
+      }
+      Cable delivered = as_received;
+      if (from.empty()) {  // filed and delivered here: its FL2 names this station only
+        delivered.mutable_routing_line()->clear_routing_indicators();
+        delivered.mutable_routing_line()->add_routing_indicators(ri_);
+      }
+      say(out, note::level::info,
+          ri_ + " delivers " + word(copy.precedence) + " " + cable_label(cable) + " (" +
+              acp127::render_routing_line(delivered.routing_line()) + ")" +
+              (self_ && self_->addresses_size() ? " to " + self_->addresses(0) : std::string{}));
+      out.push_back(deliver_copy{std::move(delivered), id, copy.precedence, path});
+      continue;
+    }
+    if (copy.via == from) {
+      rejected.insert(rejected.end(), copy.ris.begin(), copy.ris.end());
+      reason = "misrouted: " + ri_ + " would send it straight back to " + copy.via;
+      continue;
+    }
+    const auto* link = topo_.link_between(ri_, copy.via);
+    if (link && link->max_classification() < cable.classification()) {
+      rejected.insert(rejected.end(), copy.ris.begin(), copy.ris.end());
+      reason = "SEC: a " + std::string(acp127::classification_name(cable.classification())) + " cable may not use the " +
+               ri_ + "-" + copy.via + " circuit (approved for " +
+               std::string(acp127::classification_name(link->max_classification())) + ")";
+      continue;
+    }
+    queued_copy q;
+    q.cable = cable;
+    auto* rl = q.cable.mutable_routing_line();
+    rl->clear_routing_indicators();
+    for (const auto& ri : copy.ris) rl->add_routing_indicators(ri);
+    rl->clear_precedence();
+    rl->add_precedence(copy.precedence);
+    q.precedence = copy.precedence;
+    q.message_id = id;
+    q.path = path;
+    const std::string verb = split ? " splits the routing line: " : " relays ";
+    say(out, note::level::info,
+        ri_ + verb + join(copy.ris) + " -> channel to " + copy.via + " at " + word(copy.precedence) +
+            (copy.alternate ? " (alternate route)" : "") + (split ? "" : " (" + cable_label(cable) + ")"));
+    if (auto* ch = channel(copy.via)) enqueue(*ch, std::move(q), now, out);
+  }
+  if (!rejected.empty()) send_service(cable, rejected, reason, now, out);
+}
+
+void station::send_service(const Cable& about, const std::vector<std::string>& ris, const std::string& reason,
+                           sim_time now, station_actions& out) {
+  const auto id = acp127::message_id(about);
+  const auto& origin = about.origin().station_ri();
+  reject_copy r{id, ris, reason, false};
+  if (origin == ri_ || is_service(about) || !topo_.station(origin)) {
+    say(out, note::level::warn, ri_ + " cannot pass " + cable_label(about) + " to " + join(ris) + ": " + reason);
+    out.push_back(std::move(r));
+    return;
+  }
+  r.service_sent = true;
+  out.push_back(r);
+  const bool invalid_ri = reason.find("no route") != std::string::npos;
+  Cable svc;
+  number(svc, now);
+  svc.mutable_security()->set_prosign("ZNR");
+  svc.mutable_security()->set_classification(UNCLASSIFIED);
+  svc.set_classification(UNCLASSIFIED);
+  const auto p = about.dtg_line().precedence_size() ? static_cast<Precedence>(about.dtg_line().precedence(0)) : ROUTINE;
+  svc.mutable_dtg_line()->add_precedence(p);
+  *svc.mutable_dtg_line()->mutable_dtg() = dtg_from_time(now);
+  svc.set_originator(self_ && self_->addresses_size() ? self_->addresses(0) : ri_ + " COMMCEN");
+  auto* to = svc.add_action();
+  to->set_routing_indicator(origin);
+  const auto* origin_station = topo_.station(origin);
+  to->set_address(origin_station->addresses_size() ? origin_station->addresses(0) : origin + " COMMCEN");
+  svc.mutable_routing_line()->add_precedence(p);
+  svc.mutable_routing_line()->add_routing_indicators(origin);
+  const std::string signal = invalid_ri ? "ZEQ4" : "ZEQ";
+  svc.set_body("UNCLAS SVC\n\n" + signal + " " + acp127::render_origin_line(about.origin()).substr(3) + " " +
+               format_dtg(about.dtg_line().dtg()) + "\n" + (invalid_ri ? "INV " : "") + join(ris) + ": " +
+               reason + "\n" + (invalid_ri ? "CHECK ROUTING INDICATORS AND RETRANSMIT\n" : ""));
+  say(out, note::level::info,
+      ri_ + " sends service message " + signal + " to " + origin + " about " + cable_label(about) + ": " + join(ris) +
+          " - " + reason);
+  handle(std::move(svc), "", {ri_}, now, out);
+}
+
+void station::enqueue(out_channel& ch, queued_copy copy, sim_time now, station_actions& out) {
+  const Precedence p = copy.precedence;
+  ch.queue.push(std::move(copy));
+  if (ch.current && ch.up) {
+    const auto& cur = *ch.current;
+    const auto elapsed = std::chrono::duration_cast<sim_duration>(now - cur.started);
+    preemption_question q;
+    q.waiting = p;
+    q.current = cur.copy.precedence;
+    q.remaining = cur.line_time > elapsed ? cur.line_time - elapsed : sim_duration{0};
+    q.cancel_cost = line_time(cancel_characters, ch.link->speed_bps(), ch.link->bits_per_character());
+    q.current_characters = cur.characters;
+    q.policy = ch.link->preemption();
+    if (should_preempt(q)) {
+      say(out, note::level::info,
+          word(p) + " preempts " + word(cur.copy.precedence) + " " + cable_label(cur.copy.cable) + " on " + ri_ + "->" +
+              ch.peer + ", serial " + serial4(cur.serial) + " cancelled; it will be sent again whole");
+      out.push_back(cancel_transmission{ch.peer, cur.serial, cur.copy.message_id, cur.copy.precedence, p});
+      auto interrupted = std::move(ch.current->copy);
+      ch.current.reset();
+      ch.queue.push_front(std::move(interrupted));
+    }
+  }
+  pump(ch, now, out);
+}
+
+void station::pump(out_channel& ch, sim_time now, station_actions& out) {
+  if (!ch.up || ch.current) return;
+  auto next = ch.queue.pop();
+  if (!next) return;
+  ch.last_serial = ch.last_serial % max_channel_serial + 1;
+  auto* t = next->cable.mutable_transmission();
+  t->set_channel_designator(ch.designator);
+  t->set_channel_serial(ch.last_serial);
+  t->set_serial_digits(4);
+  const auto characters = acp127::render(next->cable, {.for_transmission = true}).size();
+  const auto lt = line_time(characters, ch.link->speed_bps(), ch.link->bits_per_character());
+  start_transmission st;
+  st.channel = ch.peer;
+  st.frame.set_channel_serial(ch.last_serial);
+  *st.frame.mutable_cable() = next->cable;
+  st.frame.set_precedence(next->precedence);
+  for (const auto& s : next->path) st.frame.add_path(s);
+  st.line_time = lt;
+  st.message_id = next->message_id;
+  say(out, note::level::debug,
+      ri_ + " starts " + word(next->precedence) + " " + cable_label(next->cable) + " on the channel to " + ch.peer +
+          ": " + ch.designator + serial4(ch.last_serial) + ", " + std::to_string(characters) + " characters, " +
+          std::to_string(lt.count() / 1000) + " s of line time");
+  ch.current = in_progress{std::move(*next), ch.last_serial, now, lt, characters};
+  out.push_back(std::move(st));
+}
+
+void station::transmission_done(std::string_view peer, uint32_t serial, sim_time now, station_actions& out) {
+  auto* ch = channel(peer);
+  if (!ch || !ch->current || ch->current->serial != serial) return;  // cancelled meanwhile
+  ch->unacked.emplace(serial, std::move(ch->current->copy));
+  ch->current.reset();
+  pump(*ch, now, out);
+}
+
+void station::acknowledged(std::string_view peer, uint32_t serial, sim_time, station_actions& out) {
+  auto* ch = channel(peer);
+  if (!ch) return;
+  if (ch->unacked.erase(serial) == 0)
+    say(out, note::level::debug, ri_ + " got an acknowledgment from " + std::string(peer) + " for serial " +
+                                     serial4(serial) + " it was not waiting for");
+}
+
+void station::advance_continuity(std::string_view from, uint32_t serial, station_actions& out) {
+  auto it = in_.find(from);
+  if (it == in_.end()) return;
+  auto& last = it->second.last_serial;
+  if (last != 0) {
+    const uint32_t expected = last % max_channel_serial + 1;
+    if (serial != expected) {
+      const uint32_t gap = (serial + max_channel_serial - expected) % max_channel_serial;
+      if (gap < max_channel_serial / 2) {
+        const uint32_t last_open = serial == 1 ? max_channel_serial : serial - 1;
+        say(out, note::level::warn,
+            ri_ + " reports open number" + (gap > 1 ? "s " + serial4(expected) + "-" : " ") + serial4(last_open) +
+                " on the channel from " + std::string(from));
+        out.push_back(open_number{std::string(from), expected, last_open});
+      } else {
+        say(out, note::level::debug,
+            ri_ + ": channel from " + std::string(from) + " restarted its serials at " + serial4(serial));
+      }
+    }
+  }
+  last = serial;
+}
+
+void station::receive(std::string_view from, const Transmission& t, sim_time now, station_actions& out) {
+  advance_continuity(from, t.channel_serial(), out);
+  std::vector<std::string> path(t.path().begin(), t.path().end());
+  path.push_back(ri_);
+  say(out, note::level::debug,
+      ri_ + " receives " + cable_label(t.cable()) + " from " + std::string(from) + " (serial " +
+          serial4(t.channel_serial()) + ")");
+  handle(t.cable(), from, std::move(path), now, out);
+  // taken in charge (queued or delivered): now the sender may forget it
+  out.push_back(send_ack{std::string(from), t.channel_serial()});
+}
+
+void station::cancelled_by_sender(std::string_view from, uint32_t serial, sim_time, station_actions& out) {
+  advance_continuity(from, serial, out);
+  say(out, note::level::debug,
+      ri_ + ": transmission " + serial4(serial) + " from " + std::string(from) + " was cancelled; the number is used, not open");
+}
+
+void station::channel_up(std::string_view peer, sim_time now, station_actions& out) {
+  auto* ch = channel(peer);
+  if (!ch) return;
+  ch->up = true;
+  ch->failed = false;
+  say(out, note::level::debug, ri_ + ": channel to " + std::string(peer) + " is up");
+  pump(*ch, now, out);
+}
+
+void station::channel_down(std::string_view peer, sim_time now, station_actions& out) {
+  auto* ch = channel(peer);
+  if (!ch) return;
+  const bool was_up = ch->up;
+  ch->up = false;
+  ch->failed = true;
+  // Everything not acknowledged goes again: the transmission in progress, the unacknowledged
+  // ones (the receiver drops what it already holds), and the queue, rerouted if it can be.
+  std::deque<queued_copy> copies;
+  if (ch->current) copies.push_back(std::move(ch->current->copy));
+  ch->current.reset();
+  for (auto& [serial, c] : ch->unacked) copies.push_back(std::move(c));
+  ch->unacked.clear();
+  for (auto& c : ch->queue.drain()) copies.push_back(std::move(c));
+  if (was_up || !copies.empty())
+    say(out, note::level::info,
+        ri_ + ": channel to " + std::string(peer) + " is down" +
+            (copies.empty() ? "" : "; rerouting " + std::to_string(copies.size()) + " cable(s)"));
+  reroute(*ch, std::move(copies), now, out);
+}
+
+void station::reroute(out_channel& ch, std::deque<queued_copy> copies, sim_time now, station_actions& out) {
+  const auto down = failed_channels();
+  for (auto& q : copies) {
+    const auto seg = segregate(topo_, routes_, q.cable, down);
+    for (const auto& copy : seg.copies) {
+      if (copy.kind != route_kind::channel) continue;
+      auto* alt = channel(copy.via);
+      if (!alt) continue;
+      queued_copy moved = q;
+      moved.cable.mutable_routing_line()->clear_routing_indicators();
+      for (const auto& ri : copy.ris) moved.cable.mutable_routing_line()->add_routing_indicators(ri);
+      say(out, note::level::info,
+          ri_ + " reroutes " + cable_label(q.cable) + " for " + join(copy.ris) + " to the channel to " + copy.via);
+      enqueue(*alt, std::move(moved), now, out);
+    }
+    if (!seg.unroutable.empty()) {  // no other way: wait for this channel to come back
+      q.cable.mutable_routing_line()->clear_routing_indicators();
+      for (const auto& ri : seg.unroutable) q.cable.mutable_routing_line()->add_routing_indicators(ri);
+      ch.queue.push(std::move(q));
+    }
+  }
+}
+
+}  // namespace cablesim
