@@ -40,7 +40,7 @@ std::string clock_label(sim_time t) {
   using namespace std::chrono;
   const auto day = floor<days>(t);
   const hh_mm_ss hms{t - day};
-  char buf[16];
+  char buf[48];
   std::snprintf(buf, sizeof buf, "%02ld:%02ld:%02ldZ", static_cast<long>(hms.hours().count()),
                 static_cast<long>(hms.minutes().count()), static_cast<long>(hms.seconds().count()));
   return buf;
@@ -205,9 +205,25 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
   cable.mutable_routing_line()->clear_indicators_per_line();
   cable.mutable_routing_line()->set_blank_lines_after(0);
 
+  // A switching centre checks every RI against its tables (INV: not in the routing tables);
+  // a post passes what it does not know to its relay.
+  std::vector<std::string> rejected;
+  std::string reason;
+  if (self_ && self_->role() == RELAY) {
+    auto* ris = cable.mutable_routing_line()->mutable_routing_indicators();
+    for (auto it = ris->begin(); it != ris->end();) {
+      if (topo_.station(*it) || topo_.collective(*it)) {
+        ++it;
+        continue;
+      }
+      rejected.push_back(*it);
+      reason = "INV: " + *it + " is not in the routing tables of " + ri_ + " (no route)";
+      it = ris->erase(it);
+    }
+  }
   const auto seg = segregate(topo_, routes_, cable, failed_channels());
-  std::vector<std::string> rejected = seg.unroutable;
-  std::string reason = seg.unroutable_reasons.empty() ? "" : seg.unroutable_reasons.front();
+  rejected.insert(rejected.end(), seg.unroutable.begin(), seg.unroutable.end());
+  if (!seg.unroutable_reasons.empty()) reason = seg.unroutable_reasons.front();
   const bool split = seg.copies.size() > 1;
   for (const auto& copy : seg.copies) {
     if (copy.kind == route_kind::local) {

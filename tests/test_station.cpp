@@ -1,0 +1,200 @@
+// The sans-I/O station, run in virtual time by a socket-free harness.
+#include "cablesim/core/station.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+
+#include "support.hpp"
+#include "virtual_network.hpp"
+
+using namespace cablesim;
+using test::virtual_network;
+
+namespace {
+
+topology shipped(const std::string& name) {
+  const auto p = test::source_dir() / "topologies" / (name + ".textproto");
+  return topology::load(test::read_file(p), p.string());
+}
+
+sim_time epoch_of(const topology& t) { return *parse_iso8601(t.proto().epoch()); }
+
+std::string data(const std::string& name) { return test::read_file(test::source_dir() / "tests" / "data" / "cables" / name); }
+
+}  // namespace
+
+TEST_CASE("station: the seed cable filed at RUEHRO reaches its seven addressee stations", "[core][station]") {
+  const auto t = shipped("seed");
+  virtual_network net(t, epoch_of(t) + std::chrono::minutes(26));
+  net.connect_all();
+  const auto filed = net.file("RUEHRO", test::read_file(test::seed_cable()));
+  REQUIRE(filed.ok);
+  CHECK(filed.message_id == "RUEHRO-1919-2531426");  // a complete cable keeps its identity
+  CHECK(filed.addressees == std::vector<std::string>{"RUCNDT", "RUEHC", "RUEHUNV", "RUEHRN", "RUEHRL", "RUEHLO", "RUEHFR"});
+  net.run();
+
+  std::map<std::string, int> copies;
+  for (const auto& d : net.deliveries()) {
+    ++copies[d.station];
+    INFO(d.station);
+    // each copy's routing line names only its own station, at IMMEDIATE (single precedence)
+    CHECK(acp127::render_routing_line(d.copy.copy.routing_line()) == "OO " + d.station);
+    CHECK(d.copy.precedence == IMMEDIATE);
+    CHECK(d.copy.path.front() == "RUEHRO");
+    CHECK(d.copy.path.back() == d.station);
+  }
+  CHECK(copies == std::map<std::string, int>{{"RUCNDT", 1}, {"RUEHC", 1}, {"RUEHUNV", 1}, {"RUEHRN", 1},
+                                             {"RUEHRL", 1}, {"RUEHLO", 1}, {"RUEHFR", 1}});
+  CHECK(net.open_numbers().empty());
+  CHECK(net.rejects().empty());
+
+  SECTION("the copy at RUEHRN reads, from FL2 on, like the seed") {
+    const auto it = std::find_if(net.deliveries().begin(), net.deliveries().end(),
+                                 [](const auto& d) { return d.station == "RUEHRN"; });
+    REQUIRE(it != net.deliveries().end());
+    const auto text = acp127::render(it->copy.copy);
+    const auto seed = test::read_file(test::seed_cable());
+    CHECK(text.starts_with("VZCZCXUR"));  // FL1 of the last channel: RUEHEUR -> RUEHRN
+    const auto from_fl2 = text.substr(text.find('\n') + 1);
+    CHECK(from_fl2.starts_with("OO RUEHRN\nDE RUEHRO #1919 2531426\nZNY CCCCC ZZH\nO 101426Z SEP 07\nFM AMEMBASSY ROME\n"
+                               "TO RUCNDT/USMISSION USUN NEW YORK IMMEDIATE 0797\n"));
+    CHECK(from_fl2.find("INFO RUEHRL/AMEMBASSY BERLIN PRIORITY 1784\nRUEHLO/AMEMBASSY LONDON PRIORITY 1410\n"
+                        "RUEHFR/AMEMBASSY PARIS PRIORITY 2323\n\nC O N F I D E N T I A L ROME 001919") != std::string::npos);
+    CHECK(text.ends_with("SPOGLI"));
+  }
+  SECTION("it is split at RUEHEUR and again at RUEHWAS") {
+    int splits = 0;
+    for (const auto& n : net.notes()) splits += n.find("splits the routing line") != std::string::npos;
+    CHECK(splits >= 2 + 5);  // RUEHEUR: six copies, RUEHWAS: two copies (one note per copy)
+  }
+  SECTION("filing it again delivers nothing twice") {
+    net.file("RUEHRO", test::read_file(test::seed_cable()));
+    net.run();
+    CHECK(net.deliveries().size() == 7);
+  }
+}
+
+TEST_CASE("station: a dual-precedence cable sends information-only copies at the lower precedence", "[core][station]") {
+  const auto t = shipped("seed");
+  virtual_network net(t, epoch_of(t) + std::chrono::hours(1));
+  net.connect_all();
+  REQUIRE(net.file("RUEHRO", data("dual_precedence.txt")).ok);
+  net.run();
+  std::map<std::string, Precedence> got;
+  for (const auto& d : net.deliveries()) got[d.station] = d.copy.precedence;
+  CHECK(got == std::map<std::string, Precedence>{{"RUEHC", IMMEDIATE}, {"RUEHFR", ROUTINE}, {"RUEHLO", ROUTINE}});
+  for (const auto& d : net.deliveries())
+    CHECK(acp127::routing_prosigns(d.copy.copy.routing_line()) == (d.station == "RUEHC" ? "OO" : "RR"));
+}
+
+TEST_CASE("station: a dual-precedence cable of the corpus on the worldwide network", "[core][station][corpus]") {
+  const auto corpus = test::corpus_dir();
+  if (corpus.empty()) return test::skipped("../shared/corpus is absent");
+  const auto t = shipped("worldwide");
+  virtual_network net(t, epoch_of(t));
+  net.connect_all();
+  const auto filed = net.file("RUEHBO", test::read_file(corpus / "cables" / "09BOGOTA3035.txt"));  // O R
+  REQUIRE(filed.ok);
+  net.run();
+  REQUIRE(net.deliveries().size() == filed.addressees.size());
+  for (const auto& d : net.deliveries()) {
+    INFO(d.station);
+    CHECK(d.copy.precedence == (d.station == "RUEHC" ? IMMEDIATE : ROUTINE));
+  }
+}
+
+TEST_CASE("station: FLASH preempts ROUTINE on the slow line of the teaching network", "[core][station][preemption]") {
+  const auto t = shipped("teaching");
+  virtual_network net(t, epoch_of(t));
+  net.connect_all();
+  std::vector<std::string> routine_ids;
+  for (int i = 0; i < 50; ++i) {
+    const auto f = net.file("RUEHRO", data("routine_draft.txt"));
+    REQUIRE(f.ok);
+    CHECK(f.precedence == ROUTINE);
+    routine_ids.push_back(f.message_id);
+  }
+  // Let the ROUTINE traffic pile up on the 75-baud trunk, then file a FLASH.
+  net.run(net.now() + std::chrono::minutes(30));
+  const auto before = net.deliveries().size();
+  CHECK(before < 50);
+  const auto flash = net.file("RUEHRO", data("flash_draft.txt"));
+  REQUIRE(flash.ok);
+  CHECK(flash.precedence == FLASH);
+  net.run();
+
+  // Delivery order at RUEHC: the FLASH before every ROUTINE still queued when it was filed.
+  std::vector<std::string> order;
+  for (const auto& d : net.deliveries()) order.push_back(d.copy.message_id);
+  const auto flash_at = std::find(order.begin(), order.end(), flash.message_id) - order.begin();
+  INFO("FLASH delivered as copy " << flash_at << " of " << order.size() << "; " << before << " before it was filed");
+  CHECK(static_cast<std::size_t>(flash_at) == before);
+  // The ROUTINE in progress on the trunk was cancelled and sent again whole.
+  REQUIRE_FALSE(net.cancels().empty());
+  const auto& cancel = net.cancels().front();
+  CHECK(cancel.precedence == ROUTINE);
+  CHECK(cancel.preempted_by == FLASH);
+  CHECK(std::count(order.begin(), order.end(), cancel.message_id) == 1);
+  // No open number, nothing lost, nothing twice.
+  CHECK(net.open_numbers().empty());
+  CHECK(order.size() == 51);
+  std::sort(order.begin(), order.end());
+  CHECK(std::adjacent_find(order.begin(), order.end()) == order.end());
+  CHECK(net.at("RUEHEUR").idle());
+}
+
+TEST_CASE("station: continuity, duplicates and service messages", "[core][station]") {
+  const auto t = shipped("seed");
+  SECTION("a gap in channel serials is an open number") {
+    station s(t, "RUEHRN");
+    station_actions out;
+    Transmission tr;
+    tr.set_channel_serial(1);
+    *tr.mutable_cable() = acp127::parse(test::read_file(test::seed_cable())).cable;
+    s.receive("RUEHEUR", tr, sim_time{}, out);
+    tr.set_channel_serial(4);
+    tr.mutable_cable()->mutable_origin()->set_station_serial(1920);
+    out.clear();
+    s.receive("RUEHEUR", tr, sim_time{}, out);
+    const auto it = std::find_if(out.begin(), out.end(), [](const auto& a) { return std::holds_alternative<open_number>(a); });
+    REQUIRE(it != out.end());
+    CHECK(std::get<open_number>(*it).first == 2);
+    CHECK(std::get<open_number>(*it).last == 3);
+    SECTION("a cancelled serial is used, not open") {
+      out.clear();
+      s.cancelled_by_sender("RUEHEUR", 5, sim_time{}, out);
+      tr.set_channel_serial(6);
+      s.receive("RUEHEUR", tr, sim_time{}, out);
+      CHECK(std::none_of(out.begin(), out.end(), [](const auto& a) { return std::holds_alternative<open_number>(a); }));
+    }
+  }
+  SECTION("an unroutable RI gets a service message back to the originator") {
+    virtual_network net(t, epoch_of(t));
+    net.connect_all();
+    auto text = test::read_file(test::seed_cable());
+    text.replace(text.find("RUEHRL/AMEMBASSY BERLIN"), 6, "RUEHXQ");
+    REQUIRE(net.file("RUEHRO", text).ok);
+    net.run();
+    REQUIRE(net.rejects().size() == 1);
+    CHECK(net.rejects()[0].ris == std::vector<std::string>{"RUEHXQ"});
+    CHECK(net.rejects()[0].service_sent);
+    const auto svc = std::find_if(net.deliveries().begin(), net.deliveries().end(),
+                                  [](const auto& d) { return d.station == "RUEHRO"; });
+    REQUIRE(svc != net.deliveries().end());
+    CHECK(svc->copy.copy.body().starts_with("UNCLAS SVC"));
+    INFO(svc->copy.copy.body());
+    CHECK(svc->copy.copy.body().find("ZEQ4 RUEHRO #1919 2531426") != std::string::npos);
+    CHECK(net.deliveries().size() == 6 + 1);  // six good addressees and the service message
+  }
+  SECTION("a broken link is routed around") {
+    virtual_network net(t, epoch_of(t));
+    net.connect_all();
+    net.cut("RUEHEUR", "RUEHWAS");
+    REQUIRE(net.file("RUEHRO", test::read_file(test::seed_cable())).ok);
+    net.run();
+    CHECK(net.deliveries().size() == 7);
+    for (const auto& d : net.deliveries())
+      if (d.station == "RUEHC") CHECK(d.copy.path == std::vector<std::string>{"RUEHRO", "RUEHEUR", "RUEHLO", "RUEHWAS", "RUEHC"});
+  }
+}
