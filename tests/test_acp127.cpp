@@ -259,3 +259,18 @@ TEST_CASE("acp127: malformed input gets line:col errors", "[core][acp127]") {
     }
   }
 }
+
+TEST_CASE("acp127: inputs the fuzzer found round-trip", "[core][acp127][fuzz]") {
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(test::source_dir() / "tests" / "data" / "cables")) {
+    if (!e.path().filename().string().starts_with("fuzz_")) continue;
+    ++files;
+    INFO(e.path().string());
+    const auto r = parse(test::read_file(e.path()));
+    if (!r) continue;  // an error is fine; a crash or a lossy round trip is not
+    const auto again = parse(acp127::render(r.cable));
+    REQUIRE(again);
+    CHECK(again.cable.SerializeAsString() == r.cable.SerializeAsString());
+  }
+  CHECK(files >= 1);
+}

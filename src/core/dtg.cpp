@@ -72,7 +72,13 @@ std::string format_dtg(const Dtg& d) {
   std::string s = two(d.day()) + two(d.hour()) + two(d.minute()) + "Z ";
   s += month_abbreviation(d.month());
   s += ' ';
-  s += d.year_digits() == 4 ? std::to_string(d.year()) : two(d.year());
+  if (d.year_digits() == 4) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04u", d.year() % 10000);
+    s += buf;
+  } else {
+    s += two(d.year());
+  }
   return s;
 }
 
