@@ -1,20 +1,18 @@
 #include "cablesim/core/topology.hpp"
 
-#include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
-#include <google/protobuf/util/json_util.h>
 
 #include <memory>
 #include <set>
 
 #include "cablesim/core/acp127.hpp"
+#include "cablesim/core/config_text.hpp"
 #include "cablesim/core/dtg.hpp"
 #include "cablesim/core/routing.hpp"
 
 namespace cablesim {
 namespace {
 
-using google::protobuf::Descriptor;
 using google::protobuf::TextFormat;
 
 std::string join(const std::vector<std::string>& v, std::string_view sep) {
@@ -25,103 +23,6 @@ std::string join(const std::vector<std::string>& v, std::string_view sep) {
   }
   return out;
 }
-
-class collecting_error_collector : public google::protobuf::io::ErrorCollector {
- public:
-  explicit collecting_error_collector(std::string file, std::vector<std::string>& out)
-      : file_(std::move(file)), out_(out) {}
-  void AddError(int line, int column, const std::string& message) override {
-    out_.push_back(file_ + ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1) + ": " + message);
-  }
-  void AddWarning(int line, int column, const std::string& message) override {
-    AddError(line, column, "warning: " + message);
-  }
-
- private:
-  std::string file_;
-  std::vector<std::string>& out_;
-};
-
-/// One step of a path to a field: field name and repeated index (-1 for a singular field).
-struct step {
-  std::string_view field;
-  int index = -1;
-};
-
-/// Finds where a field was written, to put line:col on a semantic error.
-class locator {
- public:
-  locator(std::string file, std::string_view text, const TextFormat::ParseInfoTree* tree)
-      : file_(std::move(file)), text_(text), tree_(tree) {}
-
-  /// "file:line:col" of the field at `path`; for JSON (no parse tree) the first occurrence of
-  /// `hint` in the text, or 1:1.
-  std::string at(std::initializer_list<step> path, std::string_view hint = {}) const {
-    if (tree_) {
-      const TextFormat::ParseInfoTree* tree = tree_;
-      const Descriptor* d = Topology::descriptor();
-      const auto* last = path.end() - 1;
-      for (const auto* s = path.begin(); s != path.end(); ++s) {
-        const auto* field = d->FindFieldByName(std::string(s->field));
-        if (!field) break;
-        const int index = field->is_repeated() ? std::max(0, s->index) : -1;
-        if (s == last) {
-          const auto loc = tree->GetLocation(field, field->is_repeated() ? s->index : -1);
-          if (loc.line >= 0) return pos(loc.line + 1, loc.column + 1);
-          break;
-        }
-        if (!field->message_type()) break;
-        const auto* nested = tree->GetTreeForNested(field, index);
-        if (!nested) break;
-        tree = nested;
-        d = field->message_type();
-      }
-      // the field itself was not written (a default): point at its enclosing message
-      return fallback(path);
-    }
-    if (!hint.empty()) {
-      const auto p = text_.find("\"" + std::string(hint) + "\"");
-      if (p != std::string_view::npos) return offset_pos(p + 1);
-    }
-    return pos(1, 1);
-  }
-
-  std::string pos(int line, int column) const {
-    return file_ + ":" + std::to_string(line) + ":" + std::to_string(column);
-  }
-
- private:
-  std::string fallback(std::initializer_list<step> path) const {
-    const TextFormat::ParseInfoTree* tree = tree_;
-    const Descriptor* d = Topology::descriptor();
-    std::string best = pos(1, 1);
-    for (const auto& s : path) {
-      const auto* field = d->FindFieldByName(std::string(s.field));
-      if (!field) break;
-      const int index = field->is_repeated() ? std::max(0, s.index) : -1;
-      const auto loc = tree->GetLocation(field, index);
-      if (loc.line >= 0) best = pos(loc.line + 1, loc.column + 1);
-      if (!field->message_type()) break;
-      const auto* nested = tree->GetTreeForNested(field, index);
-      if (!nested) break;
-      tree = nested;
-      d = field->message_type();
-    }
-    return best;
-  }
-
-  std::string offset_pos(std::size_t offset) const {
-    int line = 1;
-    std::size_t line_start = 0;
-    for (std::size_t i = 0; i < offset && i < text_.size(); ++i)
-      if (text_[i] == '\n') ++line, line_start = i + 1;
-    return pos(line, static_cast<int>(offset - line_start + 1));
-  }
-
-  std::string file_;
-  std::string_view text_;
-  const TextFormat::ParseInfoTree* tree_;
-};
 
 bool valid_prefix(std::string_view p) {
   if (p.empty() || p.size() > 7) return false;
@@ -194,25 +95,8 @@ const Station* topology::station_for_address(std::string_view address) const {
 
 topology topology::load(std::string_view text, std::string_view file_name) {
   Topology proto;
+  const config_source where(text, file_name, proto);
   std::vector<std::string> problems;
-  TextFormat::ParseInfoTree tree;
-  const bool json = file_name.ends_with(".json");
-  if (json) {
-    const auto status = google::protobuf::util::JsonStringToMessage(std::string(text), &proto);
-    if (!status.ok())
-      throw config_error({std::string(file_name) + ":1:1: not a Topology in protobuf JSON: " +
-                          std::string(status.message())});
-  } else {
-    TextFormat::Parser parser;
-    collecting_error_collector errors(std::string(file_name), problems);
-    parser.RecordErrorsTo(&errors);
-    parser.WriteLocationsTo(&tree);
-    if (!parser.ParseFromString(std::string(text), &proto)) {
-      if (problems.empty()) problems.push_back(std::string(file_name) + ":1:1: cannot parse topology");
-      throw config_error(problems);
-    }
-  }
-  const locator where(std::string(file_name), text, json ? nullptr : &tree);
 
   // --- per-item checks ---
   auto problem = [&](const std::string& at, const std::string& message) { problems.push_back(at + ": " + message); };

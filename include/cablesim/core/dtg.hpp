@@ -11,7 +11,7 @@
 namespace cablesim {
 
 using sim_clock = std::chrono::system_clock;
-using sim_time = std::chrono::sys_seconds;
+using sim_time = std::chrono::sys_time<std::chrono::milliseconds>;
 
 /// Three-letter month abbreviation used in DTGs (JAN..DEC); month is 1..12.
 std::string_view month_abbreviation(unsigned month);

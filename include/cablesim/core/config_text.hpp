@@ -1,0 +1,41 @@
+#pragma once
+// Configuration files (topologies, scenarios): protobuf text format, or protobuf JSON for names
+// ending in .json; with file:line:col for every problem.
+
+#include <google/protobuf/message.h>
+#include <google/protobuf/text_format.h>
+
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace cablesim {
+
+/// One step of a path to a field: field name and repeated index (-1 for a singular field).
+struct field_step {
+  std::string_view field;
+  int index = -1;
+};
+
+/// A parsed configuration file and where each of its fields was written.
+class config_source {
+ public:
+  /// Parse `text` into `message`; throws config_error listing syntax errors and unknown fields.
+  config_source(std::string_view text, std::string_view file_name, google::protobuf::Message& message);
+
+  /// "file:line:col" of a field, e.g. {{"stations", 3}, {"ri"}}. For JSON (which keeps no
+  /// positions) the first occurrence of `hint` as a quoted string, or 1:1.
+  std::string at(std::initializer_list<field_step> path, std::string_view hint = {}) const;
+  /// "file:line:col" of a position.
+  std::string pos(int line, int column) const;
+  const std::string& file_name() const { return file_; }
+
+ private:
+  std::string file_;
+  std::string_view text_;
+  const google::protobuf::Descriptor* root_;
+  std::unique_ptr<google::protobuf::TextFormat::ParseInfoTree> tree_;  // null for JSON
+};
+
+}  // namespace cablesim

@@ -1,0 +1,76 @@
+#pragma once
+// The frame codec: Envelopes on a byte stream. Socket-free; the connection uses it.
+//
+// Wire format (the only place it is described):
+//
+//   +----------------------+------------------------------------+
+//   | length: 4 bytes,     | payload: `length` bytes, one       |
+//   | unsigned, big-endian | serialized cablesim.Envelope       |
+//   +----------------------+------------------------------------+
+//
+// - length counts the payload only and must be 1..max_frame_size; it is checked before any
+//   buffer is allocated.
+// - The payload must parse as an Envelope with its `kind` set.
+// - On a link, the first frame from each end is a Hello and the second a Proof (HMAC-SHA256 of
+//   "cablesim/1 <sender RI> <receiver RI> <receiver's nonce>" under the link's pre-shared key);
+//   nothing else is accepted before both proofs check out. A filing client (`cablesim send`)
+//   sends a Hello with `client` set, then Filing frames, each answered by a FilingResult.
+// - After the handshake a link carries Transmission, Ack and Cancel frames in both directions.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "cablesim/wire.pb.h"
+
+namespace cablesim::net {
+
+constexpr std::size_t frame_header_size = 4;
+constexpr std::size_t max_frame_size = 4 * 1024 * 1024;
+
+/// Why a frame was refused.
+enum class frame_error {
+  truncated = 1,    // the stream ended inside a frame
+  empty,            // length 0
+  oversize,         // length above max_frame_size
+  garbage,          // the payload is not an Envelope
+  no_kind,          // an Envelope with nothing in it
+  not_hello,        // the first frame of a connection is not a Hello
+  not_proof,        // the second frame of a link is not a Proof
+  bad_proof,        // the Proof does not match the link's key
+  unknown_peer,     // the Hello names a station with no link to this one
+};
+
+const std::error_category& frame_category();
+std::error_code make_error_code(frame_error e);
+
+/// Length prefix + serialized envelope.
+std::string encode_frame(const Envelope& envelope);
+
+/// The payload length from a 4-byte header, checked against the maximum.
+std::error_code decode_length(const unsigned char* header, std::size_t& length);
+
+/// Parse a payload (after its length was checked).
+std::error_code decode_payload(std::string_view payload, Envelope& envelope);
+
+/// Incremental decoder over a byte stream, for tests and anything that has bytes in hand.
+class frame_decoder {
+ public:
+  void feed(std::string_view bytes) { buffer_.append(bytes); }
+  /// Next frame: returns true and fills `envelope`; false with `error` empty when more bytes are
+  /// needed; false with `error` set when the stream is bad.
+  bool next(Envelope& envelope, std::error_code& error);
+  /// At the end of the stream: truncated if a partial frame is left.
+  std::error_code finish() const;
+
+ private:
+  std::string buffer_;
+  std::size_t pos_ = 0;
+};
+
+}  // namespace cablesim::net
+
+template <>
+struct std::is_error_code_enum<cablesim::net::frame_error> : std::true_type {};

@@ -1,0 +1,78 @@
+#include "cablesim/net/frame.hpp"
+
+namespace cablesim::net {
+namespace {
+
+class frame_category_impl : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "cablesim.frame"; }
+  std::string message(int ev) const override {
+    switch (static_cast<frame_error>(ev)) {
+      case frame_error::truncated: return "connection closed in the middle of a frame";
+      case frame_error::empty: return "frame of length 0";
+      case frame_error::oversize: return "frame length above the maximum of " + std::to_string(max_frame_size) + " bytes";
+      case frame_error::garbage: return "frame payload is not a cablesim.Envelope";
+      case frame_error::no_kind: return "envelope carries nothing";
+      case frame_error::not_hello: return "first frame is not a Hello";
+      case frame_error::not_proof: return "second frame is not a Proof";
+      case frame_error::bad_proof: return "link authentication failed: the proof does not match the link's key";
+      case frame_error::unknown_peer: return "the Hello names a station with no link to this one";
+    }
+    return "unknown frame error";
+  }
+};
+
+}  // namespace
+
+const std::error_category& frame_category() {
+  static const frame_category_impl category;
+  return category;
+}
+
+std::error_code make_error_code(frame_error e) { return {static_cast<int>(e), frame_category()}; }
+
+std::string encode_frame(const Envelope& envelope) {
+  const auto size = envelope.ByteSizeLong();
+  std::string out(frame_header_size + size, '\0');
+  out[0] = static_cast<char>((size >> 24) & 0xFF);
+  out[1] = static_cast<char>((size >> 16) & 0xFF);
+  out[2] = static_cast<char>((size >> 8) & 0xFF);
+  out[3] = static_cast<char>(size & 0xFF);
+  envelope.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out.data() + frame_header_size));
+  return out;
+}
+
+std::error_code decode_length(const unsigned char* h, std::size_t& length) {
+  length = (std::size_t{h[0]} << 24) | (std::size_t{h[1]} << 16) | (std::size_t{h[2]} << 8) | std::size_t{h[3]};
+  if (length == 0) return frame_error::empty;
+  if (length > max_frame_size) return frame_error::oversize;
+  return {};
+}
+
+std::error_code decode_payload(std::string_view payload, Envelope& envelope) {
+  if (!envelope.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return frame_error::garbage;
+  if (envelope.kind_case() == Envelope::KIND_NOT_SET) return frame_error::no_kind;
+  return {};
+}
+
+bool frame_decoder::next(Envelope& envelope, std::error_code& error) {
+  error.clear();
+  if (buffer_.size() - pos_ < frame_header_size) return false;
+  std::size_t length = 0;
+  if ((error = decode_length(reinterpret_cast<const unsigned char*>(buffer_.data() + pos_), length))) return false;
+  if (buffer_.size() - pos_ - frame_header_size < length) return false;
+  error = decode_payload(std::string_view(buffer_).substr(pos_ + frame_header_size, length), envelope);
+  pos_ += frame_header_size + length;
+  if (pos_ > 65536 && pos_ * 2 > buffer_.size()) {
+    buffer_.erase(0, pos_);
+    pos_ = 0;
+  }
+  return !error;
+}
+
+std::error_code frame_decoder::finish() const {
+  if (buffer_.size() != pos_) return frame_error::truncated;
+  return {};
+}
+
+}  // namespace cablesim::net
