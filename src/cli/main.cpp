@@ -42,6 +42,31 @@ int main(int argc, char** argv) {
   auto* dot = app.add_subcommand("dot", "Graphviz picture of the network (pipe into dot -Tsvg)");
   dot->add_option("TOPOLOGY", file, "topology file")->required();
 
+  run_arguments run_args;
+  auto* run = app.add_subcommand("run", "run every station of a topology in one process on loopback");
+  run->add_option("TOPOLOGY", run_args.topology, "topology file")->required();
+  run->add_option("--scenario", run_args.scenario, "scenario file (what to file, where, when)");
+  run->add_option("--speedup", run_args.speedup, "simulated seconds per wall-clock second");
+  run->add_option("--inbox", run_args.inbox, "write each delivered copy to DIR/<station RI>/");
+  run->add_option("--report", run_args.report, "write the report (Report proto, JSON) here");
+  run->add_flag("--trace", run_args.trace, "narrate each cable's journey");
+  run->add_option("--log-level", run_args.log_level, "station logs on stderr: debug, info, warn (default), error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+
+  std::string inbox;
+  double speedup = 0;
+  auto* node = app.add_subcommand("node", "run one station of a topology as its own process");
+  node->add_option("TOPOLOGY", file, "topology file")->required();
+  node->add_option("--station", station, "the station's RI")->required();
+  node->add_option("--inbox", inbox, "write each delivered copy to DIR/<station RI>/");
+  node->add_option("--speedup", speedup, "simulated seconds per wall-clock second");
+
+  std::string host_port, as;
+  auto* send = app.add_subcommand("send", "file a cable at a running post");
+  send->add_option("HOST:PORT", host_port, "where the post listens")->required();
+  send->add_option("CABLE", file, "cable text, drafted or complete")->required();
+  send->add_option("--as", as, "the post's RI")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -56,6 +81,9 @@ int main(int argc, char** argv) {
     if (*routes) return print_routes(file, station);
     if (*path) return print_path(file, from, to);
     if (*dot) return print_dot(file);
+    if (*run) return run_scenario(run_args);
+    if (*node) return run_node(file, station, inbox, speedup);
+    if (*send) return send_cable(host_port, file, as);
   } catch (const cablesim::config_error& e) {
     for (const auto& p : e.problems()) std::cerr << p << "\n";
     return exit_bad_input;

@@ -1,0 +1,159 @@
+#include <google/protobuf/util/json_util.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <asio.hpp>
+
+#include <fstream>
+#include <iostream>
+
+#include "cablesim/net/frame.hpp"
+#include "cablesim/net/station_runtime.hpp"
+#include "cablesim/sim/runner.hpp"
+#include "commands.hpp"
+
+namespace cablesim::cli {
+namespace {
+
+using asio::ip::tcp;
+
+bool write_report(const Report& report, const std::string& path) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(report, &json, options);
+  std::ofstream out(path, std::ios::binary);
+  out << json;
+  if (!out) {
+    std::cerr << path << ": error: cannot write the report\n";
+    return false;
+  }
+  return true;
+}
+
+/// Blocking frame I/O for the filing client.
+void send_frame(tcp::socket& s, const Envelope& e) { asio::write(s, asio::buffer(net::encode_frame(e))); }
+
+std::error_code receive_frame(tcp::socket& s, Envelope& e) {
+  unsigned char header[net::frame_header_size];
+  std::error_code ec;
+  asio::read(s, asio::buffer(header), ec);
+  if (ec) return ec;
+  std::size_t length = 0;
+  if ((ec = net::decode_length(header, length))) return ec;
+  std::string payload(length, '\0');
+  asio::read(s, asio::buffer(payload), ec);
+  if (ec) return ec;
+  return net::decode_payload(payload, e);
+}
+
+}  // namespace
+
+int run_scenario(const run_arguments& a) {
+  const auto topo = load_topology(a.topology);
+  std::optional<sim::scenario_file> scenario;
+  if (!a.scenario.empty()) scenario = sim::load_scenario(a.scenario, topo);
+  sim::run_options options;
+  options.speedup = a.speedup;
+  if (!a.inbox.empty()) options.inbox = a.inbox;
+  options.log_level = a.log_level;
+  if (a.trace) options.trace = [](const std::string& line) { std::cout << line << "\n" << std::flush; };
+  if (!scenario) std::cout << "no scenario given: the network comes up, has nothing to do, and stops\n";
+  const auto report = sim::run(topo, scenario, options);
+  if (a.trace) std::cout << "\n";
+  std::cout << sim::summarize(report);
+  if (!a.report.empty() && !write_report(report, a.report)) return exit_bad_input;
+  return exit_ok;
+}
+
+int run_node(const std::string& file, const std::string& ri, const std::string& inbox, double speedup) {
+  const auto topo = load_topology(file);
+  const auto* self = topo.station(ri);
+  if (!self) {
+    std::cerr << file << ": error: no station " << ri << " in this topology\n";
+    return exit_bad_input;
+  }
+  std::vector<std::string> problems;
+  for (const auto& n : topo.neighbours(ri))
+    if (topo.station(n.ri)->port() == 0)
+      problems.push_back(file + ": error: station " + n.ri + " has port 0; to run stations as separate nodes, "
+                                                             "give every station a fixed port");
+  if (self->port() == 0) problems.push_back(file + ": error: station " + ri + " has port 0; give it a fixed port");
+  if (!problems.empty()) throw config_error(problems);
+
+  asio::io_context io(1);
+  net::sim_clock clock(*parse_iso8601(topo.proto().epoch()), speedup > 0 ? speedup : topo.proto().speedup());
+  auto logger = std::make_shared<spdlog::logger>(ri, std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+  logger->set_level(spdlog::level::info);
+  logger->set_pattern("[%n] %^%l%$: %v");
+  auto resolve = [&topo](const std::string& peer) -> std::optional<tcp::endpoint> {
+    const auto* s = topo.station(peer);
+    std::error_code ec;
+    const auto address = asio::ip::make_address(s->host(), ec);
+    if (ec) return std::nullopt;
+    return tcp::endpoint(address, static_cast<unsigned short>(s->port()));
+  };
+  std::optional<std::filesystem::path> inbox_dir;
+  if (!inbox.empty()) inbox_dir = inbox;
+  net::station_runtime station(io, topo, ri, clock, logger, resolve, {}, inbox_dir);
+  const auto ep = station.listen();
+  station.start();
+  logger->info("station {} ({}) listening on {}:{}", ri, self->role() == RELAY ? "relay" : "post",
+               ep.address().to_string(), ep.port());
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](std::error_code, int) {
+    logger->info("stopping");
+    station.stop();
+  });
+  io.run();
+  return exit_ok;
+}
+
+int send_cable(const std::string& host_port, const std::string& file, const std::string& as) {
+  const auto colon = host_port.rfind(':');
+  if (colon == std::string::npos) {
+    std::cerr << "cablesim send: error: expected HOST:PORT, got '" << host_port << "'\n";
+    return exit_usage;
+  }
+  const auto text = read_file(file);
+  if (!text) return exit_bad_input;
+  asio::io_context io;
+  tcp::socket socket(io);
+  std::error_code ec;
+  tcp::resolver resolver(io);
+  const auto endpoints = resolver.resolve(host_port.substr(0, colon), host_port.substr(colon + 1), ec);
+  if (!ec) asio::connect(socket, endpoints, ec);
+  if (ec) {
+    std::cerr << "cablesim send: error: cannot connect to " << host_port << ": " << ec.message() << "\n";
+    return exit_bad_input;
+  }
+  Envelope hello;
+  hello.mutable_hello()->set_client(true);
+  hello.mutable_hello()->set_station_ri(as);
+  Envelope filing;
+  filing.mutable_filing()->set_cable_text(*text);
+  filing.mutable_filing()->set_file_name(file);
+  Envelope reply;
+  try {
+    send_frame(socket, hello);
+    send_frame(socket, filing);
+  } catch (const std::system_error& e) {
+    std::cerr << "cablesim send: error: " << e.what() << "\n";
+    return exit_bad_input;
+  }
+  if ((ec = receive_frame(socket, reply)) || reply.kind_case() != Envelope::kFilingResult) {
+    std::cerr << "cablesim send: error: no answer from " << host_port << (ec ? ": " + ec.message() : "") << "\n";
+    return exit_bad_input;
+  }
+  const auto& r = reply.filing_result();
+  if (!r.ok()) {
+    std::cerr << r.error() << "\n";
+    return exit_bad_input;
+  }
+  std::cout << "filed " << r.message_id() << " at " << as << "\n";
+  return exit_ok;
+}
+
+}  // namespace cablesim::cli

@@ -1,0 +1,325 @@
+#include "cablesim/sim/runner.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <asio/experimental/as_tuple.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "cablesim/core/acp127.hpp"
+#include "cablesim/core/config_text.hpp"
+#include "cablesim/core/precedence.hpp"
+#include "cablesim/net/station_runtime.hpp"
+
+namespace cablesim::sim {
+namespace {
+
+std::string read_text(const std::filesystem::path& p, bool& ok) {
+  std::ifstream in(p, std::ios::binary);
+  ok = static_cast<bool>(in);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+double percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const auto i = static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size()))) - 1;
+  return v[std::min(i, v.size() - 1)];
+}
+
+std::string seconds_label(double s) {
+  char buf[32];
+  if (s < 120) std::snprintf(buf, sizeof buf, "%.0f s", s);
+  else if (s < 7200) std::snprintf(buf, sizeof buf, "%.1f min", s / 60);
+  else std::snprintf(buf, sizeof buf, "%.1f h", s / 3600);
+  return buf;
+}
+
+/// Collects what the stations report into a Report.
+class collector {
+ public:
+  collector(Report& report, sim_time epoch) : report_(report), epoch_(epoch) {}
+
+  double at(sim_time t) const { return std::chrono::duration<double>(t - epoch_).count(); }
+
+  void filed(const std::string& station, const filing_outcome& f, sim_time t) {
+    auto* r = report_.add_filed();
+    r->set_message_id(f.message_id);
+    r->set_station(station);
+    r->set_precedence(f.precedence);
+    r->set_filed_at(at(t));
+    for (const auto& a : f.addressees) {
+      r->add_addressees(a);
+      expected_.insert({f.message_id, a});
+    }
+    filed_at_[f.message_id] = at(t);
+  }
+
+  void delivered(const std::string& station, const deliver_copy& d, sim_time t) {
+    if (!delivered_.insert({d.message_id, station}).second) report_.set_duplicates(report_.duplicates() + 1);
+    auto* r = report_.add_deliveries();
+    r->set_message_id(d.message_id);
+    r->set_station(station);
+    r->set_precedence(d.precedence);
+    const auto it = filed_at_.find(d.message_id);
+    r->set_filed_at(it == filed_at_.end() ? at(t) : it->second);
+    r->set_delivered_at(at(t));
+    for (const auto& s : d.path) r->add_path(s);
+  }
+
+  void acted(const std::string& station, const station_action& a, sim_time t) {
+    std::visit(
+        [&](const auto& x) {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, start_transmission>) {
+            link_event(t, station, x.channel, "start", x.frame.channel_serial(), x.message_id, x.frame.precedence());
+          } else if constexpr (std::is_same_v<T, cancel_transmission>) {
+            report_.set_preemptions(report_.preemptions() + 1);
+            link_event(t, station, x.channel, "preempted", x.serial, x.message_id, x.precedence);
+          } else if constexpr (std::is_same_v<T, open_number>) {
+            report_.set_open_numbers(report_.open_numbers() + 1);
+            link_event(t, x.channel, station, "open_number", x.first, "", PRECEDENCE_UNSPECIFIED);
+          } else if constexpr (std::is_same_v<T, reject_copy>) {
+            for (const auto& ri : x.ris) rejected_.insert({x.message_id, ri});
+            if (x.service_sent) report_.set_service_messages(report_.service_messages() + 1);
+          }
+        },
+        a);
+  }
+
+  /// Every expected addressee copy is delivered or rejected.
+  bool settled() const {
+    return std::all_of(expected_.begin(), expected_.end(),
+                       [&](const auto& e) { return delivered_.count(e) || rejected_.count(e); });
+  }
+
+  void finish(double duration, bool in_time) {
+    report_.set_duration(duration);
+    report_.set_completed(in_time && settled());
+    std::map<int, std::vector<double>> latencies;
+    std::map<int, PrecedenceSummary> by;
+    for (const auto& f : report_.filed()) {
+      auto& s = by[f.precedence()];
+      s.set_filed(s.filed() + 1);
+      for (const auto& a : f.addressees())
+        if (!delivered_.count({f.message_id(), a}) && !rejected_.count({f.message_id(), a}))
+          s.set_in_flight(s.in_flight() + 1);
+    }
+    std::map<std::string, Precedence> filed_precedence;
+    for (const auto& f : report_.filed()) filed_precedence[f.message_id()] = f.precedence();
+    for (const auto& d : report_.deliveries()) {
+      const auto it = filed_precedence.find(d.message_id());
+      if (it == filed_precedence.end()) continue;  // service messages
+      auto& s = by[it->second];
+      s.set_delivered(s.delivered() + 1);
+      latencies[it->second].push_back(d.delivered_at() - d.filed_at());
+    }
+    for (auto& [p, s] : by) {
+      s.set_precedence(static_cast<Precedence>(p));
+      const auto& l = latencies[p];
+      s.set_latency_p50(percentile(l, 0.5));
+      s.set_latency_p90(percentile(l, 0.9));
+      s.set_latency_p99(percentile(l, 0.99));
+      s.set_latency_max(l.empty() ? 0 : *std::max_element(l.begin(), l.end()));
+    }
+    for (auto it = by.rbegin(); it != by.rend(); ++it) *report_.add_precedences() = it->second;
+  }
+
+ private:
+  void link_event(sim_time t, const std::string& from, const std::string& to, const std::string& kind, uint32_t serial,
+                  const std::string& id, Precedence p) {
+    auto* e = report_.add_link_events();
+    e->set_at(at(t));
+    e->set_from(from);
+    e->set_to(to);
+    e->set_kind(kind);
+    e->set_channel_serial(serial);
+    e->set_message_id(id);
+    e->set_precedence(p);
+  }
+
+  Report& report_;
+  sim_time epoch_;
+  std::set<std::pair<std::string, std::string>> expected_, delivered_, rejected_;
+  std::map<std::string, double> filed_at_;
+};
+
+}  // namespace
+
+scenario_file load_scenario(const std::filesystem::path& path, const topology& topo) {
+  bool ok = false;
+  const auto text = read_text(path, ok);
+  if (!ok) throw config_error({path.string() + ":1:1: cannot read scenario file"});
+  scenario_file s;
+  s.path = path;
+  const config_source where(text, path.string(), s.proto);
+  std::vector<std::string> problems;
+  for (int i = 0; i < s.proto.filings_size(); ++i) {
+    const auto& f = s.proto.filings(i);
+    if (!topo.station(f.station()))
+      problems.push_back(where.at({{"filings", i}, {"station"}}, f.station()) + ": unknown station '" + f.station() +
+                         "' (not in " + topo.file_name() + ")");
+    if (f.at_seconds() < 0) problems.push_back(where.at({{"filings", i}, {"at_seconds"}}) + ": at_seconds must not be negative");
+    const auto file = path.parent_path() / f.cable_file();
+    bool readable = false;
+    auto cable_text = read_text(file, readable);
+    if (f.cable_file().empty() || !readable) {
+      problems.push_back(where.at({{"filings", i}, {"cable_file"}}, f.cable_file()) + ": cannot read cable file '" +
+                         file.string() + "'");
+    } else if (auto parsed = acp127::parse(cable_text, {.allow_draft = true}); !parsed) {
+      problems.push_back(where.at({{"filings", i}, {"cable_file"}}, f.cable_file()) + ": " +
+                         parsed.error->format(file.string()));
+    }
+    s.cable_texts.push_back(std::move(cable_text));
+  }
+  if (!s.proto.epoch().empty() && !parse_iso8601(s.proto.epoch()))
+    problems.push_back(where.at({{"epoch"}}, s.proto.epoch()) + ": epoch '" + s.proto.epoch() +
+                       "' is not an ISO-8601 UTC time like 2007-09-10T14:00:00Z");
+  if (!problems.empty()) throw config_error(problems);
+  return s;
+}
+
+Report run(const topology& topo, const std::optional<scenario_file>& scenario, const run_options& options) {
+  const auto& t = topo.proto();
+  const Scenario empty;
+  const Scenario& sc = scenario ? scenario->proto : empty;
+  const double speedup = options.speedup > 0 ? options.speedup : sc.speedup() > 0 ? sc.speedup() : t.speedup();
+  const auto epoch = *parse_iso8601(sc.epoch().empty() ? t.epoch() : sc.epoch());
+  const double max_seconds = sc.max_seconds() > 0 ? sc.max_seconds() : 24 * 3600;
+
+  Report report;
+  report.set_topology(t.name());
+  report.set_scenario(sc.name());
+  report.set_epoch(format_iso8601(epoch));
+  report.set_speedup(speedup);
+  collector collect(report, epoch);
+
+  asio::io_context io(1);
+  net::sim_clock clock(epoch, speedup);
+  std::map<std::string, asio::ip::tcp::endpoint> registry;
+  auto resolve = [&registry](const std::string& ri) -> std::optional<asio::ip::tcp::endpoint> {
+    const auto it = registry.find(ri);
+    if (it == registry.end()) return std::nullopt;
+    return it->second;
+  };
+  net::station_observer observer;
+  observer.filed = [&](const std::string& s, const filing_outcome& f, sim_time at) { collect.filed(s, f, at); };
+  observer.delivered = [&](const std::string& s, const deliver_copy& d, sim_time at) { collect.delivered(s, d, at); };
+  observer.acted = [&](const std::string& s, const station_action& a, sim_time at) {
+    collect.acted(s, a, at);
+    if (options.trace)
+      if (const auto* n = std::get_if<note>(&a); n && n->severity != note::level::debug)
+        options.trace(clock_label(at) + " " + n->text);
+  };
+
+  const auto level = spdlog::level::from_str(options.log_level);
+  auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  std::vector<std::unique_ptr<net::station_runtime>> stations;
+  std::map<std::string, net::station_runtime*> by_ri;
+  for (const auto& s : t.stations()) {
+    auto logger = std::make_shared<spdlog::logger>(s.ri(), sink);
+    logger->set_level(level);
+    logger->set_pattern("[%n] %^%l%$: %v");
+    stations.push_back(std::make_unique<net::station_runtime>(io, topo, s.ri(), clock, logger, resolve, observer,
+                                                              options.inbox));
+    by_ri[s.ri()] = stations.back().get();
+  }
+  for (auto& s : stations) registry[s->ri()] = s->listen();
+  for (auto& s : stations) s->start();
+
+  // Filings at their times.
+  std::vector<std::unique_ptr<asio::steady_timer>> timers;
+  std::size_t pending_filings = 0;
+  for (int i = 0; scenario && i < sc.filings_size(); ++i) {
+    const auto& f = sc.filings(i);
+    const unsigned repeat = std::max(1u, f.repeat());
+    for (unsigned k = 0; k < repeat; ++k) {
+      const double at_s = f.at_seconds() + k * f.every_seconds();
+      auto timer = std::make_unique<asio::steady_timer>(io);
+      timer->expires_after(clock.to_wall(sim_duration{static_cast<int64_t>(at_s * 1000)}));
+      ++pending_filings;
+      timer->async_wait([&, i, station = f.station(), name = f.cable_file()](std::error_code ec) {
+        --pending_filings;
+        if (ec) return;
+        by_ri.at(station)->file_text(scenario->cable_texts[static_cast<std::size_t>(i)], name);
+      });
+      timers.push_back(std::move(timer));
+    }
+  }
+
+  // Done when every filing is made, every expected copy delivered or rejected, and all idle.
+  bool in_time = true;
+  asio::steady_timer check(io);
+  std::function<void(std::error_code)> poll = [&](std::error_code ec) {
+    if (ec) return;
+    const bool idle = std::all_of(stations.begin(), stations.end(), [](const auto& s) { return s->idle(); });
+    const bool done = pending_filings == 0 && collect.settled() && idle;
+    if (done || clock.elapsed() > max_seconds) {
+      in_time = done;
+      for (auto& s : stations) s->stop();
+      for (auto& tm : timers) tm->cancel();
+      return;
+    }
+    check.expires_after(std::chrono::milliseconds(5));
+    check.async_wait(poll);
+  };
+  check.expires_after(std::chrono::milliseconds(5));
+  check.async_wait(poll);
+  io.run();
+  collect.finish(clock.elapsed(), in_time);
+  return report;
+}
+
+std::string summarize(const Report& r) {
+  std::ostringstream out;
+  const auto epoch = parse_iso8601(r.epoch()).value_or(sim_time{});
+  auto when = [&](double s) { return clock_label(epoch + sim_duration{static_cast<int64_t>(s * 1000)}); };
+  uint32_t expected = 0;
+  for (const auto& f : r.filed()) expected += static_cast<uint32_t>(f.addressees_size());
+  uint32_t delivered = 0;
+  for (const auto& p : r.precedences()) delivered += p.delivered();
+  out << "cablesim run: topology " << r.topology() << (r.scenario().empty() ? "" : ", scenario " + r.scenario())
+      << ", speedup " << r.speedup() << "x\n";
+  out << "simulated " << when(0) << " to " << when(r.duration()) << " (" << seconds_label(r.duration()) << ")\n\n";
+  out << "filed " << r.filed_size() << " cable" << (r.filed_size() == 1 ? "" : "s") << "; delivered " << delivered
+      << " of " << expected << " addressee copies; " << r.service_messages() << " service messages, " << r.duplicates()
+      << " duplicates, " << r.open_numbers() << " open numbers, " << r.preemptions() << " preemptions\n";
+  if (!r.completed()) out << "NOT COMPLETE: the time limit came first; some copies are still in flight\n";
+  if (r.precedences_size()) {
+    char line[160];
+    std::snprintf(line, sizeof line, "\n%-10s %6s %10s %10s %9s %9s %9s %9s\n", "precedence", "filed", "delivered",
+                  "in flight", "p50", "p90", "p99", "max");
+    out << line;
+    for (const auto& p : r.precedences()) {
+      std::snprintf(line, sizeof line, "%-10s %6u %10u %10u %9s %9s %9s %9s\n",
+                    std::string(precedence_word(p.precedence())).c_str(), p.filed(), p.delivered(), p.in_flight(),
+                    seconds_label(p.latency_p50()).c_str(), seconds_label(p.latency_p90()).c_str(),
+                    seconds_label(p.latency_p99()).c_str(), seconds_label(p.latency_max()).c_str());
+      out << line;
+    }
+    out << "(latency: filing to delivery, simulated time)\n";
+  }
+  if (r.deliveries_size() && r.deliveries_size() <= 40) {
+    out << "\ndeliveries:\n";
+    for (const auto& d : r.deliveries()) {
+      std::string path;
+      for (const auto& s : d.path()) path += (path.empty() ? "" : " -> ") + s;
+      char line[200];
+      std::snprintf(line, sizeof line, "  %s  %-8s %-9s %-24s %7s  via %s\n", when(d.delivered_at()).c_str(),
+                    d.station().c_str(), std::string(precedence_word(d.precedence())).c_str(), d.message_id().c_str(),
+                    seconds_label(d.delivered_at() - d.filed_at()).c_str(), path.c_str());
+      out << line;
+    }
+  }
+  return out.str();
+}
+
+}  // namespace cablesim::sim
