@@ -10,7 +10,6 @@
 
 namespace cablesim {
 
-using sim_clock = std::chrono::system_clock;
 using sim_time = std::chrono::sys_time<std::chrono::milliseconds>;
 
 /// Three-letter month abbreviation used in DTGs (JAN..DEC); month is 1..12.

@@ -1,0 +1,240 @@
+// End to end: the real cablesim binary on real topology files, over real TCP on loopback.
+#include <catch2/catch.hpp>
+
+#include <google/protobuf/util/json_util.h>
+
+#include <asio.hpp>
+
+#include <regex>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include "cablesim/report.pb.h"
+#include "support.hpp"
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+using namespace cablesim;
+
+namespace {
+
+fs::path temp_dir(const std::string& name) {
+  auto p = fs::temp_directory_path() / ("cablesim_e2e_" + std::to_string(getpid()) + "_" + name);
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+int run(const std::string& args, std::string* output = nullptr) {
+  const auto cmd = std::string(CABLESIM_BINARY) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf{};
+  std::size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  const int st = pclose(p);
+  if (output) *output = out;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+Report read_report(const fs::path& p) {
+  Report r;
+  REQUIRE(google::protobuf::util::JsonStringToMessage(test::read_file(p), &r).ok());
+  return r;
+}
+
+const std::vector<std::string> seed_addressees{"RUCNDT", "RUEHC", "RUEHUNV", "RUEHRN", "RUEHRL", "RUEHLO", "RUEHFR"};
+
+void check_seed_inbox(const fs::path& inbox) {
+  for (const auto& ri : seed_addressees) {
+    INFO(ri);
+    const auto dir = inbox / ri;
+    REQUIRE(fs::is_directory(dir));
+    REQUIRE(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}) == 1);
+    const auto text = test::read_file(dir / "RUEHRO-1919-2531426.txt");
+    CHECK(text.find("\nOO " + ri + "\nDE RUEHRO #1919 2531426\n") != std::string::npos);
+  }
+  const auto rn = test::read_file(inbox / "RUEHRN" / "RUEHRO-1919-2531426.txt");
+  const auto seed = test::read_file(test::seed_cable());
+  CHECK(rn.substr(rn.find('\n') + 1).starts_with(
+      "OO RUEHRN\nDE RUEHRO #1919 2531426\nZNY CCCCC ZZH\nO 101426Z SEP 07\nFM AMEMBASSY ROME\n"
+      "TO RUCNDT/USMISSION USUN NEW YORK IMMEDIATE 0797\nRUEHC/SECSTATE WASHDC IMMEDIATE 8947\n"
+      "RUEHUNV/USMISSION UNVIE VIENNA IMMEDIATE 0113\nRUEHRN/USMISSION UN ROME IMMEDIATE 0136\n"
+      "INFO RUEHRL/AMEMBASSY BERLIN PRIORITY 1784\nRUEHLO/AMEMBASSY LONDON PRIORITY 1410\n"
+      "RUEHFR/AMEMBASSY PARIS PRIORITY 2323\n\nC O N F I D E N T I A L ROME 001919\n"));
+  CHECK(rn.ends_with(seed.substr(seed.find("SIPDIS"))));  // the text, unchanged
+}
+
+/// Ports that were free a moment ago (bound to port 0 together, then released).
+std::vector<unsigned short> free_ports(std::size_t n) {
+  asio::io_context io;
+  std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> held;
+  std::vector<unsigned short> ports;
+  for (std::size_t i = 0; i < n; ++i) {
+    held.push_back(std::make_unique<asio::ip::tcp::acceptor>(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)));
+    ports.push_back(held.back()->local_endpoint().port());
+  }
+  return ports;
+}
+
+bool accepts(unsigned short port) {
+  asio::io_context io;
+  asio::ip::tcp::socket s(io);
+  std::error_code ec;
+  s.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+  return !ec;
+}
+
+pid_t spawn(const std::vector<std::string>& args, const fs::path& log) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  REQUIRE(rc == 0);
+  return pid;
+}
+
+template <class Pred>
+bool wait_for(Pred pred, std::chrono::seconds deadline) {
+  const auto end = std::chrono::steady_clock::now() + deadline;
+  asio::io_context io;
+  asio::steady_timer t(io);
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    // poll the condition every 20 ms until the deadline
+    t.expires_after(std::chrono::milliseconds(20));
+    t.wait();
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("e2e: cablesim run delivers the seed cable to its seven addressee stations", "[e2e]") {
+  const auto dir = temp_dir("run_seed");
+  std::string out;
+  const auto root = test::source_dir().string();
+  REQUIRE(run("run " + root + "/topologies/seed.textproto --scenario " + root + "/scenarios/seed.textproto --speedup 600 --inbox " +
+                  (dir / "inbox").string() + " --report " + (dir / "r.json").string(),
+              &out) == 0);
+  INFO(out);
+  CHECK(out.find("delivered 7 of 7 addressee copies") != std::string::npos);
+  check_seed_inbox(dir / "inbox");
+  const auto report = read_report(dir / "r.json");
+  CHECK(report.completed());
+  CHECK(report.deliveries_size() == 7);
+  CHECK(report.duplicates() == 0);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("e2e: every station as its own cablesim node process", "[e2e][node]") {
+  const auto dir = temp_dir("nodes");
+  // the seed network with a fixed free port for every station
+  auto topo_text = test::read_file(test::source_dir() / "topologies" / "seed.textproto");
+  const std::regex station_line(R"re(stations \{ ri: "([A-Z]+)")re");
+  std::vector<std::string> ris;
+  for (std::sregex_iterator it(topo_text.begin(), topo_text.end(), station_line), end; it != end; ++it)
+    ris.push_back((*it)[1]);
+  REQUIRE(ris.size() == 10);
+  const auto ports = free_ports(ris.size());
+  std::map<std::string, unsigned short> port_of;
+  for (std::size_t i = 0; i < ris.size(); ++i) {
+    port_of[ris[i]] = ports[i];
+    const std::string from = "stations { ri: \"" + ris[i] + "\"";
+    topo_text.replace(topo_text.find(from), from.size(), from + " port: " + std::to_string(ports[i]));
+  }
+  const auto topo_file = dir / "seed-nodes.textproto";
+  std::ofstream(topo_file) << topo_text;
+
+  std::vector<pid_t> nodes;
+  for (const auto& ri : ris)
+    nodes.push_back(spawn({CABLESIM_BINARY, "node", topo_file.string(), "--station", ri, "--speedup", "600", "--inbox",
+                           (dir / "inbox").string()},
+                          dir / (ri + ".log")));
+  const bool up = wait_for([&] { return std::all_of(ris.begin(), ris.end(), [&](auto& ri) { return accepts(port_of[ri]); }); },
+                           std::chrono::seconds(20));
+  CHECK(up);
+  std::string out;
+  const int sent = run("send 127.0.0.1:" + std::to_string(port_of["RUEHRO"]) + " " + test::seed_cable().string() +
+                           " --as RUEHRO",
+                       &out);
+  CHECK(sent == 0);
+  CHECK(out == "filed RUEHRO-1919-2531426 at RUEHRO\n");
+  const bool all = wait_for(
+      [&] {
+        return std::all_of(seed_addressees.begin(), seed_addressees.end(),
+                           [&](auto& ri) { return fs::exists(dir / "inbox" / ri / "RUEHRO-1919-2531426.txt"); });
+      },
+      std::chrono::seconds(30));
+  for (auto pid : nodes) kill(pid, SIGTERM);
+  for (auto pid : nodes) waitpid(pid, nullptr, 0);
+  REQUIRE(all);
+  check_seed_inbox(dir / "inbox");
+  CHECK(test::read_file(dir / "RUEHEUR.log").find("splits the routing line") != std::string::npos);
+
+  SECTION("send reports a bad cable with file:line:col") {
+    // (the nodes are gone: a refused connection is a clear error too)
+    CHECK(run("send 127.0.0.1:" + std::to_string(port_of["RUEHRO"]) + " " + test::seed_cable().string() + " --as RUEHRO",
+              &out) == 1);
+    CHECK(out.find("cannot connect") != std::string::npos);
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("e2e: FLASH preempts ROUTINE on the teaching network's slow line", "[e2e][preemption]") {
+  const auto dir = temp_dir("flash");
+  const auto root = test::source_dir().string();
+  std::string out;
+  REQUIRE(run("run " + root + "/topologies/teaching.textproto --scenario " + root +
+                  "/scenarios/lessons/flash_preemption.textproto --speedup 2000 --report " + (dir / "r.json").string(),
+              &out) == 0);
+  INFO(out);
+  const auto r = read_report(dir / "r.json");
+  REQUIRE(r.completed());
+  std::string flash_id;
+  for (const auto& f : r.filed())
+    if (f.precedence() == FLASH) flash_id = f.message_id();
+  REQUIRE_FALSE(flash_id.empty());
+
+  // On the trunk: the ROUTINE on the line is preempted and the FLASH goes next.
+  std::vector<const LinkEvent*> trunk;
+  for (const auto& e : r.link_events())
+    if (e.from() == "RUEHEUR" && e.to() == "RUEHWAS") trunk.push_back(&e);
+  const auto pre = std::find_if(trunk.begin(), trunk.end(), [](auto* e) { return e->kind() == "preempted"; });
+  REQUIRE(pre != trunk.end());
+  const auto preempted_id = (*pre)->message_id();
+  CHECK((*pre)->precedence() == ROUTINE);
+  REQUIRE(pre + 1 != trunk.end());
+  CHECK((*(pre + 1))->kind() == "start");
+  CHECK((*(pre + 1))->message_id() == flash_id);
+  // The interrupted ROUTINE starts again later, whole, under a new serial.
+  const auto again = std::find_if(pre + 2, trunk.end(), [&](auto* e) { return e->message_id() == preempted_id; });
+  REQUIRE(again != trunk.end());
+  CHECK((*again)->channel_serial() != (*pre)->channel_serial());
+
+  // Every ROUTINE that had not crossed the trunk when the FLASH took it is delivered after it.
+  double flash_delivered = 0;
+  for (const auto& d : r.deliveries())
+    if (d.message_id() == flash_id) flash_delivered = d.delivered_at();
+  std::set<std::string> after_flash;
+  for (auto it = pre + 1; it != trunk.end(); ++it)
+    if ((*it)->kind() == "start" && (*it)->message_id() != flash_id) after_flash.insert((*it)->message_id());
+  CHECK(after_flash.size() > 10);
+  for (const auto& d : r.deliveries())
+    if (after_flash.count(d.message_id())) CHECK(d.delivered_at() > flash_delivered);
+
+  // Nothing lost, nothing twice, no open number.
+  CHECK(r.deliveries_size() == 51);
+  CHECK(r.duplicates() == 0);
+  CHECK(r.open_numbers() == 0);
+  CHECK(r.preemptions() >= 1);
+  fs::remove_all(dir);
+}

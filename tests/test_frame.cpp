@@ -1,0 +1,81 @@
+// The frame codec: valid frames round-trip; each way of corrupting one gets its own error.
+#include "cablesim/net/frame.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace cablesim;
+using namespace cablesim::net;
+
+namespace {
+
+Envelope hello() {
+  Envelope e;
+  e.mutable_hello()->set_station_ri("RUEHRO");
+  e.mutable_hello()->set_nonce("0123456789abcdef");
+  e.mutable_hello()->set_version(1);
+  return e;
+}
+
+std::error_code decode_all(const std::string& bytes, std::vector<Envelope>& out) {
+  frame_decoder d;
+  d.feed(bytes);
+  Envelope e;
+  std::error_code ec;
+  while (d.next(e, ec)) out.push_back(e);
+  if (ec) return ec;
+  return d.finish();
+}
+
+}  // namespace
+
+TEST_CASE("frame: encode and decode", "[net][frame]") {
+  const auto bytes = encode_frame(hello()) + encode_frame(hello());
+  REQUIRE(bytes.size() > 8);
+  CHECK(static_cast<unsigned char>(bytes[0]) == 0);  // big-endian length
+  std::vector<Envelope> out;
+  CHECK_FALSE(decode_all(bytes, out));
+  REQUIRE(out.size() == 2);
+  CHECK(out[1].hello().station_ri() == "RUEHRO");
+
+  SECTION("byte by byte") {
+    frame_decoder d;
+    Envelope e;
+    std::error_code ec;
+    int frames = 0;
+    for (char c : bytes) {
+      d.feed(std::string_view(&c, 1));
+      while (d.next(e, ec)) ++frames;
+      REQUIRE_FALSE(ec);
+    }
+    CHECK(frames == 2);
+  }
+}
+
+TEST_CASE("frame: corrupting a valid frame one way at a time", "[net][frame]") {
+  const auto valid = encode_frame(hello());
+  std::vector<Envelope> out;
+  SECTION("truncated payload") { CHECK(decode_all(valid.substr(0, valid.size() - 3), out) == frame_error::truncated); }
+  SECTION("truncated header") { CHECK(decode_all(valid.substr(0, 2), out) == frame_error::truncated); }
+  SECTION("oversize length is refused before allocating") {
+    std::string bad = valid;
+    bad[0] = '\x7f';
+    CHECK(decode_all(bad, out) == frame_error::oversize);
+  }
+  SECTION("zero length") { CHECK(decode_all(std::string(4, '\0'), out) == frame_error::empty); }
+  SECTION("garbage payload") {
+    std::string bad = valid.substr(0, 4) + std::string(valid.size() - 4, '\xff');
+    CHECK(decode_all(bad, out) == frame_error::garbage);
+  }
+  SECTION("an envelope with nothing in it") {
+    Envelope empty;
+    empty.mutable_hello();
+    empty.clear_kind();
+    std::string bad = std::string("\0\0\0\x02", 4) + std::string("\x08\x01", 2);  // unknown field 1 varint
+    CHECK(decode_all(bad, out) == frame_error::no_kind);
+  }
+  SECTION("the error messages say what is wrong") {
+    CHECK(make_error_code(frame_error::oversize).message().find("maximum") != std::string::npos);
+    CHECK(make_error_code(frame_error::not_hello).message() == "first frame is not a Hello");
+    CHECK(make_error_code(frame_error::bad_proof).message().find("authentication failed") != std::string::npos);
+  }
+}

@@ -1,0 +1,150 @@
+// Stations over real TCP on loopback (port 0), in one io_context: bad clients are disconnected
+// and logged while cables keep flowing.
+#include "cablesim/net/station_runtime.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <spdlog/sinks/ostream_sink.h>
+
+#include <asio/experimental/as_tuple.hpp>
+
+#include <sstream>
+
+#include "support.hpp"
+
+using namespace cablesim;
+using namespace cablesim::net;
+using asio::ip::tcp;
+
+namespace {
+
+/// The seed network, every station in this process, logs captured.
+struct loopback_network {
+  topology topo;
+  asio::io_context io{1};
+  sim_clock clock;
+  std::ostringstream log;
+  std::map<std::string, tcp::endpoint> registry;
+  std::vector<std::unique_ptr<station_runtime>> stations;
+  std::vector<std::pair<std::string, std::string>> delivered;
+
+  loopback_network()
+      : topo(topology::load(test::read_file(test::source_dir() / "topologies" / "seed.textproto"), "seed.textproto")),
+        clock(*parse_iso8601(topo.proto().epoch()), 6000) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+    station_observer observer;
+    observer.delivered = [this](const std::string& s, const deliver_copy& d, sim_time) {
+      delivered.emplace_back(s, d.message_id);
+    };
+    for (const auto& s : topo.proto().stations()) {
+      auto logger = std::make_shared<spdlog::logger>(s.ri(), sink);
+      logger->set_level(spdlog::level::debug);
+      stations.push_back(std::make_unique<station_runtime>(
+          io, topo, s.ri(), clock, logger,
+          [this](const std::string& ri) -> std::optional<tcp::endpoint> { return registry.at(ri); }, observer,
+          std::nullopt));
+    }
+    for (auto& s : stations) registry[s->ri()] = s->listen();
+    for (auto& s : stations) s->start();
+  }
+  ~loopback_network() {
+    for (auto& s : stations) s->stop();
+    io.run_for(std::chrono::milliseconds(200));
+  }
+  station_runtime& at(const std::string& ri) {
+    for (auto& s : stations)
+      if (s->ri() == ri) return *s;
+    throw std::out_of_range(ri);
+  }
+  /// Run the io_context until pred() or the deadline; returns pred().
+  template <class Pred>
+  bool run_until(Pred pred, std::chrono::seconds deadline = std::chrono::seconds(20)) {
+    const auto end = std::chrono::steady_clock::now() + deadline;
+    while (!pred() && std::chrono::steady_clock::now() < end) io.run_for(std::chrono::milliseconds(5));
+    return pred();
+  }
+  bool logged(const std::string& text) const { return log.str().find(text) != std::string::npos; }
+};
+
+/// Connect to a station's port and write raw bytes; the connection stays open.
+std::shared_ptr<tcp::socket> rogue(loopback_network& n, const std::string& ri, const std::string& bytes) {
+  auto s = std::make_shared<tcp::socket>(n.io);
+  s->connect(n.registry.at(ri));
+  asio::write(*s, asio::buffer(bytes));
+  return s;
+}
+
+/// Read (and drop) whatever the station says until it closes the connection.
+bool closed_by_peer(loopback_network& n, tcp::socket& s) {
+  bool closed = false;
+  auto buf = std::make_shared<std::array<char, 256>>();
+  std::function<void(std::error_code, std::size_t)> on_read = [&](std::error_code ec, std::size_t) {
+    if (ec) closed = true;
+    else s.async_read_some(asio::buffer(*buf), on_read);
+  };
+  s.async_read_some(asio::buffer(*buf), on_read);
+  n.run_until([&] { return closed; }, std::chrono::seconds(5));
+  if (!closed) s.close();
+  n.io.run_for(std::chrono::milliseconds(1));
+  return closed;
+}
+
+}  // namespace
+
+TEST_CASE("net: the seed cable crosses the seed network over TCP", "[net]") {
+  loopback_network n;
+  REQUIRE(n.run_until([&] { return n.at("RUEHEUR").core().channel_is_up("RUEHWAS"); }));
+  const auto filed = n.at("RUEHRO").file_text(test::read_file(test::seed_cable()), "seed");
+  REQUIRE(filed.ok);
+  REQUIRE(n.run_until([&] { return n.delivered.size() == 7; }));
+  CHECK(n.logged("[RUEHEUR]"));  // one named logger per station
+}
+
+TEST_CASE("net: bad clients are disconnected and logged; the other links keep flowing", "[net]") {
+  loopback_network n;
+  REQUIRE(n.run_until([&] { return n.at("RUEHEUR").core().channel_is_up("RUEHWAS"); }));
+
+  SECTION("garbage") {
+    auto s = rogue(n, "RUEHEUR", std::string("\x00\x00\x00\x05hello", 9));
+    CHECK(closed_by_peer(n, *s));
+    CHECK(n.logged("frame payload is not a cablesim.Envelope"));
+  }
+  SECTION("an oversize length") {
+    auto s = rogue(n, "RUEHEUR", std::string("\x7f\xff\xff\xff", 4));
+    CHECK(closed_by_peer(n, *s));
+    CHECK(n.logged("frame length above the maximum"));
+  }
+  SECTION("a transmission before hello") {
+    Envelope e;
+    e.mutable_transmission()->set_channel_serial(1);
+    auto s = rogue(n, "RUEHEUR", encode_frame(e));
+    CHECK(closed_by_peer(n, *s));
+    CHECK(n.logged("first frame is not a Hello"));
+  }
+  SECTION("a hello from a station with no link here") {
+    Envelope e;
+    e.mutable_hello()->set_station_ri("RUEHXX");
+    auto s = rogue(n, "RUEHEUR", encode_frame(e));
+    CHECK(closed_by_peer(n, *s));
+    CHECK(n.logged("claiming to be 'RUEHXX'"));
+  }
+  SECTION("a neighbour's name without the link's key") {
+    Envelope e;
+    e.mutable_hello()->set_station_ri("RUEHRN");
+    e.mutable_hello()->set_nonce("0123456789abcdef");
+    Envelope proof;
+    proof.mutable_proof()->set_hmac(link_proof("wrong key", "RUEHRN", "RUEHEUR", "whatever"));
+    auto s = rogue(n, "RUEHEUR", encode_frame(e) + encode_frame(proof));
+    CHECK(closed_by_peer(n, *s));
+    CHECK(n.logged("link authentication failed"));
+  }
+  SECTION("a frame cut off in the middle") {
+    auto s = rogue(n, "RUEHEUR", std::string("\x00\x00\x01\x00partial", 11));
+    s->shutdown(tcp::socket::shutdown_send);
+    CHECK(closed_by_peer(n, *s));
+    CHECK(n.logged("connection closed in the middle of a frame"));
+  }
+  // ...and cables keep flowing between the others.
+  REQUIRE(n.at("RUEHRO").file_text(test::read_file(test::seed_cable()), "seed").ok);
+  CHECK(n.run_until([&] { return n.delivered.size() == 7; }));
+}
