@@ -723,6 +723,8 @@ void parse_body(line_reader& r, std::string_view text, Cable& c) {
   }
   if (c.has_bt() && last_line_start(body, start) == "BT") body = body.substr(0, start);
   c.set_body(std::string(body));
+  // Rendering closes a BT-separated text with "\nBT": the text ends with a line break.
+  if (c.has_bt() && !c.body().empty() && c.body().back() != '\n') c.mutable_body()->push_back('\n');
   parse_text(body, *c.mutable_text());
   if (c.classification() == CLASSIFICATION_UNSPECIFIED) {
     const auto& cl = c.text().classification_line();
