@@ -60,6 +60,7 @@ int run_scenario(const run_arguments& a) {
   if (!a.inbox.empty()) options.inbox = a.inbox;
   options.log_level = a.log_level;
   if (a.trace) options.trace = [](const std::string& line) { std::cout << line << "\n" << std::flush; };
+  options.progress = [](const std::string& line) { std::cerr << "progress: " << line << "\n"; };
   if (!scenario) std::cout << "no scenario given: the network comes up, has nothing to do, and stops\n";
   const auto report = sim::run(topo, scenario, options);
   if (a.trace) std::cout << "\n";

@@ -46,9 +46,37 @@ tcp::endpoint station_runtime::listen() {
   acceptor_.set_option(tcp::acceptor::reuse_address(true));
   acceptor_.bind(ep);
   acceptor_.listen();
-  const auto bound = acceptor_.local_endpoint();
-  log_->debug("listening on {}:{}", bound.address().to_string(), bound.port());
-  return bound;
+  bound_ = acceptor_.local_endpoint();
+  log_->debug("listening on {}:{}", bound_.address().to_string(), bound_.port());
+  return bound_;
+}
+
+void station_runtime::set_link(const std::string& peer, bool up) {
+  if (!up) {
+    links_down_.insert(peer);
+    if (const auto it = sessions_.find(peer); it != sessions_.end()) it->second->stop("link taken down (scripted)");
+  } else {
+    links_down_.erase(peer);
+  }
+}
+
+void station_runtime::suspend() {
+  if (suspended_) return;
+  suspended_ = true;
+  std::error_code ignored;
+  acceptor_.close(ignored);
+  auto sessions = sessions_;
+  for (auto& [peer, s] : sessions) s->stop("station " + ri_ + " stopped");
+}
+
+void station_runtime::resume() {
+  if (!suspended_) return;
+  suspended_ = false;
+  acceptor_.open(bound_.protocol());
+  acceptor_.set_option(tcp::acceptor::reuse_address(true));
+  acceptor_.bind(bound_);
+  acceptor_.listen();
+  spawn([this] { return accept_loop(); }, "accepting on " + ri_);
 }
 
 void station_runtime::start() {
@@ -81,7 +109,7 @@ awaitable<void> station_runtime::accept_loop() {
   while (!stopped_) {
     auto [ec, socket] = co_await acceptor_.async_accept(as_tuple);
     if (ec) {
-      if (stopped_ || ec == asio::error::operation_aborted) co_return;
+      if (stopped_ || suspended_ || ec == asio::error::operation_aborted) co_return;
       log_->warn("accept failed: {}", ec.message());
       continue;
     }
@@ -106,6 +134,10 @@ awaitable<void> station_runtime::serve(tcp::socket socket) {
   const auto& hello = first.hello();
   if (hello.client()) co_return co_await serve_client(std::move(socket), hello);
   const auto peer = hello.station_ri();
+  if (links_down_.count(peer) || suspended_) {
+    log_->debug("refused {}: the link is down", peer);
+    co_return;
+  }
   if (!topo_.link_between(ri_, peer)) {
     log_->warn("dropped connection from {} claiming to be '{}': {}", who, peer,
                make_error_code(frame_error::unknown_peer).message());
@@ -172,8 +204,8 @@ awaitable<void> station_runtime::dial_loop(std::string peer) {
   auto backoff = std::chrono::milliseconds(20);
   while (!stopped_) {
     const auto ep = resolve_(peer);
-    std::error_code failure;
-    if (ep) {
+    std::error_code failure = asio::error::not_connected;
+    if (ep && !suspended_ && !links_down_.count(peer)) {
       tcp::socket socket(io_);
       auto [ec] = co_await socket.async_connect(*ep, as_tuple);
       failure = ec;
@@ -190,7 +222,7 @@ awaitable<void> station_runtime::dial_loop(std::string peer) {
           else
             failure = co_await authenticate(socket, peer, reply.hello(), nonce);
         }
-        if (!failure && !stopped_) {
+        if (!failure && !stopped_ && !suspended_ && !links_down_.count(peer)) {
           attach(std::move(socket), peer);
           backoff = std::chrono::milliseconds(20);
           auto session = sessions_[peer];
@@ -227,7 +259,10 @@ void station_runtime::on_frame(link_session& session, Envelope& e) {
   station_actions out;
   const auto now = clock_.now();
   switch (e.kind_case()) {
-    case Envelope::kTransmission: core_.receive(session.peer(), e.transmission(), now, out); break;
+    case Envelope::kTransmission:
+      if (observer_.received) observer_.received(ri_, session.peer(), e.transmission(), now);
+      core_.receive(session.peer(), e.transmission(), now, out);
+      break;
     case Envelope::kAck: core_.acknowledged(session.peer(), e.ack().channel_serial(), now, out); break;
     case Envelope::kCancel: core_.cancelled_by_sender(session.peer(), e.cancel().channel_serial(), now, out); break;
     default:
@@ -251,6 +286,11 @@ void station_runtime::on_closed(link_session& session, const std::string& reason
 }
 
 filing_outcome station_runtime::file_text(const std::string& text, const std::string& name) {
+  if (suspended_) {
+    filing_outcome stopped;
+    stopped.error = "station " + ri_ + " is stopped";
+    return stopped;
+  }
   auto parsed = acp127::parse(text, {.allow_draft = true});
   if (!parsed) {
     filing_outcome bad;

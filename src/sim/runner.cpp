@@ -15,6 +15,7 @@
 #include "cablesim/core/acp127.hpp"
 #include "cablesim/core/config_text.hpp"
 #include "cablesim/core/precedence.hpp"
+#include "cablesim/core/traffic.hpp"
 #include "cablesim/net/station_runtime.hpp"
 
 namespace cablesim::sim {
@@ -50,7 +51,13 @@ class collector {
 
   double at(sim_time t) const { return std::chrono::duration<double>(t - epoch_).count(); }
 
+  void received(const std::string& station, const Transmission& t, sim_time at_time) {
+    ++station_stats(station).received;
+    received_at_.emplace(std::pair{station, acp127::message_id(t.cable())}, at(at_time));
+  }
+
   void filed(const std::string& station, const filing_outcome& f, sim_time t) {
+    ++station_stats(station).filed;
     auto* r = report_.add_filed();
     r->set_message_id(f.message_id);
     r->set_station(station);
@@ -64,6 +71,7 @@ class collector {
   }
 
   void delivered(const std::string& station, const deliver_copy& d, sim_time t) {
+    ++station_stats(station).delivered;
     if (!delivered_.insert({d.message_id, station}).second) report_.set_duplicates(report_.duplicates() + 1);
     auto* r = report_.add_deliveries();
     r->set_message_id(d.message_id);
@@ -80,15 +88,27 @@ class collector {
         [&](const auto& x) {
           using T = std::decay_t<decltype(x)>;
           if constexpr (std::is_same_v<T, start_transmission>) {
-            link_event(t, station, x.channel, "start", x.frame.channel_serial(), x.message_id, x.frame.precedence());
+            link_event(t, station, x.channel, "start", x.frame.channel_serial(), x.message_id, x.frame.precedence())
+                ->set_line_time(std::chrono::duration<double>(x.line_time).count());
+            auto& l = link(station, x.channel);
+            ++l.transmissions;
+            l.busy += std::chrono::duration<double>(x.line_time).count();
+            l.started = at(t);
+            l.line_time = std::chrono::duration<double>(x.line_time).count();
+            if (const auto it = received_at_.find({station, x.message_id}); it != received_at_.end())
+              handling_[x.frame.precedence()].push_back(at(t) - it->second);
           } else if constexpr (std::is_same_v<T, cancel_transmission>) {
             report_.set_preemptions(report_.preemptions() + 1);
             link_event(t, station, x.channel, "preempted", x.serial, x.message_id, x.precedence);
+            auto& l = link(station, x.channel);
+            ++l.preemptions;
+            l.busy -= std::max(0.0, l.started + l.line_time - at(t));  // the rest of the line time was not used
           } else if constexpr (std::is_same_v<T, open_number>) {
             report_.set_open_numbers(report_.open_numbers() + 1);
             link_event(t, x.channel, station, "open_number", x.first, "", PRECEDENCE_UNSPECIFIED);
           } else if constexpr (std::is_same_v<T, reject_copy>) {
-            for (const auto& ri : x.ris) rejected_.insert({x.message_id, ri});
+            for (const auto& ri : x.ris)
+              if (rejected_.insert({x.message_id, ri}).second) report_.set_rejected(report_.rejected() + 1);
             if (x.service_sent) report_.set_service_messages(report_.service_messages() + 1);
           }
         },
@@ -101,8 +121,58 @@ class collector {
                        [&](const auto& e) { return delivered_.count(e) || rejected_.count(e); });
   }
 
-  void finish(double duration, bool in_time) {
+  /// Queue depth of every channel now (called periodically).
+  void sample(const std::string& station, const std::string& peer, std::size_t depth, sim_time t) {
+    auto& l = link(station, peer);
+    l.high_water = std::max<uint32_t>(l.high_water, static_cast<uint32_t>(depth));
+    if (depth != l.last_depth || at(t) - l.last_sample > sample_every_) {
+      l.samples.emplace_back(at(t), static_cast<uint32_t>(depth));
+      l.last_depth = static_cast<uint32_t>(depth);
+      l.last_sample = at(t);
+    }
+  }
+  void station_queue(const std::string& station, std::size_t depth) {
+    auto& s = station_stats(station);
+    s.high_water = std::max<uint32_t>(s.high_water, static_cast<uint32_t>(depth));
+  }
+  void set_sample_interval(double seconds) { sample_every_ = seconds; }
+  void event(sim_time t, const std::string& description) {
+    auto* e = report_.add_events();
+    e->set_at(at(t));
+    e->set_description(description);
+  }
+
+  void finish(double duration, bool in_time, const topology& topo) {
     report_.set_duration(duration);
+    *report_.mutable_network() = topo.proto();
+    report_.mutable_network()->clear_keys();  // no secrets in reports
+    for (auto& [key, l] : links_) {
+      auto* ls = report_.add_links();
+      ls->set_from(key.first);
+      ls->set_to(key.second);
+      if (const auto* tl = topo.link_between(key.first, key.second)) ls->set_speed_bps(tl->speed_bps());
+      ls->set_transmissions(l.transmissions);
+      ls->set_preemptions(l.preemptions);
+      ls->set_cancelled_serials(l.preemptions);
+      ls->set_busy_seconds(l.busy);
+      ls->set_utilisation(duration > 0 ? std::min(1.0, l.busy / duration) : 0);
+      ls->set_queue_high_water(l.high_water);
+      for (const auto& [when, depth] : l.samples) {
+        auto* q = ls->add_queue();
+        q->set_at(when);
+        q->set_depth(depth);
+      }
+    }
+    for (const auto& st : topo.proto().stations()) {
+      auto* ss = report_.add_stations();
+      const auto& s = station_stats(st.ri());
+      ss->set_ri(st.ri());
+      ss->set_role(st.role());
+      ss->set_filed(s.filed);
+      ss->set_received(s.received);
+      ss->set_delivered(s.delivered);
+      ss->set_queue_high_water(s.high_water);
+    }
     report_.set_completed(in_time && settled());
     std::map<int, std::vector<double>> latencies;
     std::map<int, PrecedenceSummary> by;
@@ -122,9 +192,26 @@ class collector {
       s.set_delivered(s.delivered() + 1);
       latencies[it->second].push_back(d.delivered_at() - d.filed_at());
     }
+    for (const auto& f : report_.filed())
+      for (const auto& a : f.addressees())
+        if (rejected_.count({f.message_id(), a})) {
+          auto& s = by[f.precedence()];
+          s.set_rejected(s.rejected() + 1);
+        }
     for (auto& [p, s] : by) {
       s.set_precedence(static_cast<Precedence>(p));
+      const double objective = std::chrono::duration<double>(speed_of_service_objective(static_cast<Precedence>(p))).count();
+      s.set_objective_seconds(objective);
       const auto& l = latencies[p];
+      if (!l.empty())
+        s.set_delivered_within_objective(static_cast<double>(std::count_if(l.begin(), l.end(), [&](double x) { return x <= objective; })) /
+                                         static_cast<double>(l.size()));
+      const auto& h = handling_[p];
+      s.set_relay_handling_p50(percentile(h, 0.5));
+      s.set_relay_handling_max(h.empty() ? 0 : *std::max_element(h.begin(), h.end()));
+      if (!h.empty())
+        s.set_relay_within_objective(static_cast<double>(std::count_if(h.begin(), h.end(), [&](double x) { return x <= objective; })) /
+                                     static_cast<double>(h.size()));
       s.set_latency_p50(percentile(l, 0.5));
       s.set_latency_p90(percentile(l, 0.9));
       s.set_latency_p99(percentile(l, 0.99));
@@ -134,8 +221,19 @@ class collector {
   }
 
  private:
-  void link_event(sim_time t, const std::string& from, const std::string& to, const std::string& kind, uint32_t serial,
-                  const std::string& id, Precedence p) {
+  struct link_tally {
+    uint32_t transmissions = 0, preemptions = 0, high_water = 0, last_depth = 0;
+    double busy = 0, started = 0, line_time = 0, last_sample = -1e9;
+    std::vector<std::pair<double, uint32_t>> samples;
+  };
+  struct station_tally {
+    uint32_t filed = 0, received = 0, delivered = 0, high_water = 0;
+  };
+  link_tally& link(const std::string& from, const std::string& to) { return links_[{from, to}]; }
+  station_tally& station_stats(const std::string& ri) { return stations_[ri]; }
+
+  LinkEvent* link_event(sim_time t, const std::string& from, const std::string& to, const std::string& kind,
+                        uint32_t serial, const std::string& id, Precedence p) {
     auto* e = report_.add_link_events();
     e->set_at(at(t));
     e->set_from(from);
@@ -144,12 +242,18 @@ class collector {
     e->set_channel_serial(serial);
     e->set_message_id(id);
     e->set_precedence(p);
+    return e;
   }
 
   Report& report_;
   sim_time epoch_;
   std::set<std::pair<std::string, std::string>> expected_, delivered_, rejected_;
   std::map<std::string, double> filed_at_;
+  std::map<std::pair<std::string, std::string>, double> received_at_;
+  std::map<int, std::vector<double>> handling_;
+  std::map<std::pair<std::string, std::string>, link_tally> links_;
+  std::map<std::string, station_tally> stations_;
+  double sample_every_ = 60;
 };
 
 }  // namespace
@@ -180,6 +284,18 @@ scenario_file load_scenario(const std::filesystem::path& path, const topology& t
     }
     s.cable_texts.push_back(std::move(cable_text));
   }
+  for (int i = 0; i < s.proto.events_size(); ++i) {
+    const auto& e = s.proto.events(i);
+    const bool link = e.kind() == ScriptedEvent::LINK_DOWN || e.kind() == ScriptedEvent::LINK_UP;
+    if (!topo.station(e.a())) problems.push_back(where.at({{"events", i}, {"a"}}, e.a()) + ": unknown station '" + e.a() + "'");
+    else if (link && !topo.link_between(e.a(), e.b()))
+      problems.push_back(where.at({{"events", i}, {"b"}}, e.b()) + ": no link between " + e.a() + " and '" + e.b() + "'");
+  }
+  try {
+    (void)generate_traffic(s.proto, topo);
+  } catch (const config_error& e) {
+    for (const auto& p : e.problems()) problems.push_back(where.at({{"streams", 0}}) + ": " + p);
+  }
   if (!s.proto.epoch().empty() && !parse_iso8601(s.proto.epoch()))
     problems.push_back(where.at({{"epoch"}}, s.proto.epoch()) + ": epoch '" + s.proto.epoch() +
                        "' is not an ISO-8601 UTC time like 2007-09-10T14:00:00Z");
@@ -194,6 +310,7 @@ Report run(const topology& topo, const std::optional<scenario_file>& scenario, c
   const double speedup = options.speedup > 0 ? options.speedup : sc.speedup() > 0 ? sc.speedup() : t.speedup();
   const auto epoch = *parse_iso8601(sc.epoch().empty() ? t.epoch() : sc.epoch());
   const double max_seconds = sc.max_seconds() > 0 ? sc.max_seconds() : 24 * 3600;
+  const auto traffic = generate_traffic(sc, topo);
 
   Report report;
   report.set_topology(t.name());
@@ -210,14 +327,18 @@ Report run(const topology& topo, const std::optional<scenario_file>& scenario, c
     if (it == registry.end()) return std::nullopt;
     return it->second;
   };
+  auto trace = [&](sim_time at, const std::string& text) {
+    if (options.trace) options.trace(clock_label(at) + " " + text);
+  };
   net::station_observer observer;
   observer.filed = [&](const std::string& s, const filing_outcome& f, sim_time at) { collect.filed(s, f, at); };
   observer.delivered = [&](const std::string& s, const deliver_copy& d, sim_time at) { collect.delivered(s, d, at); };
+  observer.received = [&](const std::string& s, const std::string&, const Transmission& tr, sim_time at) {
+    collect.received(s, tr, at);
+  };
   observer.acted = [&](const std::string& s, const station_action& a, sim_time at) {
     collect.acted(s, a, at);
-    if (options.trace)
-      if (const auto* n = std::get_if<note>(&a); n && n->severity != note::level::debug)
-        options.trace(clock_label(at) + " " + n->text);
+    if (const auto* n = std::get_if<note>(&a); n && n->severity != note::level::debug) trace(at, n->text);
   };
 
   const auto level = spdlog::level::from_str(options.log_level);
@@ -235,33 +356,86 @@ Report run(const topology& topo, const std::optional<scenario_file>& scenario, c
   for (auto& s : stations) registry[s->ri()] = s->listen();
   for (auto& s : stations) s->start();
 
-  // Filings at their times.
+  // Everything that happens at a simulated time: filings, generated traffic, scripted events.
   std::vector<std::unique_ptr<asio::steady_timer>> timers;
-  std::size_t pending_filings = 0;
+  std::size_t pending = 0;
+  auto at_time = [&](double at_s, std::function<void()> what) {
+    auto timer = std::make_unique<asio::steady_timer>(io);
+    timer->expires_after(clock.to_wall(sim_duration{static_cast<int64_t>(at_s * 1000)}));
+    ++pending;
+    timer->async_wait([&pending, what = std::move(what)](std::error_code ec) {
+      --pending;
+      if (!ec) what();
+    });
+    timers.push_back(std::move(timer));
+  };
+  auto file = [&, log = spdlog::stderr_color_mt("scenario")](const std::string& station, const std::string& text,
+                                                             const std::string& name) {
+    const auto outcome = by_ri.at(station)->file_text(text, name);
+    if (!outcome.ok) log->warn("{} refused {}: {}", station, name, outcome.error);
+  };
   for (int i = 0; scenario && i < sc.filings_size(); ++i) {
     const auto& f = sc.filings(i);
-    const unsigned repeat = std::max(1u, f.repeat());
-    for (unsigned k = 0; k < repeat; ++k) {
-      const double at_s = f.at_seconds() + k * f.every_seconds();
-      auto timer = std::make_unique<asio::steady_timer>(io);
-      timer->expires_after(clock.to_wall(sim_duration{static_cast<int64_t>(at_s * 1000)}));
-      ++pending_filings;
-      timer->async_wait([&, i, station = f.station(), name = f.cable_file()](std::error_code ec) {
-        --pending_filings;
-        if (ec) return;
-        by_ri.at(station)->file_text(scenario->cable_texts[static_cast<std::size_t>(i)], name);
+    for (unsigned k = 0; k < std::max(1u, f.repeat()); ++k)
+      at_time(f.at_seconds() + k * f.every_seconds(), [&, i, station = f.station(), name = f.cable_file()] {
+        file(station, scenario->cable_texts[static_cast<std::size_t>(i)], name);
       });
-      timers.push_back(std::move(timer));
-    }
+  }
+  for (const auto& g : traffic) at_time(g.at_seconds, [&, g] { file(g.station, g.text, g.source); });
+  for (const auto& e : sc.events()) {
+    at_time(e.at_seconds(), [&, e] {
+      std::string what;
+      switch (e.kind()) {
+        case ScriptedEvent::LINK_DOWN:
+        case ScriptedEvent::LINK_UP: {
+          const bool up = e.kind() == ScriptedEvent::LINK_UP;
+          by_ri.at(e.a())->set_link(e.b(), up);
+          by_ri.at(e.b())->set_link(e.a(), up);
+          what = "the link " + e.a() + "-" + e.b() + (up ? " comes back up" : " goes down");
+          break;
+        }
+        case ScriptedEvent::STATION_STOP:
+          by_ri.at(e.a())->suspend();
+          what = "station " + e.a() + " stops";
+          break;
+        default:
+          by_ri.at(e.a())->resume();
+          what = "station " + e.a() + " starts again";
+          break;
+      }
+      trace(clock.now(), "*** " + what);
+      collect.event(clock.now(), what);
+    });
   }
 
   // Done when every filing is made, every expected copy delivered or rejected, and all idle.
+  collect.set_sample_interval(std::max(1.0, (sc.duration_seconds() > 0 ? sc.duration_seconds() : 3600) / 300));
   bool in_time = true;
   asio::steady_timer check(io);
+  auto last_progress = std::chrono::steady_clock::now();
+  const auto wall_start = last_progress;
   std::function<void(std::error_code)> poll = [&](std::error_code ec) {
     if (ec) return;
+    const auto now = clock.now();
+    for (auto& st : stations) {
+      std::size_t total = 0;
+      for (const auto& n : topo.neighbours(st->ri())) {
+        const auto depth = st->core().queued(n.ri);
+        total += depth;
+        collect.sample(st->ri(), n.ri, depth, now);
+      }
+      collect.station_queue(st->ri(), total);
+    }
     const bool idle = std::all_of(stations.begin(), stations.end(), [](const auto& s) { return s->idle(); });
-    const bool done = pending_filings == 0 && collect.settled() && idle;
+    const bool done = pending == 0 && collect.settled() && idle;
+    if (options.progress && std::chrono::steady_clock::now() - last_progress > std::chrono::seconds(2)) {
+      last_progress = std::chrono::steady_clock::now();
+      options.progress(clock_label(now) + ": " + std::to_string(report.filed_size()) + " filed, " +
+                       std::to_string(report.deliveries_size()) + " copies delivered, " + std::to_string(pending) +
+                       " filings and events to come (" +
+                       std::to_string(std::chrono::duration_cast<std::chrono::seconds>(last_progress - wall_start).count()) +
+                       " s)");
+    }
     if (done || clock.elapsed() > max_seconds) {
       in_time = done;
       for (auto& s : stations) s->stop();
@@ -274,7 +448,8 @@ Report run(const topology& topo, const std::optional<scenario_file>& scenario, c
   check.expires_after(std::chrono::milliseconds(5));
   check.async_wait(poll);
   io.run();
-  collect.finish(clock.elapsed(), in_time);
+  spdlog::drop("scenario");
+  collect.finish(clock.elapsed(), in_time, topo);
   return report;
 }
 

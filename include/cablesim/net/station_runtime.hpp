@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "cablesim/core/station.hpp"
@@ -25,6 +26,7 @@ struct station_observer {
   std::function<void(const std::string& station, const filing_outcome&, sim_time)> filed;
   std::function<void(const std::string& station, const deliver_copy&, sim_time)> delivered;
   std::function<void(const std::string& station, const station_action&, sim_time)> acted;
+  std::function<void(const std::string& station, const std::string& from, const Transmission&, sim_time)> received;
 };
 
 /// Where a neighbour listens: from the topology, or from the in-process registry.
@@ -44,6 +46,13 @@ class station_runtime {
   void start();
   /// Close the listener and every connection.
   void stop();
+
+  /// Take a link down (scripted failure: close it and refuse it) or bring it back.
+  void set_link(const std::string& peer, bool up);
+  /// Stop the station (close its listener and links; it keeps what it holds) or start it again.
+  void suspend();
+  void resume();
+  bool suspended() const { return suspended_; }
 
   /// File cable text (drafted or complete) here. On bad text, the outcome's error says where.
   filing_outcome file_text(const std::string& text, const std::string& name);
@@ -80,6 +89,9 @@ class station_runtime {
   std::map<std::string, std::shared_ptr<link_session>> sessions_;
   std::vector<std::shared_ptr<asio::steady_timer>> timers_;
   bool stopped_ = false;
+  bool suspended_ = false;
+  std::set<std::string> links_down_;
+  tcp::endpoint bound_;
 };
 
 }  // namespace cablesim::net

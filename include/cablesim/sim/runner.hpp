@@ -27,7 +27,8 @@ scenario_file load_scenario(const std::filesystem::path& path, const topology& t
 struct run_options {
   double speedup = 0;                           // 0: the scenario's, else the topology's
   std::optional<std::filesystem::path> inbox;   // write delivered copies here
-  std::function<void(const std::string&)> trace;  // narration, one line per event
+  std::function<void(const std::string&)> trace;     // narration, one line per event
+  std::function<void(const std::string&)> progress;  // a progress line every few seconds
   std::string log_level = "warn";               // station loggers (stderr)
 };
 
