@@ -30,11 +30,12 @@ int print_path(const std::string& file, const std::string& from, const std::stri
 int print_dot(const std::string& file);
 
 struct run_arguments {
-  std::string topology, scenario, inbox, report, log_level = "warn";
+  std::string topology, scenario, inbox, report, html, log_level = "warn";
   double speedup = 0;
   bool trace = false;
 };
 int run_scenario(const run_arguments& args);
+int render_report(const std::string& json_file, const std::string& html);
 int run_node(const std::string& topology, const std::string& station, const std::string& inbox, double speedup);
 int send_cable(const std::string& host_port, const std::string& file, const std::string& as);
 

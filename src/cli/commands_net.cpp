@@ -9,6 +9,7 @@
 
 #include "cablesim/net/frame.hpp"
 #include "cablesim/net/station_runtime.hpp"
+#include "cablesim/report/html.hpp"
 #include "cablesim/sim/runner.hpp"
 #include "commands.hpp"
 
@@ -28,6 +29,16 @@ bool write_report(const Report& report, const std::string& path) {
   out << json;
   if (!out) {
     std::cerr << path << ": error: cannot write the report\n";
+    return false;
+  }
+  return true;
+}
+
+bool write_html(const Report& report, const std::string& path) {
+  std::ofstream out(path, std::ios::binary);
+  out << report::render_html(report);
+  if (!out) {
+    std::cerr << path << ": error: cannot write the HTML report\n";
     return false;
   }
   return true;
@@ -66,7 +77,20 @@ int run_scenario(const run_arguments& a) {
   if (a.trace) std::cout << "\n";
   std::cout << sim::summarize(report);
   if (!a.report.empty() && !write_report(report, a.report)) return exit_bad_input;
+  if (!a.html.empty() && !write_html(report, a.html)) return exit_bad_input;
   return exit_ok;
+}
+
+int render_report(const std::string& json_file, const std::string& html) {
+  const auto json = read_file(json_file);
+  if (!json) return exit_bad_input;
+  Report report;
+  const auto status = google::protobuf::util::JsonStringToMessage(*json, &report);
+  if (!status.ok()) {
+    std::cerr << json_file << ":1:1: error: not a cablesim Report in JSON: " << status.message() << "\n";
+    return exit_bad_input;
+  }
+  return write_html(report, html) ? exit_ok : exit_bad_input;
 }
 
 int run_node(const std::string& file, const std::string& ri, const std::string& inbox, double speedup) {

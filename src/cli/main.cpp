@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   run->add_option("--speedup", run_args.speedup, "simulated seconds per wall-clock second");
   run->add_option("--inbox", run_args.inbox, "write each delivered copy to DIR/<station RI>/");
   run->add_option("--report", run_args.report, "write the report (Report proto, JSON) here");
+  run->add_option("--html", run_args.html, "write the report as a self-contained HTML page here");
   run->add_flag("--trace", run_args.trace, "narrate each cable's journey");
   run->add_option("--log-level", run_args.log_level, "station logs on stderr: debug, info, warn (default), error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
@@ -67,6 +68,11 @@ int main(int argc, char** argv) {
   send->add_option("CABLE", file, "cable text, drafted or complete")->required();
   send->add_option("--as", as, "the post's RI")->required();
 
+  std::string html;
+  auto* report = app.add_subcommand("report", "render a saved report (R.json) as an HTML page");
+  report->add_option("REPORT_JSON", file, "a report written by run --report")->required();
+  report->add_option("--html", html, "the HTML page to write")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -84,6 +90,7 @@ int main(int argc, char** argv) {
     if (*run) return run_scenario(run_args);
     if (*node) return run_node(file, station, inbox, speedup);
     if (*send) return send_cable(host_port, file, as);
+    if (*report) return render_report(file, html);
   } catch (const cablesim::config_error& e) {
     for (const auto& p : e.problems()) std::cerr << p << "\n";
     return exit_bad_input;

@@ -89,6 +89,16 @@ std::string format_filing_time(const FilingTime& ft) {
   return buf;
 }
 
+std::string clock_label(sim_time t) {
+  using namespace std::chrono;
+  const auto day = floor<days>(t);
+  const hh_mm_ss hms{t - day};
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%02ld:%02ld:%02ldZ", static_cast<long>(hms.hours().count()),
+                static_cast<long>(hms.minutes().count()), static_cast<long>(hms.seconds().count()));
+  return buf;
+}
+
 std::optional<sim_time> parse_iso8601(std::string_view s) {
   int y = 0;
   unsigned mo = 0, d = 0, h = 0, mi = 0, se = 0;

@@ -36,16 +36,6 @@ bool is_service(const Cable& c) { return c.body().starts_with("UNCLAS SVC"); }
 
 }  // namespace
 
-std::string clock_label(sim_time t) {
-  using namespace std::chrono;
-  const auto day = floor<days>(t);
-  const hh_mm_ss hms{t - day};
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%02ld:%02ld:%02ldZ", static_cast<long>(hms.hours().count()),
-                static_cast<long>(hms.minutes().count()), static_cast<long>(hms.seconds().count()));
-  return buf;
-}
-
 station::station(const topology& topo, std::string ri) : topo_(topo), ri_(std::move(ri)), routes_(topo, ri_) {
   self_ = topo.station(ri_);
   for (const auto& n : topo.neighbours(ri_)) {

@@ -10,7 +10,12 @@
 
 namespace cablesim {
 
+/// Simulated time: an instant (UTC) and a span, to the millisecond.
 using sim_time = std::chrono::sys_time<std::chrono::milliseconds>;
+using sim_duration = std::chrono::milliseconds;
+
+/// "14:26:00Z": simulated time of day, for narration.
+std::string clock_label(sim_time t);
 
 /// Three-letter month abbreviation used in DTGs (JAN..DEC); month is 1..12.
 std::string_view month_abbreviation(unsigned month);

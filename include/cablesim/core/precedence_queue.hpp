@@ -10,11 +10,10 @@
 #include <string>
 
 #include "cablesim/cable.pb.h"
+#include "cablesim/core/dtg.hpp"
 #include "cablesim/topology.pb.h"
 
 namespace cablesim {
-
-using sim_duration = std::chrono::milliseconds;
 
 /// A copy of a cable waiting for (or on) a channel.
 struct queued_copy {

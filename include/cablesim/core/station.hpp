@@ -167,7 +167,4 @@ class station {
   int ssn_day_ = -1;
 };
 
-/// "14:26:00Z": simulated time of day, for narration.
-std::string clock_label(sim_time t);
-
 }  // namespace cablesim
