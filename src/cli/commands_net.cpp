@@ -1,3 +1,4 @@
+#include <google/protobuf/text_format.h>
 #include <google/protobuf/util/json_util.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -10,6 +11,7 @@
 #include "cablesim/net/frame.hpp"
 #include "cablesim/net/station_runtime.hpp"
 #include "cablesim/report/html.hpp"
+#include "cablesim/sim/corpus.hpp"
 #include "cablesim/sim/runner.hpp"
 #include "commands.hpp"
 
@@ -91,6 +93,32 @@ int render_report(const std::string& json_file, const std::string& html) {
     return exit_bad_input;
   }
   return write_html(report, html) ? exit_ok : exit_bad_input;
+}
+
+int corpus_command(const std::string& what, const std::string& dir, double max_gap) {
+  if (!std::filesystem::is_directory(dir)) {
+    std::cerr << dir << ": error: not a folder of cables\n";
+    return exit_bad_input;
+  }
+  std::size_t skipped = 0;
+  const auto cables = sim::read_corpus(dir, &skipped);
+  std::cerr << "corpus: " << cables.size() << " cables with a heading, " << skipped << " without (skipped)\n";
+  std::string text;
+  if (what == "topology") {
+    text = "# proto-file: proto/cablesim/topology.proto\n# proto-message: cablesim.Topology\n#\n# Derived by `cablesim corpus "
+           "topology " + dir + "`.\n\n";
+    std::string body;
+    google::protobuf::TextFormat::PrintToString(sim::corpus_topology(cables), &body);
+    text += body;
+  } else {
+    text = "# proto-file: proto/cablesim/scenario.proto\n# proto-message: cablesim.Scenario\n#\n# Derived by `cablesim corpus "
+           "scenario " + dir + "`; run it on the topology `cablesim corpus topology` derives from the same folder.\n\n";
+    std::string body;
+    google::protobuf::TextFormat::PrintToString(sim::corpus_scenario(cables, max_gap), &body);
+    text += body;
+  }
+  std::cout << text;
+  return exit_ok;
 }
 
 int run_node(const std::string& file, const std::string& ri, const std::string& inbox, double speedup) {

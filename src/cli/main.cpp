@@ -68,6 +68,16 @@ int main(int argc, char** argv) {
   send->add_option("CABLE", file, "cable text, drafted or complete")->required();
   send->add_option("--as", as, "the post's RI")->required();
 
+  std::string corpus_dir;
+  double max_gap = 10;
+  auto* corpus = app.add_subcommand("corpus", "derive a topology or a replay scenario from a folder of real cables");
+  corpus->require_subcommand(1);
+  auto* corpus_topology = corpus->add_subcommand("topology", "print a topology: every RI a station, relays by prefix");
+  corpus_topology->add_option("DIR", corpus_dir, "folder of cable text files")->required();
+  auto* corpus_scenario = corpus->add_subcommand("scenario", "print a scenario filing every cable in DTG order");
+  corpus_scenario->add_option("DIR", corpus_dir, "folder of cable text files")->required();
+  corpus_scenario->add_option("--max-gap", max_gap, "longest quiet time kept between filings, simulated seconds (default 10)");
+
   std::string html;
   auto* report = app.add_subcommand("report", "render a saved report (R.json) as an HTML page");
   report->add_option("REPORT_JSON", file, "a report written by run --report")->required();
@@ -91,6 +101,7 @@ int main(int argc, char** argv) {
     if (*node) return run_node(file, station, inbox, speedup);
     if (*send) return send_cable(host_port, file, as);
     if (*report) return render_report(file, html);
+    if (*corpus) return corpus_command(*corpus_topology ? "topology" : "scenario", corpus_dir, max_gap);
   } catch (const cablesim::config_error& e) {
     for (const auto& p : e.problems()) std::cerr << p << "\n";
     return exit_bad_input;
