@@ -223,6 +223,7 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
                  "'s clearance";
         continue;
       }
+      if (forward_misrouted(cable, path, now, out)) continue;
       Cable delivered = as_received;
       if (from.empty()) {  // filed and delivered here: its FL2 names this station only
         delivered.mutable_routing_line()->clear_routing_indicators();
@@ -264,11 +265,50 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
             (copy.alternate ? " (alternate route)" : "") + (split ? "" : " (" + cable_label(cable) + ")"));
     if (auto* ch = channel(copy.via)) enqueue(*ch, std::move(q), now, out);
   }
-  if (!rejected.empty()) send_service(cable, rejected, reason, now, out);
+  if (!rejected.empty())
+    send_service(cable, rejected, reason, reason.starts_with("INV") || reason.find("no route") != std::string::npos ? "ZEQ4" : "ZEQ",
+                 now, out);
+}
+
+bool station::forward_misrouted(const Cable& cable, const std::vector<std::string>& path, sim_time now,
+                                station_actions& out) {
+  // Addressees written with this station's RI but an address it does not serve, that another
+  // station does serve: the RI is wrong (ACP 127 §117). Forward to the right station with a
+  // misroute pilot, and tell the originator (ZEQ3). Deliver here only what is addressed here.
+  if (!self_ || self_->addresses_size() == 0) return false;
+  std::vector<std::string> right_stations;
+  bool any_here = false;
+  for (const auto* list : {&cable.action(), &cable.information()})
+    for (const auto& a : *list) {
+      if (a.routing_indicator() != ri_) continue;
+      const bool served = std::find(self_->addresses().begin(), self_->addresses().end(), a.address()) != self_->addresses().end();
+      const auto* right = served ? nullptr : topo_.station_for_address(a.address());
+      if (!right || right->ri() == ri_) {
+        any_here = true;
+        continue;
+      }
+      if (std::find(right_stations.begin(), right_stations.end(), right->ri()) == right_stations.end())
+        right_stations.push_back(right->ri());
+    }
+  if (right_stations.empty()) return false;
+  const auto id = acp127::message_id(cable);
+  Cable forward = cable;
+  forward.mutable_routing_line()->clear_routing_indicators();
+  for (const auto& ri : right_stations) forward.mutable_routing_line()->add_routing_indicators(ri);
+  auto* sec = forward.mutable_security();
+  sec->clear_trailer();
+  sec->add_operating_signals("ZOV");
+  sec->add_operating_signals(ri_);
+  say(out, note::level::info,
+      ri_ + " finds " + cable_label(cable) + " misrouted: the address is served by " + join(right_stations) +
+          "; it forwards it there with the misroute pilot ZOV " + ri_);
+  send_service(cable, {ri_}, "misrouted: the address is served by " + join(right_stations) + ", not " + ri_, "ZEQ3", now, out);
+  handle(std::move(forward), "", path, now, out);
+  return !any_here;
 }
 
 void station::send_service(const Cable& about, const std::vector<std::string>& ris, const std::string& reason,
-                           sim_time now, station_actions& out) {
+                           const std::string& signal, sim_time now, station_actions& out) {
   const auto id = acp127::message_id(about);
   const auto& origin = about.origin().station_ri();
   reject_copy r{id, ris, reason, false};
@@ -279,7 +319,7 @@ void station::send_service(const Cable& about, const std::vector<std::string>& r
   }
   r.service_sent = true;
   out.push_back(r);
-  const bool invalid_ri = reason.find("no route") != std::string::npos;
+  const bool invalid_ri = signal == "ZEQ4";
   Cable svc;
   number(svc, now);
   svc.mutable_security()->set_prosign("ZNR");
@@ -295,7 +335,6 @@ void station::send_service(const Cable& about, const std::vector<std::string>& r
   to->set_address(origin_station->addresses_size() ? origin_station->addresses(0) : origin + " COMMCEN");
   svc.mutable_routing_line()->add_precedence(p);
   svc.mutable_routing_line()->add_routing_indicators(origin);
-  const std::string signal = invalid_ri ? "ZEQ4" : "ZEQ";
   svc.set_body("UNCLAS SVC\n\n" + signal + " " + acp127::render_origin_line(about.origin()).substr(3) + " " +
                format_dtg(about.dtg_line().dtg()) + "\n" + (invalid_ri ? "INV " : "") + join(ris) + ": " +
                reason + "\n" + (invalid_ri ? "CHECK ROUTING INDICATORS AND RETRANSMIT\n" : ""));

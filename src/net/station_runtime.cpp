@@ -241,6 +241,9 @@ awaitable<void> station_runtime::dial_loop(std::string peer) {
 }
 
 void station_runtime::attach(tcp::socket socket, const std::string& peer) {
+  // Frames are small and latency is simulated: never let Nagle hold one back.
+  std::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
   if (auto old = sessions_.find(peer); old != sessions_.end()) old->second->stop("replaced by a new connection");
   const auto* link = topo_.link_between(ri_, peer);
   const auto delay = clock_.to_wall(sim_duration{link ? link->delay_ms() : 0});

@@ -90,6 +90,8 @@ class collector {
           if constexpr (std::is_same_v<T, start_transmission>) {
             link_event(t, station, x.channel, "start", x.frame.channel_serial(), x.message_id, x.frame.precedence())
                 ->set_line_time(std::chrono::duration<double>(x.line_time).count());
+            // a service message's filing time: its first transmission from its origin
+            if (!x.frame.path().empty() && x.frame.path(0) == station) filed_at_.emplace(x.message_id, at(t));
             auto& l = link(station, x.channel);
             ++l.transmissions;
             l.busy += std::chrono::duration<double>(x.line_time).count();

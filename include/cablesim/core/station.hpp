@@ -149,8 +149,11 @@ class station {
   void pump(out_channel& ch, sim_time now, station_actions& out);
   void reroute(out_channel& ch, std::deque<queued_copy> copies, sim_time now, station_actions& out);
   void advance_continuity(std::string_view from, uint32_t serial, station_actions& out);
-  void send_service(const Cable& about, const std::vector<std::string>& ris, const std::string& reason, sim_time now,
-                    station_actions& out);
+  void send_service(const Cable& about, const std::vector<std::string>& ris, const std::string& reason,
+                    const std::string& signal, sim_time now, station_actions& out);
+  /// Forward a copy whose addressees carry this station's RI but not its address; true when
+  /// nothing is left to deliver here.
+  bool forward_misrouted(const Cable& cable, const std::vector<std::string>& path, sim_time now, station_actions& out);
   void number(Cable& cable, sim_time now);
   down_set failed_channels() const;
   out_channel* channel(std::string_view peer);
