@@ -194,7 +194,7 @@ TEST_CASE("e2e: FLASH preempts ROUTINE on the teaching network's slow line", "[e
   const auto root = test::source_dir().string();
   std::string out;
   REQUIRE(run("run " + root + "/topologies/teaching.textproto --scenario " + root +
-                  "/scenarios/lessons/flash_preemption.textproto --speedup 2000 --report " + (dir / "r.json").string(),
+                  "/scenarios/lessons/1-flash-preemption/scenario.textproto --speedup 2000 --report " + (dir / "r.json").string(),
               &out) == 0);
   INFO(out);
   const auto r = read_report(dir / "r.json");

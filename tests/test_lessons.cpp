@@ -1,0 +1,135 @@
+// Every lesson runs with one command and its report shows what its README promises.
+#include <catch2/catch.hpp>
+
+#include <google/protobuf/util/json_util.h>
+
+#include <sys/wait.h>
+
+#include "cablesim/core/acp127.hpp"
+#include "cablesim/report.pb.h"
+#include "support.hpp"
+
+namespace fs = std::filesystem;
+using namespace cablesim;
+
+namespace {
+
+struct lesson_run {
+  Report report;
+  fs::path inbox;
+  std::string output;
+};
+
+lesson_run run_lesson(const std::string& topology, const std::string& lesson, double speedup) {
+  const auto root = test::source_dir();
+  const auto dir = fs::temp_directory_path() / ("cablesim_lesson_" + std::to_string(getpid()) + "_" + lesson);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const auto cmd = std::string(CABLESIM_BINARY) + " run " + (root / "topologies" / topology).string() + " --scenario " +
+                   (root / "scenarios" / "lessons" / lesson / "scenario.textproto").string() + " --speedup " +
+                   std::to_string(speedup) + " --trace --inbox " + (dir / "inbox").string() + " --report " +
+                   (dir / "r.json").string() + " --html " + (dir / "r.html").string() + " 2>&1";
+  lesson_run r;
+  FILE* p = popen(cmd.c_str(), "r");
+  std::array<char, 4096> buf{};
+  std::size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
+  const int st = pclose(p);
+  REQUIRE(WIFEXITED(st));
+  REQUIRE(WEXITSTATUS(st) == 0);
+  REQUIRE(google::protobuf::util::JsonStringToMessage(test::read_file(dir / "r.json"), &r.report).ok());
+  CHECK(test::read_file(dir / "r.html").find("<svg") != std::string::npos);
+  r.inbox = dir / "inbox";
+  return r;
+}
+
+std::string path_of(const Delivery& d) {
+  std::string p;
+  for (const auto& s : d.path()) p += (p.empty() ? "" : " ") + s;
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("lessons: 2, segregation and dual precedence", "[e2e][lessons]") {
+  const auto r = run_lesson("seed.textproto", "2-segregation", 3000);
+  INFO(r.output);
+  REQUIRE(r.report.completed());
+  CHECK(r.report.deliveries_size() == 10);
+  std::set<std::string> split_to;
+  for (const auto& e : r.report.link_events())
+    if (e.from() == "RUEHEUR" && e.kind() == "start" && e.message_id() == "RUEHRO-1919-2531426") split_to.insert(e.to());
+  CHECK(split_to == std::set<std::string>{"RUEHWAS", "RUEHUNV", "RUEHRN", "RUEHRL", "RUEHLO", "RUEHFR"});
+  for (const auto& d : r.report.deliveries()) {
+    INFO(d.station() << " " << d.message_id());
+    if (d.message_id() == "RUEHRO-1919-2531426") CHECK(d.precedence() == IMMEDIATE);
+    else CHECK(d.precedence() == (d.station() == "RUEHC" ? IMMEDIATE : ROUTINE));
+  }
+  const auto rn = test::read_file(r.inbox / "RUEHRN" / "RUEHRO-1919-2531426.txt");
+  CHECK(rn.find("\nOO RUEHRN\n") != std::string::npos);
+  const auto fr = test::read_file(r.inbox / "RUEHFR" / "RUEHRO-0042-2531500.txt");
+  CHECK(fr.find("\nRR RUEHFR\n") != std::string::npos);
+  CHECK(r.output.find("RUEHEUR splits the routing line: RUCNDT RUEHC -> channel to RUEHWAS") != std::string::npos);
+}
+
+TEST_CASE("lessons: 3, a link failure and rerouting", "[e2e][lessons]") {
+  const auto r = run_lesson("seed.textproto", "3-link-failure", 3000);
+  INFO(r.output);
+  REQUIRE(r.report.completed());
+  CHECK(r.report.deliveries_size() == 30);
+  CHECK(r.report.duplicates() == 0);
+  REQUIRE(r.report.events_size() == 2);
+  const double down = r.report.events(0).at(), up = r.report.events(1).at();
+  int via_london = 0, direct = 0;
+  for (const auto& d : r.report.deliveries()) {
+    const auto p = path_of(d);
+    if (p == "RUEHRO RUEHEUR RUEHLO RUEHWAS RUEHC") {
+      ++via_london;
+      CHECK(d.delivered_at() > down);
+    } else {
+      CHECK(p == "RUEHRO RUEHEUR RUEHWAS RUEHC");
+      ++direct;
+    }
+  }
+  CHECK(via_london >= 5);
+  CHECK(direct >= 15);
+  CHECK(up > down);
+  CHECK(r.output.find("(alternate route)") != std::string::npos);
+}
+
+TEST_CASE("lessons: 4, misrouted and unroutable cables and their service messages", "[e2e][lessons]") {
+  const auto r = run_lesson("seed.textproto", "4-service-messages", 3000);
+  INFO(r.output);
+  REQUIRE(r.report.completed());
+  CHECK(r.report.service_messages() == 2);
+  CHECK(r.report.rejected() == 2);
+  // The misrouted cable reaches Paris with the misroute pilot.
+  const auto paris = test::read_file(r.inbox / "RUEHFR" / "RUEHRO-0001-2531001.txt");
+  CHECK(paris.find("ZNR UUUUU ZZH ZOV RUEHLO\n") != std::string::npos);
+  CHECK_FALSE(fs::exists(r.inbox / "RUEHLO"));
+  // Both service messages reach Rome.
+  std::string services;
+  for (const auto& e : fs::directory_iterator(r.inbox / "RUEHRO")) services += test::read_file(e.path());
+  CHECK(services.find("UNCLAS SVC\n\nZEQ3 RUEHRO #0001") != std::string::npos);
+  CHECK(services.find("UNCLAS SVC\n\nZEQ4 RUEHRO #0002") != std::string::npos);
+  CHECK(services.find("INV RUEHXQ") != std::string::npos);
+}
+
+TEST_CASE("lessons: 5, a backlog drains by precedence", "[e2e][lessons]") {
+  const auto r = run_lesson("teaching.textproto", "5-backlog", 6000);
+  INFO(r.output);
+  REQUIRE(r.report.completed());
+  CHECK(r.report.duplicates() == 0);
+  uint32_t trunk_high_water = 0;
+  for (const auto& l : r.report.links())
+    if (l.from() == "RUEHEUR" && l.to() == "RUEHWAS") trunk_high_water = l.queue_high_water();
+  CHECK(trunk_high_water >= 5);
+  std::map<Precedence, double> median;
+  for (const auto& p : r.report.precedences()) median[p.precedence()] = p.latency_p50();
+  REQUIRE(median.count(ROUTINE));
+  REQUIRE(median.count(PRIORITY));
+  REQUIRE(median.count(IMMEDIATE));
+  CHECK(median[IMMEDIATE] < median[PRIORITY]);
+  CHECK(median[PRIORITY] < median[ROUTINE]);
+  if (median.count(FLASH)) CHECK(median[FLASH] < median[ROUTINE]);
+}

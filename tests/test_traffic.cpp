@@ -1,0 +1,65 @@
+#include "cablesim/core/traffic.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <google/protobuf/text_format.h>
+
+#include "cablesim/core/acp127.hpp"
+#include "support.hpp"
+
+using namespace cablesim;
+
+namespace {
+
+Scenario backlog() {
+  Scenario s;
+  const auto text = test::read_file(test::source_dir() / "scenarios" / "lessons" / "5-backlog" / "scenario.textproto");
+  REQUIRE(google::protobuf::TextFormat::ParseFromString(text, &s));
+  return s;
+}
+
+topology teaching() {
+  const auto p = test::source_dir() / "topologies" / "teaching.textproto";
+  return topology::load(test::read_file(p), p.string());
+}
+
+}  // namespace
+
+TEST_CASE("traffic: the same scenario and seed give the same filings", "[core][traffic]") {
+  const auto t = teaching();
+  const auto a = generate_traffic(backlog(), t);
+  const auto b = generate_traffic(backlog(), t);
+  REQUIRE(a.size() > 20);
+  REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    CHECK(a[i].at_seconds == b[i].at_seconds);
+    CHECK(a[i].station == b[i].station);
+    CHECK(a[i].text == b[i].text);
+  }
+  auto other = backlog();
+  other.set_seed(128);
+  const auto c = generate_traffic(other, t);
+  CHECK((c.size() != a.size() || c[0].text != a[0].text || c[0].at_seconds != a[0].at_seconds));
+}
+
+TEST_CASE("traffic: generated cables are drafts a post can file", "[core][traffic]") {
+  const auto t = teaching();
+  std::map<Precedence, int> seen;
+  for (const auto& g : generate_traffic(backlog(), t)) {
+    INFO(g.text);
+    CHECK(g.at_seconds >= 0);
+    CHECK(g.at_seconds < 3600);
+    const auto r = acp127::parse(g.text, {.allow_draft = true});
+    REQUIRE(r);
+    REQUIRE(r.cable.action_size() == 1);
+    ++seen[r.cable.action(0).precedence()];
+    CHECK(t.station(r.cable.action(0).routing_indicator()));
+  }
+  CHECK(seen[ROUTINE] > seen[IMMEDIATE]);
+}
+
+TEST_CASE("traffic: a stream that names an unknown station is refused", "[core][traffic]") {
+  auto s = backlog();
+  s.mutable_streams(0)->add_origins("RUEHXX");
+  CHECK_THROWS_AS(generate_traffic(s, teaching()), config_error);
+}
