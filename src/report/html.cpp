@@ -218,7 +218,7 @@ std::string timeline_chart(const Report& r, std::string& title) {
       << "\" fill=\"" << colour(b.p) << "\"" << (b.preempted ? " stroke=\"#000\" stroke-width=\"2\" stroke-dasharray=\"4 2\"" : "")
       << "><title>serial " << b.serial << ", " << word(b.p) << " " << esc(b.id) << (b.preempted ? ", preempted" : "")
       << "</title></rect>";
-    std::string label = "#" + std::to_string(b.serial) + " " + word(b.p) + " " + b.id + (b.preempted ? "  ✕ preempted, serial cancelled" : "");
+    std::string label = "#" + std::to_string(b.serial) + " " + word(b.p) + " " + b.id + (b.preempted ? "  ✕ preempted" : "");
     const double lx = x(b.end) + 6 > width - 330 ? x(b.start) - 6 : x(b.end) + 6;
     o << "<text x=\"" << num(lx) << "\" y=\"" << num(y + lane - 10) << "\" class=\"small\"" << (lx < x(b.start) ? " text-anchor=\"end\"" : "")
       << ">" << esc(label) << "</text>";
