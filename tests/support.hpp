@@ -1,6 +1,10 @@
 #pragma once
 // Helpers shared by the tests: where the project and the shared corpus are, reading files.
 
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -26,6 +30,26 @@ inline std::string read_file(const std::filesystem::path& p) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+/// What the cablesim binary printed and its exit status.
+struct command_result {
+  int status = -1;
+  std::string output;
+};
+
+/// Run the cablesim binary: `args` is the rest of a shell command line (redirections too).
+inline command_result run_cablesim(const std::string& args) {
+  const auto cmd = std::string(CABLESIM_BINARY) + " " + args;
+  command_result r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf{};
+  std::size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
+  const int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
 }
 
 inline std::filesystem::path seed_cable() { return source_dir() / "scenarios" / "cables" / "07ROME1919.txt"; }

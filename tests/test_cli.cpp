@@ -9,23 +9,7 @@
 
 namespace {
 
-struct run_result {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
-
-run_result run(const std::string& args) {
-  const std::string cmd = std::string(CABLESIM_BINARY) + " " + args + " 2>&1";
-  run_result r;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+cablesim::test::command_result run(const std::string& args) { return cablesim::test::run_cablesim(args + " 2>&1"); }
 
 std::filesystem::path temp_file(const std::string& name, const std::string& content) {
   const auto p = std::filesystem::temp_directory_path() / ("cablesim_test_" + std::to_string(getpid()) + "_" + name);

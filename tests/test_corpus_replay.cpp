@@ -15,15 +15,9 @@ using namespace cablesim;
 namespace {
 
 int run(const std::string& args, std::string* output = nullptr) {
-  const auto cmd = std::string(CABLESIM_BINARY) + " " + args;
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  const int st = pclose(p);
-  if (output) *output = out;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  auto r = test::run_cablesim(args);
+  if (output) *output = r.output;
+  return r.status;
 }
 
 /// What the replay must deliver, worked out from the raw text without the project's parser:

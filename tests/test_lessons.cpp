@@ -25,18 +25,14 @@ lesson_run run_lesson(const std::string& topology, const std::string& lesson, do
   const auto dir = fs::temp_directory_path() / ("cablesim_lesson_" + std::to_string(getpid()) + "_" + lesson);
   fs::remove_all(dir);
   fs::create_directories(dir);
-  const auto cmd = std::string(CABLESIM_BINARY) + " run " + (root / "topologies" / topology).string() + " --scenario " +
-                   (root / "scenarios" / "lessons" / lesson / "scenario.textproto").string() + " --speedup " +
-                   std::to_string(speedup) + " --trace --inbox " + (dir / "inbox").string() + " --report " +
-                   (dir / "r.json").string() + " --html " + (dir / "r.html").string() + " 2>&1";
+  const auto result = test::run_cablesim("run " + (root / "topologies" / topology).string() + " --scenario " +
+                                         (root / "scenarios" / "lessons" / lesson / "scenario.textproto").string() +
+                                         " --speedup " + std::to_string(speedup) + " --trace --inbox " +
+                                         (dir / "inbox").string() + " --report " + (dir / "r.json").string() +
+                                         " --html " + (dir / "r.html").string() + " 2>&1");
   lesson_run r;
-  FILE* p = popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
-  const int st = pclose(p);
-  REQUIRE(WIFEXITED(st));
-  REQUIRE(WEXITSTATUS(st) == 0);
+  r.output = result.output;
+  REQUIRE(result.status == 0);
   REQUIRE(google::protobuf::util::JsonStringToMessage(test::read_file(dir / "r.json"), &r.report).ok());
   CHECK(test::read_file(dir / "r.html").find("<svg") != std::string::npos);
   r.inbox = dir / "inbox";

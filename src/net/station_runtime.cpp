@@ -39,13 +39,16 @@ void station_runtime::spawn(std::function<awaitable<void>()> f, std::string what
   });
 }
 
-tcp::endpoint station_runtime::listen() {
-  const auto* s = topo_.station(ri_);
-  const tcp::endpoint ep(asio::ip::make_address(s->host()), static_cast<unsigned short>(s->port()));
+void station_runtime::open_acceptor(const tcp::endpoint& ep) {
   acceptor_.open(ep.protocol());
   acceptor_.set_option(tcp::acceptor::reuse_address(true));
   acceptor_.bind(ep);
   acceptor_.listen();
+}
+
+tcp::endpoint station_runtime::listen() {
+  const auto* s = topo_.station(ri_);
+  open_acceptor(tcp::endpoint(asio::ip::make_address(s->host()), static_cast<unsigned short>(s->port())));
   bound_ = acceptor_.local_endpoint();
   log_->debug("listening on {}:{}", bound_.address().to_string(), bound_.port());
   return bound_;
@@ -72,10 +75,7 @@ void station_runtime::suspend() {
 void station_runtime::resume() {
   if (!suspended_) return;
   suspended_ = false;
-  acceptor_.open(bound_.protocol());
-  acceptor_.set_option(tcp::acceptor::reuse_address(true));
-  acceptor_.bind(bound_);
-  acceptor_.listen();
+  open_acceptor(bound_);
   spawn([this] { return accept_loop(); }, "accepting on " + ri_);
 }
 

@@ -62,6 +62,7 @@ class station_runtime {
   station& core() { return core_; }
 
  private:
+  void open_acceptor(const tcp::endpoint& ep);
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> serve(tcp::socket socket);
   asio::awaitable<void> serve_client(tcp::socket socket, const Hello& hello);
