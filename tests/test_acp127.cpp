@@ -171,6 +171,24 @@ TEST_CASE("acp127: heading variants of the corpus", "[core][acp127]") {
     CHECK(r.cable.information(2).precedence() == PRECEDENCE_UNSPECIFIED);
     CHECK(r.cable.text().classification_line() == "UNCLAS ROME 000001");
   }
+  SECTION("where the addressees end and the text begins") {
+    const auto r = parse(with_line(6, "TO SECSTATE WASHDC IMMEDIATE 0001\n"
+                                      "INFO AMEMBASSY TRIPOLI\n"
+                                      "AMEMBASSY CAIRO PRIORITY"));
+    REQUIRE(r);
+    REQUIRE(r.cable.information_size() == 2);
+    CHECK(r.cable.information(1).address() == "AMEMBASSY CAIRO");
+    CHECK(r.cable.information(1).precedence() == PRIORITY);
+    for (const auto* first_text_line : {"SECRET/NOFORN", "DEPT FOR INR", "FOR OFFICIAL USE ONLY", "SIPDIS"}) {
+      INFO(first_text_line);
+      auto text = with_line(7, first_text_line);
+      const auto t = parse(text);
+      REQUIRE(t);
+      CHECK(t.cable.action_size() == 1);
+      CHECK(t.cable.information_size() == 0);
+      CHECK(t.cable.body().starts_with(first_text_line));
+    }
+  }
   SECTION("FL2 wrapped over two lines and a blank line before FL3") {
     auto text = with_line(1, "OO RUEHC RUEHAB\nRUEHCD\n");
     const auto r = parse(text);

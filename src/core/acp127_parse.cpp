@@ -351,10 +351,12 @@ bool is_ri_less_address(std::string_view s) {
   for (char ch : s)
     if (!(is_upper(ch) || is_digit(ch) || ch == ' ' || ch == '-' || ch == '.' || ch == '&' || ch == '\''))
       return false;
-  static constexpr std::array<std::string_view, 14> text_starts = {
+  static constexpr std::array<std::string_view, 15> text_starts = {
       "UNCLAS", "UNCLASSIFIED", "SECRET", "CONFIDENTIAL", "TOP", "LIMITED", "SENSITIVE", "SECTION", "BT",
-      "TO", "INFO", "XMT", "FM", "DE"};
+      "TO", "INFO", "XMT", "FM", "DE", "FOR"};
   if (std::find(text_starts.begin(), text_starts.end(), words[0].text) != text_starts.end()) return false;
+  // "DEPT FOR INR", "AMEMBASSY ATHENS PASS TO ...": distribution instructions of the text
+  if (s.find(" FOR ") != std::string_view::npos || s.find(" PASS ") != std::string_view::npos) return false;
   return !is_spaced_letters(s);
 }
 
@@ -365,6 +367,10 @@ bool is_addressee_line(std::string_view s) {
   const auto slash = s.find('/');
   if (slash != std::string_view::npos && slash >= 4 && slash <= 7) {
     const auto ri = s.substr(0, slash);
+    // "SECRET/NOFORN" starts a text, not an addressee
+    static constexpr std::array<std::string_view, 7> markings = {"SECRET", "UNCLAS", "NOFORN", "SIPDIS",
+                                                                 "NODIS", "EXDIS", "LIMDIS"};
+    if (std::find(markings.begin(), markings.end(), ri) != markings.end()) return false;
     if (std::all_of(ri.begin(), ri.end(), [](char ch) { return is_upper(ch) || is_digit(ch); }) && is_upper(ri[0]))
       return true;
   }
