@@ -110,6 +110,40 @@ bool wait_for(Pred pred, std::chrono::seconds deadline) {
   return true;
 }
 
+/// The seed network with a fixed free port for every station, written into `dir`.
+struct fixed_ports {
+  fs::path file;
+  std::vector<std::string> ris;
+  std::map<std::string, unsigned short> port_of;
+};
+fixed_ports seed_network_with_ports(const fs::path& dir) {
+  fixed_ports out;
+  auto topo_text = test::read_file(test::source_dir() / "topologies" / "seed.textproto");
+  const std::regex station_line(R"re(stations \{ ri: "([A-Z]+)")re");
+  for (std::sregex_iterator it(topo_text.begin(), topo_text.end(), station_line), end; it != end; ++it)
+    out.ris.push_back((*it)[1]);
+  REQUIRE(out.ris.size() == 10);
+  const auto ports = free_ports(out.ris.size());
+  for (std::size_t i = 0; i < out.ris.size(); ++i) {
+    out.port_of[out.ris[i]] = ports[i];
+    const std::string from = "stations { ri: \"" + out.ris[i] + "\"";
+    topo_text.replace(topo_text.find(from), from.size(), from + " port: " + std::to_string(ports[i]));
+  }
+  out.file = dir / "seed-nodes.textproto";
+  std::ofstream(out.file) << topo_text;
+  return out;
+}
+
+pid_t start_node(const fixed_ports& net, const std::string& ri, const fs::path& dir, const std::string& extra = "") {
+  std::vector<std::string> args{CABLESIM_BINARY, "node", net.file.string(), "--station", ri, "--speedup", "600",
+                                "--inbox", (dir / "inbox").string()};
+  if (!extra.empty()) {
+    args.push_back("--journal");
+    args.push_back(extra);
+  }
+  return spawn(args, dir / (ri + ".log"));
+}
+
 }  // namespace
 
 TEST_CASE("e2e: cablesim run delivers the seed cable to its seven addressee stations", "[e2e]") {
@@ -131,28 +165,11 @@ TEST_CASE("e2e: cablesim run delivers the seed cable to its seven addressee stat
 
 TEST_CASE("e2e: every station as its own cablesim node process", "[e2e][node]") {
   const auto dir = temp_dir("nodes");
-  // the seed network with a fixed free port for every station
-  auto topo_text = test::read_file(test::source_dir() / "topologies" / "seed.textproto");
-  const std::regex station_line(R"re(stations \{ ri: "([A-Z]+)")re");
-  std::vector<std::string> ris;
-  for (std::sregex_iterator it(topo_text.begin(), topo_text.end(), station_line), end; it != end; ++it)
-    ris.push_back((*it)[1]);
-  REQUIRE(ris.size() == 10);
-  const auto ports = free_ports(ris.size());
-  std::map<std::string, unsigned short> port_of;
-  for (std::size_t i = 0; i < ris.size(); ++i) {
-    port_of[ris[i]] = ports[i];
-    const std::string from = "stations { ri: \"" + ris[i] + "\"";
-    topo_text.replace(topo_text.find(from), from.size(), from + " port: " + std::to_string(ports[i]));
-  }
-  const auto topo_file = dir / "seed-nodes.textproto";
-  std::ofstream(topo_file) << topo_text;
-
+  const auto net = seed_network_with_ports(dir);
+  const auto& ris = net.ris;
+  auto port_of = net.port_of;
   std::vector<pid_t> nodes;
-  for (const auto& ri : ris)
-    nodes.push_back(spawn({CABLESIM_BINARY, "node", topo_file.string(), "--station", ri, "--speedup", "600", "--inbox",
-                           (dir / "inbox").string()},
-                          dir / (ri + ".log")));
+  for (const auto& ri : ris) nodes.push_back(start_node(net, ri, dir));
   const bool up = wait_for([&] { return std::all_of(ris.begin(), ris.end(), [&](auto& ri) { return accepts(port_of[ri]); }); },
                            std::chrono::seconds(20));
   CHECK(up);
@@ -230,5 +247,38 @@ TEST_CASE("e2e: FLASH preempts ROUTINE on the teaching network's slow line", "[e
   CHECK(r.duplicates() == 0);
   CHECK(r.open_numbers() == 0);
   CHECK(r.preemptions() >= 1);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("e2e: a node restarted with its journal loses no accepted cable", "[e2e][node][journal]") {
+  const auto dir = temp_dir("journal");
+  const auto net = seed_network_with_ports(dir);
+  const auto journal = (dir / "journal").string();
+  auto port_of = net.port_of;
+  // Only Rome is up: it accepts the cable but cannot pass it on.
+  auto rome = start_node(net, "RUEHRO", dir, journal);
+  REQUIRE(wait_for([&] { return accepts(port_of["RUEHRO"]); }, std::chrono::seconds(20)));
+  std::string out;
+  CHECK(run("send 127.0.0.1:" + std::to_string(port_of["RUEHRO"]) + " " + test::seed_cable().string() + " --as RUEHRO",
+            &out) == 0);
+  CHECK(out == "filed RUEHRO-1919-2531426 at RUEHRO\n");
+  kill(rome, SIGTERM);
+  waitpid(rome, nullptr, 0);
+  CHECK(fs::exists(dir / "journal" / "RUEHRO.journal"));
+
+  // Everyone comes up, Rome with its journal: the cable goes out.
+  std::vector<pid_t> nodes;
+  for (const auto& ri : net.ris) nodes.push_back(start_node(net, ri, dir, ri == "RUEHRO" ? journal : ""));
+  const bool all = wait_for(
+      [&] {
+        return std::all_of(seed_addressees.begin(), seed_addressees.end(),
+                           [&](auto& ri) { return fs::exists(dir / "inbox" / ri / "RUEHRO-1919-2531426.txt"); });
+      },
+      std::chrono::seconds(30));
+  for (auto pid : nodes) kill(pid, SIGTERM);
+  for (auto pid : nodes) waitpid(pid, nullptr, 0);
+  CHECK(all);
+  CHECK(test::read_file(dir / "RUEHRO.log").find("journal: 1 cable copies still in this station's charge") !=
+        std::string::npos);
   fs::remove_all(dir);
 }

@@ -37,7 +37,8 @@ struct run_arguments {
 int run_scenario(const run_arguments& args);
 int corpus_command(const std::string& what, const std::string& dir, double max_gap);
 int render_report(const std::string& json_file, const std::string& html);
-int run_node(const std::string& topology, const std::string& station, const std::string& inbox, double speedup);
+int run_node(const std::string& topology, const std::string& station, const std::string& inbox,
+             const std::string& journal, double speedup);
 int send_cable(const std::string& host_port, const std::string& file, const std::string& as);
 
 }  // namespace cablesim::cli

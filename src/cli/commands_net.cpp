@@ -121,7 +121,8 @@ int corpus_command(const std::string& what, const std::string& dir, double max_g
   return exit_ok;
 }
 
-int run_node(const std::string& file, const std::string& ri, const std::string& inbox, double speedup) {
+int run_node(const std::string& file, const std::string& ri, const std::string& inbox, const std::string& journal,
+             double speedup) {
   const auto topo = load_topology(file);
   const auto* self = topo.station(ri);
   if (!self) {
@@ -151,6 +152,7 @@ int run_node(const std::string& file, const std::string& ri, const std::string& 
   std::optional<std::filesystem::path> inbox_dir;
   if (!inbox.empty()) inbox_dir = inbox;
   net::station_runtime station(io, topo, ri, clock, logger, resolve, {}, inbox_dir);
+  if (!journal.empty()) station.use_journal(journal);
   const auto ep = station.listen();
   station.start();
   logger->info("station {} ({}) listening on {}:{}", ri, self->role() == RELAY ? "relay" : "post",

@@ -61,6 +61,8 @@ int main(int argc, char** argv) {
   node->add_option("--station", station, "the station's RI")->required();
   node->add_option("--inbox", inbox, "write each delivered copy to DIR/<station RI>/");
   node->add_option("--speedup", speedup, "simulated seconds per wall-clock second");
+  std::string journal;
+  node->add_option("--journal", journal, "keep a journal here: a restart loses no accepted cable");
 
   std::string host_port, as;
   auto* send = app.add_subcommand("send", "file a cable at a running post");
@@ -98,7 +100,7 @@ int main(int argc, char** argv) {
     if (*path) return print_path(file, from, to);
     if (*dot) return print_dot(file);
     if (*run) return run_scenario(run_args);
-    if (*node) return run_node(file, station, inbox, speedup);
+    if (*node) return run_node(file, station, inbox, journal, speedup);
     if (*send) return send_cable(host_port, file, as);
     if (*report) return render_report(file, html);
     if (*corpus) return corpus_command(*corpus_topology ? "topology" : "scenario", corpus_dir, max_gap);

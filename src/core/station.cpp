@@ -182,8 +182,11 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
   const auto id = acp127::message_id(cable);
   // Duplicate detection: each (message, addressee station) is handled here once.
   std::vector<std::string> fresh, duplicate;
-  for (const auto& ri : cable.routing_line().routing_indicators())
-    (seen_.insert(id + "/" + ri).second ? fresh : duplicate).push_back(ri);
+  for (const auto& ri : cable.routing_line().routing_indicators()) {
+    const bool is_new = seen_.insert(id + "/" + ri).second;
+    (is_new ? fresh : duplicate).push_back(ri);
+    if (is_new) out.push_back(journal_seen{id + "/" + ri});
+  }
   if (!duplicate.empty())
     say(out, note::level::info,
         ri_ + " already holds " + cable_label(cable) + " for " + join(duplicate) +
@@ -346,6 +349,8 @@ void station::send_service(const Cable& about, const std::vector<std::string>& r
 
 void station::enqueue(out_channel& ch, queued_copy copy, sim_time now, station_actions& out) {
   const Precedence p = copy.precedence;
+  if (copy.journal_id == 0) copy.journal_id = ++last_journal_id_;
+  out.push_back(journal_put{ch.peer, copy});
   ch.queue.push(std::move(copy));
   if (ch.current && ch.up) {
     const auto& cur = *ch.current;
@@ -408,10 +413,23 @@ void station::transmission_done(std::string_view peer, uint32_t serial, sim_time
 void station::acknowledged(std::string_view peer, uint32_t serial, sim_time, station_actions& out) {
   auto* ch = channel(peer);
   if (!ch) return;
-  if (ch->unacked.erase(serial) == 0)
+  const auto it = ch->unacked.find(serial);
+  if (it != ch->unacked.end()) {
+    out.push_back(journal_drop{it->second.journal_id});
+    ch->unacked.erase(it);
+  } else
     say(out, note::level::debug, ri_ + " got an acknowledgment from " + std::string(peer) + " for serial " +
                                      serial4(serial) + " it was not waiting for");
 }
+
+void station::restore(const std::string& peer, queued_copy copy) {
+  auto* ch = channel(peer);
+  if (!ch) return;
+  last_journal_id_ = std::max(last_journal_id_, copy.journal_id);
+  ch->queue.push(std::move(copy));
+}
+
+void station::restore_seen(std::string key) { seen_.insert(std::move(key)); }
 
 void station::advance_continuity(std::string_view from, uint32_t serial, station_actions& out) {
   auto it = in_.find(from);
@@ -487,6 +505,8 @@ void station::channel_down(std::string_view peer, sim_time now, station_actions&
 void station::reroute(out_channel& ch, std::deque<queued_copy> copies, sim_time now, station_actions& out) {
   const auto down = failed_channels();
   for (auto& q : copies) {
+    out.push_back(journal_drop{q.journal_id});  // its pieces are journalled afresh below
+    q.journal_id = 0;
     const auto seg = segregate(topo_, routes_, q.cable, down);
     for (const auto& copy : seg.copies) {
       if (copy.kind != route_kind::channel) continue;
@@ -502,6 +522,8 @@ void station::reroute(out_channel& ch, std::deque<queued_copy> copies, sim_time 
     if (!seg.unroutable.empty()) {  // no other way: wait for this channel to come back
       q.cable.mutable_routing_line()->clear_routing_indicators();
       for (const auto& ri : seg.unroutable) q.cable.mutable_routing_line()->add_routing_indicators(ri);
+      q.journal_id = ++last_journal_id_;
+      out.push_back(journal_put{ch.peer, q});
       ch.queue.push(std::move(q));
     }
   }

@@ -39,6 +39,16 @@ void station_runtime::spawn(std::function<awaitable<void>()> f, std::string what
   });
 }
 
+void station_runtime::use_journal(const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir);
+  journal_ = std::make_unique<store::journal>(dir / (ri_ + ".journal"));
+  auto kept = journal_->load();
+  for (auto& key : kept.seen) core_.restore_seen(std::move(key));
+  for (auto& [channel, copy] : kept.pending) core_.restore(channel, std::move(copy));
+  if (!kept.pending.empty())
+    log_->info("journal: {} cable copies still in this station's charge are queued again", kept.pending.size());
+}
+
 void station_runtime::open_acceptor(const tcp::endpoint& ep) {
   acceptor_.open(ep.protocol());
   acceptor_.set_option(tcp::acceptor::reuse_address(true));
@@ -350,6 +360,12 @@ void station_runtime::apply(station_actions& actions) {
           } else if constexpr (std::is_same_v<T, deliver_copy>) {
             write_inbox(x);
             if (observer_.delivered) observer_.delivered(ri_, x, now);
+          } else if constexpr (std::is_same_v<T, journal_put>) {
+            if (journal_) journal_->put(x.channel, x.copy);
+          } else if constexpr (std::is_same_v<T, journal_drop>) {
+            if (journal_) journal_->drop(x.journal_id);
+          } else if constexpr (std::is_same_v<T, journal_seen>) {
+            if (journal_) journal_->seen(x.key);
           } else if constexpr (std::is_same_v<T, note>) {
             const auto text = clock_label(now) + " " + x.text;
             switch (x.severity) {

@@ -21,6 +21,7 @@ struct queued_copy {
   Precedence precedence = ROUTINE;
   std::string message_id;
   std::vector<std::string> path;  // stations it passed, origin first, this station last
+  uint64_t journal_id = 0;        // this station's number for it while it is in its charge
 };
 
 /// Strict-priority queue, FIFO within a precedence.

@@ -69,14 +69,29 @@ struct open_number {
   uint32_t first = 0, last = 0;
 };
 
+/// Keep this copy safe: it is in this station's charge until the next station acknowledges it
+/// (a journal writes it before the acknowledgment that took it in goes out).
+struct journal_put {
+  std::string channel;
+  queued_copy copy;
+};
+/// The copy with this journal id was acknowledged downstream (or delivered): forget it.
+struct journal_drop {
+  uint64_t journal_id = 0;
+};
+/// Remember that this (message, RI) was handled here, for duplicate detection after a restart.
+struct journal_seen {
+  std::string key;
+};
+
 /// Something worth telling: info for what a student follows, debug for the rest.
 struct note {
   enum class level { debug, info, warn } severity = level::info;
   std::string text;
 };
 
-using station_action =
-    std::variant<start_transmission, cancel_transmission, send_ack, deliver_copy, reject_copy, open_number, note>;
+using station_action = std::variant<start_transmission, cancel_transmission, send_ack, deliver_copy, reject_copy,
+                                    open_number, note, journal_put, journal_drop, journal_seen>;
 using station_actions = std::vector<station_action>;
 
 /// The outcome of filing a cable at a post.
@@ -113,6 +128,11 @@ class station {
   /// The channel to a neighbour came up (connected and authenticated) or went down.
   void channel_up(std::string_view channel, sim_time now, station_actions& out);
   void channel_down(std::string_view channel, sim_time now, station_actions& out);
+
+  /// Take back what a journal kept: a copy that was in this station's charge, and the
+  /// (message, RI) pairs already handled. Call before the channels come up.
+  void restore(const std::string& channel, queued_copy copy);
+  void restore_seen(std::string key);
 
   /// Nothing queued, in progress or awaiting acknowledgment on any channel.
   bool idle() const;
@@ -168,6 +188,7 @@ class station {
   std::set<std::string, std::less<>> seen_;  // message id + "/" + RI already handled here
   uint32_t last_ssn_ = 0;
   int ssn_day_ = -1;
+  uint64_t last_journal_id_ = 0;
 };
 
 }  // namespace cablesim

@@ -18,6 +18,7 @@
 #include "cablesim/core/topology.hpp"
 #include "cablesim/net/clock.hpp"
 #include "cablesim/net/connection.hpp"
+#include "cablesim/store/journal.hpp"
 
 namespace cablesim::net {
 
@@ -38,6 +39,11 @@ class station_runtime {
                   std::shared_ptr<spdlog::logger> logger, endpoint_resolver resolve, station_observer observer,
                   std::optional<std::filesystem::path> inbox);
   ~station_runtime();
+
+  /// Keep a journal in `dir` (created if needed) and take back what it holds from an earlier
+  /// run: copies accepted but not yet acknowledged downstream, messages already handled. Call
+  /// before start(). Throws std::runtime_error when the journal cannot be opened.
+  void use_journal(const std::filesystem::path& dir);
 
   /// Bind the listener (to the topology's host:port; port 0 = any); returns where it listens.
   /// Throws std::system_error when it cannot bind.
@@ -92,6 +98,7 @@ class station_runtime {
   bool stopped_ = false;
   bool suspended_ = false;
   std::set<std::string> links_down_;
+  std::unique_ptr<store::journal> journal_;
   tcp::endpoint bound_;
 };
 

@@ -1,0 +1,124 @@
+#include "cablesim/store/journal.hpp"
+
+#include <sqlite3.h>
+
+#include <stdexcept>
+
+namespace cablesim::store {
+namespace {
+
+/// A prepared statement that finalizes itself.
+class statement {
+ public:
+  statement(sqlite3* db, const char* sql) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
+      throw std::runtime_error(std::string("journal: ") + sqlite3_errmsg(db));
+  }
+  ~statement() { sqlite3_finalize(stmt_); }
+  statement& text(int i, const std::string& s) {
+    sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  statement& blob(int i, const std::string& s) {
+    sqlite3_bind_blob(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  statement& integer(int i, int64_t v) {
+    sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  bool step() {
+    const int rc = sqlite3_step(stmt_);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+      throw std::runtime_error(std::string("journal: ") + sqlite3_errmsg(sqlite3_db_handle(stmt_)));
+    return rc == SQLITE_ROW;
+  }
+  std::string column_text(int i) const {
+    const auto* p = sqlite3_column_blob(stmt_, i);
+    return p ? std::string(static_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))) : "";
+  }
+  int64_t column_int(int i) const { return sqlite3_column_int64(stmt_, i); }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+std::string join_path(const std::vector<std::string>& path) {
+  std::string s;
+  for (const auto& p : path) s += (s.empty() ? "" : " ") + p;
+  return s;
+}
+
+std::vector<std::string> split_path(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < s.size()) {
+    const auto sp = s.find(' ', start);
+    out.push_back(s.substr(start, sp == std::string::npos ? std::string::npos : sp - start));
+    if (sp == std::string::npos) break;
+    start = sp + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+journal::journal(const std::filesystem::path& file) : file_(file) {
+  if (sqlite3_open(file.c_str(), &db_) != SQLITE_OK) {
+    const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    throw std::runtime_error(file.string() + ": cannot open the journal: " + message);
+  }
+  exec("PRAGMA journal_mode=WAL");
+  exec("PRAGMA synchronous=NORMAL");
+  exec("CREATE TABLE IF NOT EXISTS pending (id INTEGER PRIMARY KEY, channel TEXT NOT NULL, precedence INTEGER,"
+       " message_id TEXT, path TEXT, cable BLOB NOT NULL)");
+  exec("CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY)");
+}
+
+journal::~journal() { sqlite3_close(db_); }
+
+void journal::exec(const char* sql) const {
+  char* error = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    const std::string message = error ? error : "unknown error";
+    sqlite3_free(error);
+    throw std::runtime_error(file_.string() + ": journal: " + message);
+  }
+}
+
+void journal::put(const std::string& channel, const queued_copy& copy) {
+  statement(db_, "INSERT OR REPLACE INTO pending (id, channel, precedence, message_id, path, cable) VALUES (?,?,?,?,?,?)")
+      .integer(1, static_cast<int64_t>(copy.journal_id))
+      .text(2, channel)
+      .integer(3, copy.precedence)
+      .text(4, copy.message_id)
+      .text(5, join_path(copy.path))
+      .blob(6, copy.cable.SerializeAsString())
+      .step();
+}
+
+void journal::drop(uint64_t journal_id) {
+  statement(db_, "DELETE FROM pending WHERE id = ?").integer(1, static_cast<int64_t>(journal_id)).step();
+}
+
+void journal::seen(const std::string& key) { statement(db_, "INSERT OR IGNORE INTO seen (key) VALUES (?)").text(1, key).step(); }
+
+journal::contents journal::load() const {
+  contents c;
+  statement pending(db_, "SELECT id, channel, precedence, message_id, path, cable FROM pending ORDER BY id");
+  while (pending.step()) {
+    queued_copy q;
+    q.journal_id = static_cast<uint64_t>(pending.column_int(0));
+    q.precedence = static_cast<Precedence>(pending.column_int(2));
+    q.message_id = pending.column_text(3);
+    q.path = split_path(pending.column_text(4));
+    if (!q.cable.ParseFromString(pending.column_text(5))) continue;
+    c.pending.emplace_back(pending.column_text(1), std::move(q));
+  }
+  statement seen(db_, "SELECT key FROM seen");
+  while (seen.step()) c.seen.push_back(seen.column_text(0));
+  return c;
+}
+
+}  // namespace cablesim::store

@@ -1,0 +1,73 @@
+#include "cablesim/store/journal.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "cablesim/core/acp127.hpp"
+#include "cablesim/core/station.hpp"
+#include "support.hpp"
+
+using namespace cablesim;
+namespace fs = std::filesystem;
+
+TEST_CASE("journal: what a station holds survives a restart", "[store][journal]") {
+  const auto dir = fs::temp_directory_path() / ("cablesim_journal_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const auto p = test::source_dir() / "topologies" / "seed.textproto";
+  const auto topo = topology::load(test::read_file(p), p.string());
+  const auto seed = acp127::parse(test::read_file(test::seed_cable())).cable;
+
+  {
+    store::journal j(dir / "RUEHRO.journal");
+    station rome(topo, "RUEHRO");  // its channel is not up: the copy waits
+    station_actions out;
+    REQUIRE(rome.file(seed, sim_time{}, out).ok);
+    int puts = 0;
+    for (const auto& a : out) {
+      if (const auto* put = std::get_if<journal_put>(&a)) {
+        j.put(put->channel, put->copy);
+        ++puts;
+      }
+      if (const auto* seen = std::get_if<journal_seen>(&a)) j.seen(seen->key);
+    }
+    CHECK(puts == 1);
+  }
+  store::journal j(dir / "RUEHRO.journal");
+  const auto kept = j.load();
+  REQUIRE(kept.pending.size() == 1);
+  CHECK(kept.pending[0].first == "RUEHEUR");
+  CHECK(kept.pending[0].second.message_id == "RUEHRO-1919-2531426");
+  CHECK(kept.pending[0].second.cable.routing_line().routing_indicators_size() == 7);
+  CHECK(kept.seen.size() == 7);
+
+  station rome(topo, "RUEHRO");
+  for (auto key : kept.seen) rome.restore_seen(key);
+  rome.restore(kept.pending[0].first, kept.pending[0].second);
+  CHECK(rome.queued("RUEHEUR") == 1);
+  station_actions out;
+  rome.channel_up("RUEHEUR", sim_time{}, out);
+  const auto started = std::find_if(out.begin(), out.end(), [](const auto& a) { return std::holds_alternative<start_transmission>(a); });
+  REQUIRE(started != out.end());
+  const auto& st = std::get<start_transmission>(*started);
+  rome.transmission_done("RUEHEUR", st.frame.channel_serial(), sim_time{}, out);
+  out.clear();
+  rome.acknowledged("RUEHEUR", st.frame.channel_serial(), sim_time{}, out);
+  REQUIRE(out.size() == 1);
+  REQUIRE(std::holds_alternative<journal_drop>(out[0]));
+  j.drop(std::get<journal_drop>(out[0]).journal_id);
+  CHECK(j.load().pending.empty());
+  // filing it again after the restart: a duplicate, nothing new to send
+  out.clear();
+  REQUIRE(rome.file(seed, sim_time{}, out).ok);
+  CHECK(std::none_of(out.begin(), out.end(), [](const auto& a) { return std::holds_alternative<journal_put>(a); }));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("journal: a path that cannot be opened is a clear error", "[store][journal]") {
+  try {
+    store::journal j("/nonexistent-dir/x.journal");
+    FAIL("opened");
+  } catch (const std::runtime_error& e) {
+    CHECK(std::string(e.what()).find("/nonexistent-dir/x.journal: cannot open the journal") != std::string::npos);
+  }
+}
