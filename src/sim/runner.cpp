@@ -371,8 +371,9 @@ Report run(const topology& topo, const std::optional<scenario_file>& scenario, c
     });
     timers.push_back(std::move(timer));
   };
-  auto file = [&, log = spdlog::stderr_color_mt("scenario")](const std::string& station, const std::string& text,
-                                                             const std::string& name) {
+  auto file = [&, log = std::make_shared<spdlog::logger>("scenario", sink)](const std::string& station,
+                                                                           const std::string& text,
+                                                                           const std::string& name) {
     const auto outcome = by_ri.at(station)->file_text(text, name);
     if (!outcome.ok) log->warn("{} refused {}: {}", station, name, outcome.error);
   };
@@ -450,7 +451,6 @@ Report run(const topology& topo, const std::optional<scenario_file>& scenario, c
   check.expires_after(std::chrono::milliseconds(5));
   check.async_wait(poll);
   io.run();
-  spdlog::drop("scenario");
   collect.finish(clock.elapsed(), in_time, topo);
   return report;
 }
