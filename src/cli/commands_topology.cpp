@@ -1,4 +1,6 @@
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <map>
 #include <set>
 
@@ -19,9 +21,11 @@ std::string speed_label(uint64_t bps) {
 }  // namespace
 
 topology load_topology(const std::string& path) {
-  const auto text = read_file(path);
-  if (!text) throw config_error({path + ":1:1: cannot read topology file"});
-  return topology::load(*text, path);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw config_error({path + ":1:1: cannot read the topology file"});
+  std::ostringstream text;
+  text << in.rdbuf();
+  return topology::load(text.str(), path);
 }
 
 int validate_topology(const std::string& file) {
