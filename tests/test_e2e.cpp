@@ -144,6 +144,19 @@ pid_t start_node(const fixed_ports& net, const std::string& ri, const fs::path& 
   return spawn(args, dir / (ri + ".log"));
 }
 
+/// Wait (30 s at most) for the seed cable in every addressee station's inbox; then stop the nodes.
+bool seed_delivered_then_stop(const fs::path& dir, const std::vector<pid_t>& nodes) {
+  const bool all = wait_for(
+      [&] {
+        return std::all_of(seed_addressees.begin(), seed_addressees.end(),
+                           [&](auto& ri) { return fs::exists(dir / "inbox" / ri / "RUEHRO-1919-2531426.txt"); });
+      },
+      std::chrono::seconds(30));
+  for (auto pid : nodes) kill(pid, SIGTERM);
+  for (auto pid : nodes) waitpid(pid, nullptr, 0);
+  return all;
+}
+
 }  // namespace
 
 TEST_CASE("e2e: cablesim run delivers the seed cable to its seven addressee stations", "[e2e]") {
@@ -179,14 +192,7 @@ TEST_CASE("e2e: every station as its own cablesim node process", "[e2e][node]") 
                        &out);
   CHECK(sent == 0);
   CHECK(out == "filed RUEHRO-1919-2531426 at RUEHRO\n");
-  const bool all = wait_for(
-      [&] {
-        return std::all_of(seed_addressees.begin(), seed_addressees.end(),
-                           [&](auto& ri) { return fs::exists(dir / "inbox" / ri / "RUEHRO-1919-2531426.txt"); });
-      },
-      std::chrono::seconds(30));
-  for (auto pid : nodes) kill(pid, SIGTERM);
-  for (auto pid : nodes) waitpid(pid, nullptr, 0);
+  const bool all = seed_delivered_then_stop(dir, nodes);
   REQUIRE(all);
   check_seed_inbox(dir / "inbox");
   CHECK(test::read_file(dir / "RUEHEUR.log").find("splits the routing line") != std::string::npos);
@@ -269,14 +275,7 @@ TEST_CASE("e2e: a node restarted with its journal loses no accepted cable", "[e2
   // Everyone comes up, Rome with its journal: the cable goes out.
   std::vector<pid_t> nodes;
   for (const auto& ri : net.ris) nodes.push_back(start_node(net, ri, dir, ri == "RUEHRO" ? journal : ""));
-  const bool all = wait_for(
-      [&] {
-        return std::all_of(seed_addressees.begin(), seed_addressees.end(),
-                           [&](auto& ri) { return fs::exists(dir / "inbox" / ri / "RUEHRO-1919-2531426.txt"); });
-      },
-      std::chrono::seconds(30));
-  for (auto pid : nodes) kill(pid, SIGTERM);
-  for (auto pid : nodes) waitpid(pid, nullptr, 0);
+  const bool all = seed_delivered_then_stop(dir, nodes);
   CHECK(all);
   CHECK(test::read_file(dir / "RUEHRO.log").find("journal: 1 cable copies still in this station's charge") !=
         std::string::npos);

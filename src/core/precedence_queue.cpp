@@ -40,8 +40,6 @@ std::size_t precedence_queue::size() const {
   return n;
 }
 
-std::size_t precedence_queue::size(Precedence p) const { return by_precedence_[slot(p)].size(); }
-
 std::deque<queued_copy> precedence_queue::drain() {
   std::deque<queued_copy> out;
   while (auto c = pop()) out.push_back(std::move(*c));

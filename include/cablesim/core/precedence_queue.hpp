@@ -34,7 +34,6 @@ class precedence_queue {
   const queued_copy* peek() const;
   bool empty() const;
   std::size_t size() const;
-  std::size_t size(Precedence p) const;
 
   /// Everything, highest precedence first; the queue is left empty.
   std::deque<queued_copy> drain();
