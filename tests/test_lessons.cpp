@@ -69,7 +69,8 @@ TEST_CASE("lessons: 2, segregation and dual precedence", "[e2e][lessons]") {
 }
 
 TEST_CASE("lessons: 3, a link failure and rerouting", "[e2e][lessons]") {
-  const auto r = run_lesson("seed.textproto", "3-link-failure", 3000);
+  // (a moderate speedup: the filings sit a simulated minute from the link events)
+  const auto r = run_lesson("seed.textproto", "3-link-failure", 1000);
   INFO(r.output);
   REQUIRE(r.report.completed());
   CHECK(r.report.deliveries_size() == 30);
@@ -87,8 +88,9 @@ TEST_CASE("lessons: 3, a link failure and rerouting", "[e2e][lessons]") {
       ++direct;
     }
   }
-  CHECK(via_london >= 5);
-  CHECK(direct >= 15);
+  // nominally 10 of the 30 are filed while the trunk is down
+  CHECK(via_london >= 8);
+  CHECK(direct >= 16);
   CHECK(up > down);
   CHECK(r.output.find("(alternate route)") != std::string::npos);
 }

@@ -70,6 +70,8 @@ void station_runtime::set_link(const std::string& peer, bool up) {
     if (const auto it = sessions_.find(peer); it != sessions_.end()) it->second->stop("link taken down (scripted)");
   } else {
     links_down_.erase(peer);
+    // dial again now rather than at the end of the back-off
+    if (const auto it = dial_timers_.find(peer); it != dial_timers_.end()) it->second->cancel();
   }
 }
 
@@ -85,6 +87,7 @@ void station_runtime::suspend() {
 void station_runtime::resume() {
   if (!suspended_) return;
   suspended_ = false;
+  for (auto& [peer, timer] : dial_timers_) timer->cancel();
   open_acceptor(bound_);
   spawn([this] { return accept_loop(); }, "accepting on " + ri_);
 }
@@ -211,6 +214,12 @@ awaitable<void> station_runtime::serve_client(tcp::socket socket, const Hello& h
 
 awaitable<void> station_runtime::dial_loop(std::string peer) {
   asio::steady_timer backoff_timer(io_);
+  dial_timers_[peer] = &backoff_timer;
+  struct unregister {
+    std::map<std::string, asio::steady_timer*>& timers;
+    std::string peer;
+    ~unregister() { timers.erase(peer); }
+  } guard{dial_timers_, peer};
   auto backoff = std::chrono::milliseconds(20);
   while (!stopped_) {
     const auto ep = resolve_(peer);

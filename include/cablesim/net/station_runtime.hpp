@@ -98,6 +98,7 @@ class station_runtime {
   bool stopped_ = false;
   bool suspended_ = false;
   std::set<std::string> links_down_;
+  std::map<std::string, asio::steady_timer*> dial_timers_;  // each dial loop's back-off timer
   std::unique_ptr<store::journal> journal_;
   tcp::endpoint bound_;
 };
