@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <google/protobuf/message.h>
+
 #include "cablesim/core/topology.hpp"
 
 namespace cablesim::cli {
@@ -16,6 +18,9 @@ constexpr int exit_usage = 2;
 
 /// Reads a whole file; prints "path: error: ..." and returns nullopt when it cannot.
 std::optional<std::string> read_file(const std::string& path);
+
+/// Reads a protobuf JSON file into `message`; prints "path:1:1: error: ..." and returns false when it cannot.
+bool read_json(const std::string& path, google::protobuf::Message& message);
 
 /// Loads and validates a topology file; throws config_error (printed by main).
 topology load_topology(const std::string& path);

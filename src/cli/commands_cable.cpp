@@ -55,15 +55,21 @@ int parse_cables(const std::vector<std::string>& files) {
   return rc;
 }
 
-int format_cable(const std::string& file, bool transmission) {
+bool read_json(const std::string& file, google::protobuf::Message& message) {
   const auto json = read_file(file);
-  if (!json) return exit_bad_input;
-  Cable cable;
-  const auto status = google::protobuf::util::JsonStringToMessage(*json, &cable);
+  if (!json) return false;
+  const auto status = google::protobuf::util::JsonStringToMessage(*json, &message);
   if (!status.ok()) {
-    std::cerr << file << ":1:1: error: not a Cable in protobuf JSON: " << status.message() << "\n";
-    return exit_bad_input;
+    std::cerr << file << ":1:1: error: not a " << message.GetDescriptor()->full_name()
+              << " in protobuf JSON: " << status.message() << "\n";
+    return false;
   }
+  return true;
+}
+
+int format_cable(const std::string& file, bool transmission) {
+  Cable cable;
+  if (!read_json(file, cable)) return exit_bad_input;
   std::cout << acp127::render(cable, {.for_transmission = transmission});
   return exit_ok;
 }

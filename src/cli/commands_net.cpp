@@ -84,14 +84,8 @@ int run_scenario(const run_arguments& a) {
 }
 
 int render_report(const std::string& json_file, const std::string& html) {
-  const auto json = read_file(json_file);
-  if (!json) return exit_bad_input;
   Report report;
-  const auto status = google::protobuf::util::JsonStringToMessage(*json, &report);
-  if (!status.ok()) {
-    std::cerr << json_file << ":1:1: error: not a cablesim Report in JSON: " << status.message() << "\n";
-    return exit_bad_input;
-  }
+  if (!read_json(json_file, report)) return exit_bad_input;
   return write_html(report, html) ? exit_ok : exit_bad_input;
 }
 

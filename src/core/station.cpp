@@ -192,7 +192,7 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
         ri_ + " already holds " + cable_label(cable) + " for " + join(duplicate) +
             ": suspected duplicate (ZFD), filed and not passed on again");
   if (fresh.empty()) return;
-  const Cable as_received = cable;
+  const RoutingLine received_line = cable.routing_line();  // a delivered copy shows it as it came
   cable.mutable_routing_line()->clear_routing_indicators();
   for (const auto& ri : fresh) cable.mutable_routing_line()->add_routing_indicators(ri);
   cable.mutable_routing_line()->clear_indicators_per_line();
@@ -227,7 +227,8 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
         continue;
       }
       if (forward_misrouted(cable, path, now, out)) continue;
-      Cable delivered = as_received;
+      Cable delivered = cable;
+      *delivered.mutable_routing_line() = received_line;
       if (from.empty()) {  // filed and delivered here: its FL2 names this station only
         delivered.mutable_routing_line()->clear_routing_indicators();
         delivered.mutable_routing_line()->add_routing_indicators(ri_);
