@@ -15,6 +15,8 @@ namespace cablesim::cli {
 constexpr int exit_ok = 0;
 constexpr int exit_bad_input = 1;
 constexpr int exit_usage = 2;
+constexpr int exit_not_complete = 3;  // a run ended with addressee copies neither delivered nor refused
+constexpr int exit_environment = 4;   // an environment or internal failure (cannot bind, journal I/O, ...)
 
 /// Reads a whole file; prints "path: error: ..." and returns nullopt when it cannot.
 std::optional<std::string> read_file(const std::string& path);
@@ -36,14 +38,15 @@ int print_dot(const std::string& file);
 
 struct run_arguments {
   std::string topology, scenario, inbox, report, html, log_level = "warn";
-  double speedup = 0;
+  std::string speedup;             // a number, or "max"; empty: the scenario's or topology's
+  std::string transport = "tcp";   // tcp or memory
   bool trace = false;
 };
 int run_scenario(const run_arguments& args);
 int corpus_command(const std::string& what, const std::string& dir, double max_gap);
 int render_report(const std::string& json_file, const std::string& html);
 int run_node(const std::string& topology, const std::string& station, const std::string& inbox,
-             const std::string& journal, double speedup);
+             const std::string& journal, double speedup, const std::string& log_level);
 int send_cable(const std::string& host_port, const std::string& file, const std::string& as);
 
 }  // namespace cablesim::cli

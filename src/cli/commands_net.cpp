@@ -11,6 +11,7 @@
 #include "cablesim/net/frame.hpp"
 #include "cablesim/net/station_runtime.hpp"
 #include "cablesim/report/html.hpp"
+#include "cablesim/report/trace.hpp"
 #include "cablesim/sim/corpus.hpp"
 #include "cablesim/sim/runner.hpp"
 #include "commands.hpp"
@@ -69,9 +70,10 @@ int run_scenario(const run_arguments& a) {
   std::optional<sim::scenario_file> scenario;
   if (!a.scenario.empty()) scenario = sim::load_scenario(a.scenario, topo);
   sim::run_options options;
-  options.speedup = a.speedup;
+  if (!a.speedup.empty()) options.speedup = a.speedup == "max" ? 0 : std::stod(a.speedup);
+  options.transport = a.transport == "memory" ? sim::transport_kind::memory : sim::transport_kind::tcp;
   if (!a.inbox.empty()) options.inbox = a.inbox;
-  options.log_level = a.log_level;
+  options.trace_debug = a.log_level == "debug" || a.log_level == "trace";
   if (a.trace) options.trace = [](const std::string& line) { std::cout << line << "\n" << std::flush; };
   options.progress = [](const std::string& line) { std::cerr << "progress: " << line << "\n"; };
   if (!scenario) std::cout << "no scenario given: the network comes up, has nothing to do, and stops\n";
@@ -80,7 +82,7 @@ int run_scenario(const run_arguments& a) {
   std::cout << sim::summarize(report);
   if (!a.report.empty() && !write_report(report, a.report)) return exit_bad_input;
   if (!a.html.empty() && !write_html(report, a.html)) return exit_bad_input;
-  return exit_ok;
+  return report.completed() ? exit_ok : exit_not_complete;
 }
 
 int render_report(const std::string& json_file, const std::string& html) {
@@ -116,7 +118,7 @@ int corpus_command(const std::string& what, const std::string& dir, double max_g
 }
 
 int run_node(const std::string& file, const std::string& ri, const std::string& inbox, const std::string& journal,
-             double speedup) {
+             double speedup, const std::string& log_level) {
   const auto topo = load_topology(file);
   const auto* self = topo.station(ri);
   if (!self) {
@@ -134,7 +136,7 @@ int run_node(const std::string& file, const std::string& ri, const std::string& 
   asio::io_context io(1);
   net::sim_clock clock(*parse_iso8601(topo.proto().epoch()), speedup > 0 ? speedup : topo.proto().speedup());
   auto logger = std::make_shared<spdlog::logger>(ri, std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
-  logger->set_level(spdlog::level::info);
+  logger->set_level(spdlog::level::from_str(log_level));
   logger->set_pattern("[%n] %^%l%$: %v");
   auto resolve = [&topo](const std::string& peer) -> std::optional<tcp::endpoint> {
     const auto* s = topo.station(peer);
@@ -143,9 +145,16 @@ int run_node(const std::string& file, const std::string& ri, const std::string& 
     if (ec) return std::nullopt;
     return tcp::endpoint(address, static_cast<unsigned short>(s->port()));
   };
-  std::optional<std::filesystem::path> inbox_dir;
-  if (!inbox.empty()) inbox_dir = inbox;
-  net::station_runtime station(io, topo, ri, clock, logger, resolve, {}, inbox_dir);
+  auto log_action = [&logger, &clock](const std::string& st, const station_action& a, sim_time at) {
+    const auto line = report::narrate(st, a);
+    if (!line) return;
+    const auto level = line->level == report::trace_level::debug  ? spdlog::level::debug
+                       : line->level == report::trace_level::info ? spdlog::level::info
+                                                                  : spdlog::level::warn;
+    logger->log(level, "{} {}", clock_label(at), line->text);
+  };
+  net::station_runtime station(io, topo, ri, clock, logger, resolve, log_action);
+  if (!inbox.empty()) station.use_inbox(inbox);
   if (!journal.empty()) station.use_journal(journal);
   const auto ep = station.listen();
   station.start();

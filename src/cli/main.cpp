@@ -46,12 +46,23 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "run every station of a topology in one process on loopback");
   run->add_option("TOPOLOGY", run_args.topology, "topology file")->required();
   run->add_option("--scenario", run_args.scenario, "scenario file (what to file, where, when)");
-  run->add_option("--speedup", run_args.speedup, "simulated seconds per wall-clock second");
+  run->add_option("--speedup", run_args.speedup,
+                  "pacing: at most N simulated seconds per wall-clock second, or max (results never depend on it)")
+      ->check([](const std::string& v) -> std::string {
+        if (v == "max") return {};
+        try {
+          if (std::stod(v) > 0) return {};
+        } catch (const std::exception&) {
+        }
+        return "expected a positive number or max, got '" + v + "'";
+      });
+  run->add_option("--transport", run_args.transport, "how frames pass between stations: tcp (default) or memory")
+      ->check(CLI::IsMember({"tcp", "memory"}));
   run->add_option("--inbox", run_args.inbox, "write each delivered copy to DIR/<station RI>/");
   run->add_option("--report", run_args.report, "write the report (Report proto, JSON) here");
   run->add_option("--html", run_args.html, "write the report as a self-contained HTML page here");
   run->add_flag("--trace", run_args.trace, "narrate each cable's journey");
-  run->add_option("--log-level", run_args.log_level, "station logs on stderr: debug, info, warn (default), error")
+  run->add_option("--log-level", run_args.log_level, "with --trace, debug adds every transmission's start and end")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
 
   std::string inbox;
@@ -60,7 +71,10 @@ int main(int argc, char** argv) {
   node->add_option("TOPOLOGY", file, "topology file")->required();
   node->add_option("--station", station, "the station's RI")->required();
   node->add_option("--inbox", inbox, "write each delivered copy to DIR/<station RI>/");
-  node->add_option("--speedup", speedup, "simulated seconds per wall-clock second");
+  node->add_option("--speedup", speedup, "simulated seconds per wall-clock second (real time)");
+  std::string log_level = "info";
+  node->add_option("--log-level", log_level, "debug, info (default), warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   std::string journal;
   node->add_option("--journal", journal, "keep a journal here: a restart loses no accepted cable");
 
@@ -100,16 +114,19 @@ int main(int argc, char** argv) {
     if (*path) return print_path(file, from, to);
     if (*dot) return print_dot(file);
     if (*run) return run_scenario(run_args);
-    if (*node) return run_node(file, station, inbox, journal, speedup);
+    if (*node) return run_node(file, station, inbox, journal, speedup, log_level);
     if (*send) return send_cable(host_port, file, as);
     if (*report) return render_report(file, html);
     if (*corpus) return corpus_command(*corpus_topology ? "topology" : "scenario", corpus_dir, max_gap);
   } catch (const cablesim::config_error& e) {
     for (const auto& p : e.problems()) std::cerr << p << "\n";
     return exit_bad_input;
+  } catch (const std::system_error& e) {
+    std::cerr << "cablesim: error: " << e.what() << "\n";
+    return exit_environment;
   } catch (const std::exception& e) {
     std::cerr << "cablesim: error: " << e.what() << "\n";
-    return exit_bad_input;
+    return exit_environment;
   }
   return exit_usage;
 }

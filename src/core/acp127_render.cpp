@@ -94,9 +94,10 @@ std::string render_addressee(const Addressee& a) {
   return s;
 }
 
-std::string render_heading(const Cable& c) {
-  std::string out;
-  out.reserve(1024);
+namespace {
+
+/// FL1 and FL2: the lines that change at every hop.
+void append_channel_lines(std::string& out, const Cable& c) {
   if (c.has_transmission()) {
     const auto& t = c.transmission();
     out += "VZCZC" + t.channel_designator() + padded(t.channel_serial(), std::max(1u, t.serial_digits())) + "\n";
@@ -119,6 +120,26 @@ std::string render_heading(const Cable& c) {
     out += '\n';
     for (unsigned i = 0; i < rl.blank_lines_after(); ++i) out += '\n';
   }
+}
+
+}  // namespace
+
+std::size_t transmission_text_characters(const Cable& c) {
+  std::string channel_lines;
+  append_channel_lines(channel_lines, c);
+  return render(c, {.for_transmission = true}).size() - channel_lines.size();
+}
+
+std::size_t transmission_characters(const Cable& c, std::size_t text_characters) {
+  std::string channel_lines;
+  append_channel_lines(channel_lines, c);
+  return channel_lines.size() + text_characters;
+}
+
+std::string render_heading(const Cable& c) {
+  std::string out;
+  out.reserve(1024);
+  append_channel_lines(out, c);
   if (c.has_origin()) out += render_origin_line(c.origin()) + "\n";
   if (c.has_security()) {
     const auto& s = c.security();
@@ -182,6 +203,7 @@ std::string message_id(const Cable& c) {
   std::string id = o.station_ri() + "-" + padded(o.station_serial(), 4);
   if (o.section() != 0) id += "." + padded(o.section(), 2);
   id += "-" + format_filing_time(o.filing_time());
+  if (o.serial_cycle() != 0) id += "~" + std::to_string(o.serial_cycle());
   return id;
 }
 

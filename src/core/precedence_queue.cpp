@@ -34,6 +34,12 @@ std::optional<queued_copy> precedence_queue::pop() {
 
 bool precedence_queue::empty() const { return peek() == nullptr; }
 
+std::array<uint32_t, 6> precedence_queue::depths() const {
+  std::array<uint32_t, 6> d{};
+  for (std::size_t i = 0; i < by_precedence_.size(); ++i) d[i] = static_cast<uint32_t>(by_precedence_[i].size());
+  return d;
+}
+
 std::size_t precedence_queue::size() const {
   std::size_t n = 0;
   for (const auto& q : by_precedence_) n += q.size();

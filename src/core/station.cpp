@@ -21,20 +21,22 @@ std::string join(const std::vector<std::string>& v) {
   return s;
 }
 
-/// "cable RUEHRO #1919" — how a student recognises a message: origin and station serial.
+/// "RUEHRO #1919" — how a student recognises a message: origin and station serial.
 std::string cable_label(const Cable& c) {
-  std::string s = "cable " + c.origin().station_ri() + " #" + serial4(c.origin().station_serial());
+  std::string s = c.origin().station_ri() + " #" + serial4(c.origin().station_serial());
   if (c.origin().section()) s += "/" + std::to_string(c.origin().section());
   return s;
 }
 
-std::string word(Precedence p) { return std::string(precedence_word(p)); }
-
-void say(station_actions& out, note::level level, std::string text) { out.push_back(note{level, std::move(text)}); }
-
 bool is_service(const Cable& c) { return c.body().starts_with("UNCLAS SVC"); }
 
 }  // namespace
+
+uint32_t queue_changed::total() const {
+  uint32_t n = 0;
+  for (const auto d : depth) n += d;
+  return n;
+}
 
 station::station(const topology& topo, std::string ri) : topo_(topo), ri_(std::move(ri)), routes_(topo, ri_) {
   self_ = topo.station(ri_);
@@ -87,11 +89,14 @@ void station::number(Cable& cable, sim_time now) {
   if (day != ssn_day_) {
     ssn_day_ = day;
     last_ssn_ = 0;
+    ssn_cycle_ = 0;
   }
+  if (last_ssn_ == 9999) ++ssn_cycle_;  // serials wrap; the cycle keeps identities apart
   last_ssn_ = last_ssn_ % 9999 + 1;
   auto* o = cable.mutable_origin();
   o->set_station_ri(ri_);
   o->set_station_serial(last_ssn_);
+  o->set_serial_cycle(ssn_cycle_);
   *o->mutable_filing_time() = filing_time_from_time(now);
 }
 
@@ -168,17 +173,14 @@ filing_outcome station::file(Cable cable, sim_time now, station_actions& out) {
   result.message_id = acp127::message_id(cable);
   result.precedence = static_cast<Precedence>(rl->precedence(0));
   result.addressees = ris;
-  say(out, note::level::info,
-      ri_ + " files " + word(result.precedence) + " " + cable_label(cable) + " for " + std::to_string(ris.size()) +
-          " addressee station" + (ris.size() == 1 ? "" : "s") + ": " + acp127::render_routing_line(*rl));
-  for (const auto& u : unknown)
-    say(out, note::level::warn, ri_ + " has no routing indicator for addressee '" + u + "'; it gets no copy");
-  handle(std::move(cable), "", {ri_}, now, out);
+  out.push_back(cable_filed{result.message_id, cable_label(cable), result.precedence,
+                            acp127::render_routing_line(*rl), ris, std::move(unknown)});
+  handle(std::move(cable), "", {ri_}, 0, now, out);
   return result;
 }
 
-void station::handle(Cable cable, std::string_view from, std::vector<std::string> path, sim_time now,
-                     station_actions& out) {
+void station::handle(Cable cable, std::string_view from, std::vector<std::string> path, std::size_t text_characters,
+                     sim_time now, station_actions& out) {
   const auto id = acp127::message_id(cable);
   // Duplicate detection: each (message, addressee station) is handled here once.
   std::vector<std::string> fresh, duplicate;
@@ -187,10 +189,7 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
     (is_new ? fresh : duplicate).push_back(ri);
     if (is_new) out.push_back(journal_seen{id + "/" + ri});
   }
-  if (!duplicate.empty())
-    say(out, note::level::info,
-        ri_ + " already holds " + cable_label(cable) + " for " + join(duplicate) +
-            ": suspected duplicate (ZFD), filed and not passed on again");
+  if (!duplicate.empty()) out.push_back(duplicate_dropped{id, cable_label(cable), std::move(duplicate)});
   if (fresh.empty()) return;
   const RoutingLine received_line = cable.routing_line();  // a delivered copy shows it as it came
   cable.mutable_routing_line()->clear_routing_indicators();
@@ -201,29 +200,32 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
   // A switching centre checks every RI against its tables (INV: not in the routing tables);
   // a post passes what it does not know to its relay.
   std::vector<std::string> rejected;
-  std::string reason;
+  refusal reason = refusal::no_route;
+  std::string detail;
+  auto refuse = [&](const auto& ris, refusal why, std::string text) {
+    rejected.insert(rejected.end(), ris.begin(), ris.end());
+    reason = why;
+    detail = std::move(text);
+  };
   if (self_ && self_->role() == RELAY) {
-    auto* ris = cable.mutable_routing_line()->mutable_routing_indicators();
-    for (auto it = ris->begin(); it != ris->end();) {
-      if (topo_.station(*it) || topo_.collective(*it)) {
-        ++it;
-        continue;
-      }
-      rejected.push_back(*it);
-      reason = "INV: " + *it + " is not in the routing tables of " + ri_ + " (no route)";
-      it = ris->erase(it);
+    std::vector<std::string> known, unknown;
+    for (const auto& ri : cable.routing_line().routing_indicators())
+      (topo_.station(ri) || topo_.collective(ri) ? known : unknown).push_back(ri);
+    if (!unknown.empty()) {
+      refuse(unknown, refusal::unknown_ri, join(unknown) + " not in the routing tables of " + ri_);
+      auto* ris = cable.mutable_routing_line()->mutable_routing_indicators();
+      ris->Clear();
+      for (auto& ri : known) ris->Add(std::move(ri));
     }
   }
   const auto seg = segregate(topo_, routes_, cable, failed_channels());
-  rejected.insert(rejected.end(), seg.unroutable.begin(), seg.unroutable.end());
-  if (!seg.unroutable_reasons.empty()) reason = seg.unroutable_reasons.front();
+  if (!seg.unroutable.empty()) refuse(seg.unroutable, refusal::no_route, seg.unroutable_reasons.front());
   const bool split = seg.copies.size() > 1;
   for (const auto& copy : seg.copies) {
     if (copy.kind == route_kind::local) {
       if (self_ && self_->clearance() < cable.classification()) {
-        rejected.insert(rejected.end(), copy.ris.begin(), copy.ris.end());
-        reason = "SEC: " + std::string(acp127::classification_name(cable.classification())) + " is above " + ri_ +
-                 "'s clearance";
+        refuse(copy.ris, refusal::above_clearance,
+               std::string(acp127::classification_name(cable.classification())) + " is above " + ri_ + "'s clearance");
         continue;
       }
       if (forward_misrouted(cable, path, now, out)) continue;
@@ -233,24 +235,20 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
         delivered.mutable_routing_line()->clear_routing_indicators();
         delivered.mutable_routing_line()->add_routing_indicators(ri_);
       }
-      say(out, note::level::info,
-          ri_ + " delivers " + word(copy.precedence) + " " + cable_label(cable) + " (" +
-              acp127::render_routing_line(delivered.routing_line()) + ")" +
-              (self_ && self_->addresses_size() ? " to " + self_->addresses(0) : std::string{}));
-      out.push_back(deliver_copy{std::move(delivered), id, copy.precedence, path});
+      out.push_back(deliver_copy{std::move(delivered), id, cable_label(cable), copy.precedence, path,
+                                 self_ && self_->addresses_size() ? self_->addresses(0) : std::string{}});
       continue;
     }
     if (copy.via == from) {
-      rejected.insert(rejected.end(), copy.ris.begin(), copy.ris.end());
-      reason = "misrouted: " + ri_ + " would send it straight back to " + copy.via;
+      refuse(copy.ris, refusal::would_return, ri_ + " would send it straight back to " + copy.via);
       continue;
     }
     const auto* link = topo_.link_between(ri_, copy.via);
     if (link && link->max_classification() < cable.classification()) {
-      rejected.insert(rejected.end(), copy.ris.begin(), copy.ris.end());
-      reason = "SEC: a " + std::string(acp127::classification_name(cable.classification())) + " cable may not use the " +
-               ri_ + "-" + copy.via + " circuit (approved for " +
-               std::string(acp127::classification_name(link->max_classification())) + ")";
+      refuse(copy.ris, refusal::circuit_classification,
+             "a " + std::string(acp127::classification_name(cable.classification())) + " cable may not use the " +
+                 ri_ + "-" + copy.via + " circuit (approved for " +
+                 std::string(acp127::classification_name(link->max_classification())) + ")");
       continue;
     }
     queued_copy q;
@@ -263,15 +261,11 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
     q.precedence = copy.precedence;
     q.message_id = id;
     q.path = path;
-    const std::string verb = split ? " splits the routing line: " : " relays ";
-    say(out, note::level::info,
-        ri_ + verb + join(copy.ris) + " -> channel to " + copy.via + " at " + word(copy.precedence) +
-            (copy.alternate ? " (alternate route)" : "") + (split ? "" : " (" + cable_label(cable) + ")"));
+    q.text_characters = text_characters;
+    out.push_back(copy_relayed{id, cable_label(cable), copy.ris, copy.via, copy.precedence, copy.alternate, split});
     if (auto* ch = channel(copy.via)) enqueue(*ch, std::move(q), now, out);
   }
-  if (!rejected.empty())
-    send_service(cable, rejected, reason, reason.starts_with("INV") || reason.find("no route") != std::string::npos ? "ZEQ4" : "ZEQ",
-                 now, out);
+  if (!rejected.empty()) send_service(cable, rejected, reason, detail, now, out);
 }
 
 bool station::forward_misrouted(const Cable& cable, const std::vector<std::string>& path, sim_time now,
@@ -303,27 +297,21 @@ bool station::forward_misrouted(const Cable& cable, const std::vector<std::strin
   sec->clear_trailer();
   sec->add_operating_signals("ZOV");
   sec->add_operating_signals(ri_);
-  say(out, note::level::info,
-      ri_ + " finds " + cable_label(cable) + " misrouted: the address is served by " + join(right_stations) +
-          "; it forwards it there with the misroute pilot ZOV " + ri_);
-  send_service(cable, {ri_}, "misrouted: the address is served by " + join(right_stations) + ", not " + ri_, "ZEQ3", now, out);
-  handle(std::move(forward), "", path, now, out);
+  out.push_back(misroute_found{id, cable_label(cable), right_stations});
+  send_service(cable, {ri_}, std::nullopt, "the address is served by " + join(right_stations) + ", not " + ri_, now, out);
+  handle(std::move(forward), "", path, 0, now, out);
   return !any_here;
 }
 
-void station::send_service(const Cable& about, const std::vector<std::string>& ris, const std::string& reason,
-                           const std::string& signal, sim_time now, station_actions& out) {
+void station::send_service(const Cable& about, const std::vector<std::string>& ris, std::optional<refusal> reason,
+                           const std::string& detail, sim_time now, station_actions& out) {
   const auto id = acp127::message_id(about);
   const auto& origin = about.origin().station_ri();
-  reject_copy r{id, ris, reason, false};
-  if (origin == ri_ || is_service(about) || !topo_.station(origin)) {
-    say(out, note::level::warn, ri_ + " cannot pass " + cable_label(about) + " to " + join(ris) + ": " + reason);
-    out.push_back(std::move(r));
-    return;
-  }
-  r.service_sent = true;
-  out.push_back(r);
-  const bool invalid_ri = signal == "ZEQ4";
+  const bool invalid_ri = reason == refusal::unknown_ri || reason == refusal::no_route;
+  const std::string signal = !reason ? "ZEQ3" : invalid_ri ? "ZEQ4" : "ZEQ";
+  const bool can_send = origin != ri_ && !is_service(about) && topo_.station(origin);
+  if (reason) out.push_back(reject_copy{id, cable_label(about), ris, *reason, detail, can_send});
+  if (!can_send) return;
   Cable svc;
   number(svc, now);
   svc.mutable_security()->set_prosign("ZNR");
@@ -341,11 +329,9 @@ void station::send_service(const Cable& about, const std::vector<std::string>& r
   svc.mutable_routing_line()->add_routing_indicators(origin);
   svc.set_body("UNCLAS SVC\n\n" + signal + " " + acp127::render_origin_line(about.origin()).substr(3) + " " +
                format_dtg(about.dtg_line().dtg()) + "\n" + (invalid_ri ? "INV " : "") + join(ris) + ": " +
-               reason + "\n" + (invalid_ri ? "CHECK ROUTING INDICATORS AND RETRANSMIT\n" : ""));
-  say(out, note::level::info,
-      ri_ + " sends service message " + signal + " to " + origin + " about " + cable_label(about) + ": " + join(ris) +
-          " - " + reason);
-  handle(std::move(svc), "", {ri_}, now, out);
+               detail + "\n" + (invalid_ri ? "CHECK ROUTING INDICATORS AND RETRANSMIT\n" : ""));
+  out.push_back(service_sent{signal, origin, id, cable_label(about), ris, detail, acp127::message_id(svc)});
+  handle(std::move(svc), "", {ri_}, 0, now, out);
 }
 
 void station::enqueue(out_channel& ch, queued_copy copy, sim_time now, station_actions& out) {
@@ -364,16 +350,20 @@ void station::enqueue(out_channel& ch, queued_copy copy, sim_time now, station_a
     q.current_characters = cur.characters;
     q.policy = ch.link->preemption();
     if (should_preempt(q)) {
-      say(out, note::level::info,
-          word(p) + " preempts " + word(cur.copy.precedence) + " " + cable_label(cur.copy.cable) + " on " + ri_ + "->" +
-              ch.peer + ", serial " + serial4(cur.serial) + " cancelled; it will be sent again whole");
-      out.push_back(cancel_transmission{ch.peer, cur.serial, cur.copy.message_id, cur.copy.precedence, p});
+      out.push_back(cancel_transmission{ch.peer, cur.serial, cur.copy.message_id, cable_label(cur.copy.cable),
+                                        cur.copy.precedence, p});
       auto interrupted = std::move(ch.current->copy);
       ch.current.reset();
       ch.queue.push_front(std::move(interrupted));
     }
   }
   pump(ch, now, out);
+  report_queue(ch, out);
+}
+
+void station::report_queue(const out_channel& ch, station_actions& out) const {
+  queue_changed q{ch.peer, ch.queue.depths()};
+  out.push_back(std::move(q));
 }
 
 void station::pump(out_channel& ch, sim_time now, station_actions& out) {
@@ -385,20 +375,21 @@ void station::pump(out_channel& ch, sim_time now, station_actions& out) {
   t->set_channel_designator(ch.designator);
   t->set_channel_serial(ch.last_serial);
   t->set_serial_digits(4);
-  const auto characters = acp127::render(next->cable, {.for_transmission = true}).size();
+  if (next->text_characters == 0) next->text_characters = acp127::transmission_text_characters(next->cable);
+  const auto characters = acp127::transmission_characters(next->cable, next->text_characters);
   const auto lt = line_time(characters, ch.link->speed_bps(), ch.link->bits_per_character());
   start_transmission st;
   st.channel = ch.peer;
   st.frame.set_channel_serial(ch.last_serial);
   *st.frame.mutable_cable() = next->cable;
   st.frame.set_precedence(next->precedence);
+  st.frame.set_text_characters(static_cast<uint32_t>(next->text_characters));
   for (const auto& s : next->path) st.frame.add_path(s);
   st.line_time = lt;
+  st.characters = characters;
+  st.designator = ch.designator;
   st.message_id = next->message_id;
-  say(out, note::level::debug,
-      ri_ + " starts " + word(next->precedence) + " " + cable_label(next->cable) + " on the channel to " + ch.peer +
-          ": " + ch.designator + serial4(ch.last_serial) + ", " + std::to_string(characters) + " characters, " +
-          std::to_string(lt.count() / 1000) + " s of line time");
+  st.label = cable_label(next->cable);
   ch.current = in_progress{std::move(*next), ch.last_serial, now, lt, characters};
   out.push_back(std::move(st));
 }
@@ -406,21 +397,23 @@ void station::pump(out_channel& ch, sim_time now, station_actions& out) {
 void station::transmission_done(std::string_view peer, uint32_t serial, sim_time now, station_actions& out) {
   auto* ch = channel(peer);
   if (!ch || !ch->current || ch->current->serial != serial) return;  // cancelled meanwhile
+  out.push_back(transmission_ended{ch->peer, serial, ch->current->copy.message_id, cable_label(ch->current->copy.cable)});
   ch->unacked.emplace(serial, std::move(ch->current->copy));
   ch->current.reset();
   pump(*ch, now, out);
+  report_queue(*ch, out);
 }
 
 void station::acknowledged(std::string_view peer, uint32_t serial, sim_time, station_actions& out) {
   auto* ch = channel(peer);
   if (!ch) return;
   const auto it = ch->unacked.find(serial);
-  if (it != ch->unacked.end()) {
+  const bool expected = it != ch->unacked.end();
+  out.push_back(transmission_acknowledged{ch->peer, serial, expected});
+  if (expected) {
     out.push_back(journal_drop{it->second.journal_id});
     ch->unacked.erase(it);
-  } else
-    say(out, note::level::debug, ri_ + " got an acknowledgment from " + std::string(peer) + " for serial " +
-                                     serial4(serial) + " it was not waiting for");
+  }
 }
 
 void station::restore(const std::string& peer, queued_copy copy) {
@@ -442,13 +435,9 @@ void station::advance_continuity(std::string_view from, uint32_t serial, station
       const uint32_t gap = (serial + max_channel_serial - expected) % max_channel_serial;
       if (gap < max_channel_serial / 2) {
         const uint32_t last_open = serial == 1 ? max_channel_serial : serial - 1;
-        say(out, note::level::warn,
-            ri_ + " reports open number" + (gap > 1 ? "s " + serial4(expected) + "-" : " ") + serial4(last_open) +
-                " on the channel from " + std::string(from));
         out.push_back(open_number{std::string(from), expected, last_open});
       } else {
-        say(out, note::level::debug,
-            ri_ + ": channel from " + std::string(from) + " restarted its serials at " + serial4(serial));
+        out.push_back(serials_restarted{std::string(from), serial});
       }
     }
   }
@@ -459,18 +448,16 @@ void station::receive(std::string_view from, const Transmission& t, sim_time now
   advance_continuity(from, t.channel_serial(), out);
   std::vector<std::string> path(t.path().begin(), t.path().end());
   path.push_back(ri_);
-  say(out, note::level::debug,
-      ri_ + " receives " + cable_label(t.cable()) + " from " + std::string(from) + " (serial " +
-          serial4(t.channel_serial()) + ")");
-  handle(t.cable(), from, std::move(path), now, out);
+  out.push_back(transmission_received{std::string(from), t.channel_serial(), acp127::message_id(t.cable()),
+                                      cable_label(t.cable())});
+  handle(t.cable(), from, std::move(path), t.text_characters(), now, out);
   // taken in charge (queued or delivered): now the sender may forget it
   out.push_back(send_ack{std::string(from), t.channel_serial()});
 }
 
 void station::cancelled_by_sender(std::string_view from, uint32_t serial, sim_time, station_actions& out) {
   advance_continuity(from, serial, out);
-  say(out, note::level::debug,
-      ri_ + ": transmission " + serial4(serial) + " from " + std::string(from) + " was cancelled; the number is used, not open");
+  out.push_back(cancel_received{std::string(from), serial});
 }
 
 void station::channel_up(std::string_view peer, sim_time now, station_actions& out) {
@@ -478,8 +465,9 @@ void station::channel_up(std::string_view peer, sim_time now, station_actions& o
   if (!ch) return;
   ch->up = true;
   ch->failed = false;
-  say(out, note::level::debug, ri_ + ": channel to " + std::string(peer) + " is up");
+  out.push_back(channel_changed{ch->peer, true, 0});
   pump(*ch, now, out);
+  report_queue(*ch, out);
 }
 
 void station::channel_down(std::string_view peer, sim_time now, station_actions& out) {
@@ -496,11 +484,9 @@ void station::channel_down(std::string_view peer, sim_time now, station_actions&
   for (auto& [serial, c] : ch->unacked) copies.push_back(std::move(c));
   ch->unacked.clear();
   for (auto& c : ch->queue.drain()) copies.push_back(std::move(c));
-  if (was_up || !copies.empty())
-    say(out, note::level::info,
-        ri_ + ": channel to " + std::string(peer) + " is down" +
-            (copies.empty() ? "" : "; rerouting " + std::to_string(copies.size()) + " cable(s)"));
+  if (was_up || !copies.empty()) out.push_back(channel_changed{ch->peer, false, copies.size()});
   reroute(*ch, std::move(copies), now, out);
+  report_queue(*ch, out);
 }
 
 void station::reroute(out_channel& ch, std::deque<queued_copy> copies, sim_time now, station_actions& out) {
@@ -516,8 +502,7 @@ void station::reroute(out_channel& ch, std::deque<queued_copy> copies, sim_time 
       queued_copy moved = q;
       moved.cable.mutable_routing_line()->clear_routing_indicators();
       for (const auto& ri : copy.ris) moved.cable.mutable_routing_line()->add_routing_indicators(ri);
-      say(out, note::level::info,
-          ri_ + " reroutes " + cable_label(q.cable) + " for " + join(copy.ris) + " to the channel to " + copy.via);
+      out.push_back(copy_rerouted{q.message_id, cable_label(q.cable), copy.ris, copy.via});
       enqueue(*alt, std::move(moved), now, out);
     }
     if (!seg.unroutable.empty()) {  // no other way: wait for this channel to come back

@@ -82,6 +82,14 @@ const Link* topology::link_between(std::string_view a, std::string_view b) const
   return i < 0 ? nullptr : &proto_.links(i);
 }
 
+std::string topology::link_key(std::string_view a, std::string_view b) const {
+  const auto* link = link_between(a, b);
+  if (!link || link->key().empty()) return {};
+  for (const auto& k : proto_.keys())
+    if (k.name() == link->key()) return k.secret();
+  return {};
+}
+
 const std::vector<neighbour>& topology::neighbours(std::string_view ri) const {
   static const std::vector<neighbour> none;
   const auto it = neighbours_.find(ri);

@@ -87,18 +87,32 @@ std::string filler(portable_random& rng, std::size_t characters, Classification 
 
 }  // namespace
 
-std::vector<generated_filing> generate_traffic(const Scenario& scenario, const topology& topo) {
-  std::vector<generated_filing> out;
+/// One stream's parameters and where it has got to. Each stream draws from its own generator,
+/// seeded from the scenario's seed and the stream's place, so streams interleave by time
+/// without changing each other's draws.
+struct traffic_generator::stream {
+  TrafficStream proto;
+  std::string name;
+  portable_random rng{1};
+  std::vector<std::pair<Precedence, double>> precedences;
+  std::vector<std::pair<Classification, double>> classes;
+  std::vector<std::pair<std::string, double>> weighted;
+  unsigned to_count = 1, min_chars = 800, max_chars = 2000;
+  double stop = 0, gap = 0, t = 0;
+  unsigned n = 0;
+  std::optional<generated_filing> ahead;  // its next filing
+};
+
+traffic_generator::traffic_generator(const Scenario& scenario, const topology& topo) : topo_(topo) {
   std::vector<std::string> problems;
-  portable_random rng(scenario.seed() ? scenario.seed() : 1);
   const double duration = scenario.duration_seconds() > 0 ? scenario.duration_seconds() : 3600;
-  std::vector<std::string> posts;
   for (const auto& s : topo.proto().stations())
-    if (s.role() == POST || s.delivers_locally()) posts.push_back(s.ri());
+    if (s.role() == POST || s.delivers_locally()) posts_.push_back(s.ri());
 
   for (int si = 0; si < scenario.streams_size(); ++si) {
     const auto& st = scenario.streams(si);
     const std::string name = st.name().empty() ? "stream " + std::to_string(si + 1) : st.name();
+    const auto before = problems.size();
     auto check = [&](const std::string& ri) {
       if (!topo.station(ri)) problems.push_back(name + ": unknown station '" + ri + "'");
     };
@@ -110,63 +124,87 @@ std::vector<generated_filing> generate_traffic(const Scenario& scenario, const t
     if (st.choice() == TrafficStream::WEIGHTED && st.weighted_addressees().empty())
       problems.push_back(name + ": WEIGHTED needs weighted_addressees");
     if (st.choice() == TrafficStream::FIXED && st.addressees().empty()) problems.push_back(name + ": FIXED needs addressees");
-    if (!problems.empty()) continue;
+    if (problems.size() != before) continue;
 
-    std::vector<std::pair<Precedence, double>> precedences;
-    for (const auto& p : st.precedence_mix()) precedences.emplace_back(p.precedence(), p.weight());
-    if (precedences.empty()) precedences.emplace_back(ROUTINE, 1.0);
-    std::vector<std::pair<Classification, double>> classes;
-    for (const auto& c : st.classification_mix()) classes.emplace_back(c.classification(), c.weight());
-    if (classes.empty()) classes.emplace_back(UNCLASSIFIED, 1.0);
-    std::vector<std::pair<std::string, double>> weighted;
-    for (const auto& w : st.weighted_addressees()) weighted.emplace_back(w.ri(), w.weight());
-    const unsigned to_count = std::max(1u, st.to_count());
-    const unsigned min_chars = st.min_characters() ? st.min_characters() : 800;
-    const unsigned max_chars = std::max(min_chars, st.max_characters() ? st.max_characters() : 2000);
-    const double stop = st.stop_seconds() > 0 ? st.stop_seconds() : duration;
-    const double gap = 3600.0 / st.per_hour();
-
-    double t = st.start_seconds();
-    for (unsigned n = 1;; ++n) {
-      t += st.poisson() ? rng.exponential(gap) : (n == 1 ? 0 : gap);
-      if (t >= stop) break;
-      const auto origin = st.origins(static_cast<int>(rng.below(static_cast<uint64_t>(st.origins_size()))));
-      std::vector<std::string> chosen;
-      if (st.choice() == TrafficStream::FIXED) {
-        chosen.assign(st.addressees().begin(), st.addressees().end());
-      } else {
-        std::vector<std::string> pool(st.addressees().begin(), st.addressees().end());
-        if (st.choice() == TrafficStream::RANDOM && pool.empty()) pool = posts;
-        const unsigned want = to_count + st.info_count();
-        for (unsigned k = 0, tries = 0; k < want && tries < want * 20; ++tries) {
-          const auto ri = st.choice() == TrafficStream::WEIGHTED ? pick_weighted(rng, weighted)
-                                                                : pool[rng.below(pool.size())];
-          if (ri == origin || std::find(chosen.begin(), chosen.end(), ri) != chosen.end()) continue;
-          chosen.push_back(ri);
-          ++k;
-        }
-      }
-      if (chosen.empty()) continue;
-      const auto action = pick_weighted(rng, precedences);
-      Precedence info = action;
-      if (action != ROUTINE && rng.uniform() < st.dual_precedence_share()) info = ROUTINE;
-      const auto cls = pick_weighted(rng, classes);
-      const auto length = min_chars + rng.below(max_chars - min_chars + 1);
-
-      std::string text = "FM " + address_of(topo, origin) + "\n";
-      for (std::size_t k = 0; k < chosen.size(); ++k) {
-        const bool is_to = k < to_count;
-        const auto p = is_to ? action : info;
-        text += std::string(k == 0 ? "TO " : k == to_count ? "INFO " : "") + chosen[k] + "/" + address_of(topo, chosen[k]) +
-                " " + std::string(precedence_word(p)) + "\n";
-      }
-      text += classification_line(cls) + "\n\nSUBJECT: " + name + " TRAFFIC, CABLE " + std::to_string(n) + "\n\n";
-      text += filler(rng, length, cls);
-      out.push_back({t, origin, std::move(text), name});
-    }
+    auto& g = *streams_.emplace_back(std::make_unique<stream>());
+    g.proto = st;
+    g.name = name;
+    g.rng = portable_random((scenario.seed() ? scenario.seed() : 1) + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(si));
+    for (const auto& p : st.precedence_mix()) g.precedences.emplace_back(p.precedence(), p.weight());
+    if (g.precedences.empty()) g.precedences.emplace_back(ROUTINE, 1.0);
+    for (const auto& c : st.classification_mix()) g.classes.emplace_back(c.classification(), c.weight());
+    if (g.classes.empty()) g.classes.emplace_back(UNCLASSIFIED, 1.0);
+    for (const auto& w : st.weighted_addressees()) g.weighted.emplace_back(w.ri(), w.weight());
+    g.to_count = std::max(1u, st.to_count());
+    g.min_chars = st.min_characters() ? st.min_characters() : 800;
+    g.max_chars = std::max(g.min_chars, st.max_characters() ? st.max_characters() : 2000);
+    g.stop = st.stop_seconds() > 0 ? st.stop_seconds() : duration;
+    g.gap = 3600.0 / st.per_hour();
+    g.t = st.start_seconds();
   }
   if (!problems.empty()) throw config_error(problems);
-  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.at_seconds < b.at_seconds; });
+  for (auto& g : streams_) g->ahead = make(*g);
+}
+
+traffic_generator::~traffic_generator() = default;
+
+std::optional<generated_filing> traffic_generator::make(stream& g) {
+  const auto& st = g.proto;
+  auto& rng = g.rng;
+  for (;;) {
+    ++g.n;
+    g.t += st.poisson() ? rng.exponential(g.gap) : (g.n == 1 ? 0 : g.gap);
+    if (g.t >= g.stop) return std::nullopt;
+    const auto origin = st.origins(static_cast<int>(rng.below(static_cast<uint64_t>(st.origins_size()))));
+    std::vector<std::string> chosen;
+    if (st.choice() == TrafficStream::FIXED) {
+      chosen.assign(st.addressees().begin(), st.addressees().end());
+    } else {
+      std::vector<std::string> pool(st.addressees().begin(), st.addressees().end());
+      if (st.choice() == TrafficStream::RANDOM && pool.empty()) pool = posts_;
+      const unsigned want = g.to_count + st.info_count();
+      for (unsigned k = 0, tries = 0; k < want && tries < want * 20; ++tries) {
+        const auto ri = st.choice() == TrafficStream::WEIGHTED ? pick_weighted(rng, g.weighted)
+                                                              : pool[rng.below(pool.size())];
+        if (ri == origin || std::find(chosen.begin(), chosen.end(), ri) != chosen.end()) continue;
+        chosen.push_back(ri);
+        ++k;
+      }
+    }
+    if (chosen.empty()) continue;
+    const auto action = pick_weighted(rng, g.precedences);
+    Precedence info = action;
+    if (action != ROUTINE && rng.uniform() < st.dual_precedence_share()) info = ROUTINE;
+    const auto cls = pick_weighted(rng, g.classes);
+    const auto length = g.min_chars + rng.below(g.max_chars - g.min_chars + 1);
+
+    std::string text = "FM " + address_of(topo_, origin) + "\n";
+    for (std::size_t k = 0; k < chosen.size(); ++k) {
+      const bool is_to = k < g.to_count;
+      const auto p = is_to ? action : info;
+      text += std::string(k == 0 ? "TO " : k == g.to_count ? "INFO " : "") + chosen[k] + "/" +
+              address_of(topo_, chosen[k]) + " " + std::string(precedence_word(p)) + "\n";
+    }
+    text += classification_line(cls) + "\n\nSUBJECT: " + g.name + " TRAFFIC, CABLE " + std::to_string(g.n) + "\n\n";
+    text += filler(rng, length, cls);
+    return generated_filing{g.t, origin, std::move(text), g.name};
+  }
+}
+
+std::optional<generated_filing> traffic_generator::next() {
+  stream* first = nullptr;  // the earliest; on a tie, the stream listed first
+  for (auto& g : streams_)
+    if (g->ahead && (!first || g->ahead->at_seconds < first->ahead->at_seconds)) first = g.get();
+  if (!first) return std::nullopt;
+  auto out = std::move(*first->ahead);
+  first->ahead = make(*first);
+  return out;
+}
+
+std::vector<generated_filing> generate_traffic(const Scenario& scenario, const topology& topo) {
+  std::vector<generated_filing> out;
+  traffic_generator g(scenario, topo);
+  while (auto f = g.next()) out.push_back(std::move(*f));
   return out;
 }
 

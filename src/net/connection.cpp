@@ -30,14 +30,67 @@ awaitable<std::error_code> write_frame(tcp::socket& socket, const Envelope& enve
   co_return ec;
 }
 
-std::string link_proof(const std::string& key, const std::string& sender, const std::string& receiver,
-                       const std::string& receiver_nonce) {
-  const std::string message = "cablesim/1 " + sender + " " + receiver + " " + receiver_nonce;
+std::string link_proof(const std::string& key, link_role role, const std::string& sender, const std::string& receiver,
+                       const std::string& dialer_nonce, const std::string& acceptor_nonce) {
+  std::string message = "cablesim/2 ";
+  message += role == link_role::dialer ? "dialer " : "acceptor ";
+  message += sender + " " + receiver + " " + dialer_nonce + " " + acceptor_nonce;
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
        message.size(), md, &len);
   return std::string(reinterpret_cast<char*>(md), len);
+}
+
+namespace {
+constexpr uint32_t protocol_version = 2;
+
+Envelope hello_frame(const std::string& me, const std::string& nonce) {
+  Envelope e;
+  e.mutable_hello()->set_station_ri(me);
+  e.mutable_hello()->set_nonce(nonce);
+  e.mutable_hello()->set_version(protocol_version);
+  return e;
+}
+
+Envelope proof_frame(std::string hmac) {
+  Envelope e;
+  e.mutable_proof()->set_hmac(std::move(hmac));
+  return e;
+}
+}  // namespace
+
+awaitable<std::error_code> dial_handshake(tcp::socket& socket, const std::string& me, const std::string& peer,
+                                          const std::string& key) {
+  const auto mine = make_nonce();
+  if (auto ec = co_await write_frame(socket, hello_frame(me, mine))) co_return ec;
+  Envelope reply;
+  if (auto ec = co_await read_frame(socket, reply)) co_return ec;
+  if (reply.kind_case() != Envelope::kHello || reply.hello().station_ri() != peer)
+    co_return make_error_code(frame_error::not_hello);
+  const auto& theirs = reply.hello().nonce();
+  if (auto ec = co_await write_frame(socket, proof_frame(link_proof(key, link_role::dialer, me, peer, mine, theirs))))
+    co_return ec;
+  Envelope proof;
+  if (auto ec = co_await read_frame(socket, proof)) co_return ec;
+  if (proof.kind_case() != Envelope::kProof) co_return make_error_code(frame_error::not_proof);
+  if (!proofs_match(proof.proof().hmac(), link_proof(key, link_role::acceptor, peer, me, mine, theirs)))
+    co_return make_error_code(frame_error::bad_proof);
+  co_return std::error_code{};
+}
+
+awaitable<std::error_code> accept_handshake(tcp::socket& socket, const std::string& me, const Hello& hello,
+                                            const std::string& key) {
+  const auto mine = make_nonce();
+  const auto& peer = hello.station_ri();
+  if (auto ec = co_await write_frame(socket, hello_frame(me, mine))) co_return ec;
+  Envelope proof;
+  if (auto ec = co_await read_frame(socket, proof)) co_return ec;
+  if (proof.kind_case() != Envelope::kProof) co_return make_error_code(frame_error::not_proof);
+  // the caller proves the key first: nothing that depends on the key goes out before
+  if (!proofs_match(proof.proof().hmac(), link_proof(key, link_role::dialer, peer, me, hello.nonce(), mine)))
+    co_return make_error_code(frame_error::bad_proof);
+  co_return co_await write_frame(socket, proof_frame(link_proof(key, link_role::acceptor, me, peer, hello.nonce(), mine)));
 }
 
 std::string make_nonce() {
@@ -58,9 +111,10 @@ link_session::link_session(tcp::socket socket, std::string peer, std::chrono::na
       on_frame_(std::move(on_frame)),
       on_close_(std::move(on_close)),
       wake_writer_(socket_.get_executor()),
-      line_timer_(socket_.get_executor()),
+      wake_delayer_(socket_.get_executor()),
       closed_(socket_.get_executor()) {
   wake_writer_.expires_at(asio::steady_timer::time_point::max());
+  wake_delayer_.expires_at(asio::steady_timer::time_point::max());
   closed_.expires_at(asio::steady_timer::time_point::max());
 }
 
@@ -76,48 +130,13 @@ void link_session::start() {
   };
   asio::co_spawn(socket_.get_executor(), [self]() { return self->reader(); }, log_end);
   asio::co_spawn(socket_.get_executor(), [self]() { return self->writer(); }, log_end);
+  if (wall_delay_.count() > 0) asio::co_spawn(socket_.get_executor(), [self]() { return self->delayer(); }, log_end);
 }
 
 void link_session::send(const Envelope& envelope) {
   if (!open_) return;
-  outbox_.push_back(encode_frame(envelope));
-  wake_writer_.cancel();
-}
-
-void link_session::transmit(uint32_t serial, Envelope frame, std::chrono::nanoseconds wall_wait,
-                            std::function<void()> on_sent) {
-  if (!open_) return;
-  auto self = shared_from_this();
-  asio::co_spawn(
-      socket_.get_executor(),
-      [self, serial, frame = std::move(frame), wall_wait, on_sent = std::move(on_sent)]() mutable {
-        return self->line(serial, std::move(frame), wall_wait, std::move(on_sent));
-      },
-      [self](std::exception_ptr e) {
-        if (e) self->stop("internal error on the line");
-      });
-}
-
-awaitable<void> link_session::line(uint32_t serial, Envelope frame, std::chrono::nanoseconds wait,
-                                   std::function<void()> on_sent) {
-  auto self = shared_from_this();
-  on_line_ = serial;
-  line_timer_.expires_after(wait);
-  auto [ec] = co_await line_timer_.async_wait(as_tuple);
-  if (ec || !open_ || on_line_ != serial) co_return;  // cancelled (preempted) or closed
-  on_line_ = 0;
-  send(frame);
-  on_sent();
-}
-
-void link_session::cancel_transmission(uint32_t serial) {
-  if (on_line_ == serial) {
-    on_line_ = 0;
-    line_timer_.cancel();
-  }
-  Envelope e;
-  e.mutable_cancel()->set_channel_serial(serial);
-  send(e);
+  outbox_ += encode_frame(envelope);
+  if (writer_waiting_) wake_writer_.cancel();
 }
 
 void link_session::stop(const std::string& reason) {
@@ -127,7 +146,7 @@ void link_session::stop(const std::string& reason) {
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
   wake_writer_.cancel();
-  line_timer_.cancel();
+  wake_delayer_.cancel();
   closed_.cancel();
   if (on_close_) on_close_(*this, reason);
 }
@@ -139,35 +158,64 @@ awaitable<void> link_session::wait_closed() {
 
 awaitable<void> link_session::reader() {
   auto self = shared_from_this();
-  asio::steady_timer delay(socket_.get_executor());
+  frame_decoder decoder;
+  std::array<char, 64 * 1024> buffer;
   while (open_) {
-    Envelope envelope;
-    if (auto ec = co_await read_frame(socket_, envelope)) {
-      stop(ec == asio::error::eof ? "closed by " + peer_ : "bad frame from " + peer_ + ": " + ec.message());
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buffer), as_tuple);
+    if (ec) {
+      if (!open_) co_return;
+      const auto err = ec == asio::error::eof && decoder.finish() ? decoder.finish() : ec;
+      stop(err == asio::error::eof ? "closed by " + peer_ : "bad frame from " + peer_ + ": " + err.message());
       co_return;
     }
-    if (wall_delay_.count() > 0) {  // propagation delay
-      delay.expires_after(wall_delay_);
-      co_await delay.async_wait(as_tuple);
+    decoder.feed(std::string_view(buffer.data(), n));
+    Envelope envelope;
+    std::error_code bad;
+    while (open_ && decoder.next(envelope, bad)) {
+      if (wall_delay_.count() > 0) {  // propagation delay: hand it over when it arrives
+        if (arriving_.empty()) wake_delayer_.cancel();
+        arriving_.emplace_back(std::chrono::steady_clock::now() + wall_delay_, std::move(envelope));
+      } else {
+        on_frame_(*this, envelope);
+      }
+      envelope.Clear();
     }
-    if (!open_) co_return;
-    on_frame_(*this, envelope);
+    if (bad) {
+      stop("bad frame from " + peer_ + ": " + bad.message());
+      co_return;
+    }
+  }
+}
+
+awaitable<void> link_session::delayer() {
+  auto self = shared_from_this();
+  while (open_) {
+    wake_delayer_.expires_at(arriving_.empty() ? asio::steady_timer::time_point::max() : arriving_.front().first);
+    co_await wake_delayer_.async_wait(as_tuple);
+    while (open_ && !arriving_.empty() && arriving_.front().first <= std::chrono::steady_clock::now()) {
+      auto envelope = std::move(arriving_.front().second);
+      arriving_.pop_front();
+      on_frame_(*this, envelope);
+    }
   }
 }
 
 awaitable<void> link_session::writer() {
   auto self = shared_from_this();
+  std::string sending;
   while (open_) {
     if (outbox_.empty()) {
+      writer_waiting_ = true;
       co_await wake_writer_.async_wait(as_tuple);
+      writer_waiting_ = false;
       wake_writer_.expires_at(asio::steady_timer::time_point::max());
       continue;
     }
-    const auto bytes = std::move(outbox_.front());
-    outbox_.pop_front();
-    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(bytes), as_tuple);
+    sending.clear();
+    sending.swap(outbox_);  // everything queued goes in one write
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(sending), as_tuple);
     if (ec) {
-      stop("write to " + peer_ + " failed: " + ec.message());
+      if (open_) stop("write to " + peer_ + " failed: " + ec.message());
       co_return;
     }
   }

@@ -63,7 +63,10 @@ bool frame_decoder::next(Envelope& envelope, std::error_code& error) {
   if (buffer_.size() - pos_ - frame_header_size < length) return false;
   error = decode_payload(std::string_view(buffer_).substr(pos_ + frame_header_size, length), envelope);
   pos_ += frame_header_size + length;
-  if (pos_ > 65536 && pos_ * 2 > buffer_.size()) {
+  if (pos_ == buffer_.size()) {
+    buffer_.clear();
+    pos_ = 0;
+  } else if (pos_ > 65536 && pos_ * 2 > buffer_.size()) {
     buffer_.erase(0, pos_);
     pos_ = 0;
   }

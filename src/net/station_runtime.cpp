@@ -2,28 +2,23 @@
 
 #include <asio/experimental/as_tuple.hpp>
 
-#include <fstream>
-
 #include "cablesim/core/acp127.hpp"
 
 namespace cablesim::net {
 
 using asio::awaitable;
 constexpr auto as_tuple = asio::experimental::as_tuple(asio::use_awaitable);
-constexpr uint32_t protocol_version = 1;
 
 station_runtime::station_runtime(asio::io_context& io, const topology& topo, std::string ri, const sim_clock& clock,
                                  std::shared_ptr<spdlog::logger> logger, endpoint_resolver resolve,
-                                 station_observer observer, std::optional<std::filesystem::path> inbox)
+                                 action_observer observe)
     : io_(io),
       topo_(topo),
       ri_(std::move(ri)),
       clock_(clock),
       log_(std::move(logger)),
       resolve_(std::move(resolve)),
-      observer_(std::move(observer)),
-      inbox_(std::move(inbox)),
-      core_(topo, ri_),
+      exec_(topo, ri_, *this, std::move(observe)),
       acceptor_(io) {}
 
 station_runtime::~station_runtime() { stop(); }
@@ -40,56 +35,21 @@ void station_runtime::spawn(std::function<awaitable<void>()> f, std::string what
 }
 
 void station_runtime::use_journal(const std::filesystem::path& dir) {
-  std::filesystem::create_directories(dir);
-  journal_ = std::make_unique<store::journal>(dir / (ri_ + ".journal"));
-  auto kept = journal_->load();
-  for (auto& key : kept.seen) core_.restore_seen(std::move(key));
-  for (auto& [channel, copy] : kept.pending) core_.restore(channel, std::move(copy));
-  if (!kept.pending.empty())
-    log_->info("journal: {} cable copies still in this station's charge are queued again", kept.pending.size());
-}
-
-void station_runtime::open_acceptor(const tcp::endpoint& ep) {
-  acceptor_.open(ep.protocol());
-  acceptor_.set_option(tcp::acceptor::reuse_address(true));
-  acceptor_.bind(ep);
-  acceptor_.listen();
+  exec_.use_journal(dir);
+  if (exec_.restored())
+    log_->info("journal: {} cable copies still in this station's charge are queued again", exec_.restored());
 }
 
 tcp::endpoint station_runtime::listen() {
   const auto* s = topo_.station(ri_);
-  open_acceptor(tcp::endpoint(asio::ip::make_address(s->host()), static_cast<unsigned short>(s->port())));
-  bound_ = acceptor_.local_endpoint();
-  log_->debug("listening on {}:{}", bound_.address().to_string(), bound_.port());
-  return bound_;
-}
-
-void station_runtime::set_link(const std::string& peer, bool up) {
-  if (!up) {
-    links_down_.insert(peer);
-    if (const auto it = sessions_.find(peer); it != sessions_.end()) it->second->stop("link taken down (scripted)");
-  } else {
-    links_down_.erase(peer);
-    // dial again now rather than at the end of the back-off
-    if (const auto it = dial_timers_.find(peer); it != dial_timers_.end()) it->second->cancel();
-  }
-}
-
-void station_runtime::suspend() {
-  if (suspended_) return;
-  suspended_ = true;
-  std::error_code ignored;
-  acceptor_.close(ignored);
-  auto sessions = sessions_;
-  for (auto& [peer, s] : sessions) s->stop("station " + ri_ + " stopped");
-}
-
-void station_runtime::resume() {
-  if (!suspended_) return;
-  suspended_ = false;
-  for (auto& [peer, timer] : dial_timers_) timer->cancel();
-  open_acceptor(bound_);
-  spawn([this] { return accept_loop(); }, "accepting on " + ri_);
+  const tcp::endpoint ep(asio::ip::make_address(s->host()), static_cast<unsigned short>(s->port()));
+  acceptor_.open(ep.protocol());
+  acceptor_.set_option(tcp::acceptor::reuse_address(true));
+  acceptor_.bind(ep);
+  acceptor_.listen();
+  const auto bound = acceptor_.local_endpoint();
+  log_->debug("listening on {}:{}", bound.address().to_string(), bound.port());
+  return bound;
 }
 
 void station_runtime::start() {
@@ -107,22 +67,42 @@ void station_runtime::stop() {
   acceptor_.close(ignored);
   auto sessions = sessions_;
   for (auto& [peer, s] : sessions) s->stop("station stopping");
-  for (auto& t : timers_) t->cancel();
+  for (auto& [peer, l] : lines_)
+    if (l.timer) l.timer->cancel();
+  for (auto& [peer, timer] : dial_timers_) timer->cancel();
 }
 
-std::string station_runtime::key_for(const std::string& peer) const {
-  const auto* link = topo_.link_between(ri_, peer);
-  if (!link || link->key().empty()) return {};
-  for (const auto& k : topo_.proto().keys())
-    if (k.name() == link->key()) return k.secret();
-  return {};
+void station_runtime::hold_line(const std::string& channel, sim_duration line_time, std::function<void()> done) {
+  auto& l = lines_[channel];
+  const auto ticket = ++l.ticket;
+  auto fire = [this, channel, ticket, done = std::move(done)](std::error_code ec) {
+    if (ec || stopped_ || lines_[channel].ticket != ticket) return;  // released, or stopping
+    done();
+  };
+  if (line_time.count() == 0) {  // an unpaced line: no timer per transmission
+    asio::post(io_, [fire = std::move(fire)]() mutable { fire({}); });
+    return;
+  }
+  if (!l.timer) l.timer = std::make_unique<asio::steady_timer>(io_);
+  l.timer->expires_after(clock_.to_wall(line_time));
+  l.timer->async_wait(std::move(fire));
+}
+
+void station_runtime::release_line(const std::string& channel) {
+  auto& l = lines_[channel];
+  ++l.ticket;
+  if (l.timer) l.timer->cancel();
+}
+
+void station_runtime::send(const std::string& channel, Envelope frame) {
+  if (const auto it = sessions_.find(channel); it != sessions_.end()) it->second->send(frame);
 }
 
 awaitable<void> station_runtime::accept_loop() {
   while (!stopped_) {
     auto [ec, socket] = co_await acceptor_.async_accept(as_tuple);
     if (ec) {
-      if (stopped_ || suspended_ || ec == asio::error::operation_aborted) co_return;
+      if (stopped_ || ec == asio::error::operation_aborted) co_return;
       log_->warn("accept failed: {}", ec.message());
       continue;
     }
@@ -147,40 +127,16 @@ awaitable<void> station_runtime::serve(tcp::socket socket) {
   const auto& hello = first.hello();
   if (hello.client()) co_return co_await serve_client(std::move(socket), hello);
   const auto peer = hello.station_ri();
-  if (links_down_.count(peer) || suspended_) {
-    log_->debug("refused {}: the link is down", peer);
-    co_return;
-  }
   if (!topo_.link_between(ri_, peer)) {
     log_->warn("dropped connection from {} claiming to be '{}': {}", who, peer,
                make_error_code(frame_error::unknown_peer).message());
     co_return;
   }
-  const auto nonce = make_nonce();
-  Envelope mine;
-  mine.mutable_hello()->set_station_ri(ri_);
-  mine.mutable_hello()->set_nonce(nonce);
-  mine.mutable_hello()->set_version(protocol_version);
-  if (co_await write_frame(socket, mine)) co_return;
-  if (auto ec = co_await authenticate(socket, peer, hello, nonce)) {
+  if (auto ec = co_await accept_handshake(socket, ri_, hello, topo_.link_key(ri_, peer))) {
     log_->warn("dropped connection from {} ({}): {}", who, peer, ec.message());
     co_return;
   }
-  attach(std::move(socket), peer);
-}
-
-awaitable<std::error_code> station_runtime::authenticate(tcp::socket& socket, const std::string& peer,
-                                                         const Hello& peer_hello, const std::string& my_nonce) {
-  const auto key = key_for(peer);
-  Envelope proof;
-  proof.mutable_proof()->set_hmac(link_proof(key, ri_, peer, peer_hello.nonce()));
-  if (auto ec = co_await write_frame(socket, proof)) co_return ec;
-  Envelope theirs;
-  if (auto ec = co_await read_frame(socket, theirs)) co_return ec;
-  if (theirs.kind_case() != Envelope::kProof) co_return make_error_code(frame_error::not_proof);
-  if (!proofs_match(theirs.proof().hmac(), link_proof(key, peer, ri_, my_nonce)))
-    co_return make_error_code(frame_error::bad_proof);
-  co_return std::error_code{};
+  if (!stopped_) attach(std::move(socket), peer);
 }
 
 awaitable<void> station_runtime::serve_client(tcp::socket socket, const Hello& hello) {
@@ -224,30 +180,15 @@ awaitable<void> station_runtime::dial_loop(std::string peer) {
   while (!stopped_) {
     const auto ep = resolve_(peer);
     std::error_code failure = asio::error::not_connected;
-    if (ep && !suspended_ && !links_down_.count(peer)) {
+    if (ep) {
       tcp::socket socket(io_);
       auto [ec] = co_await socket.async_connect(*ep, as_tuple);
-      failure = ec;
-      if (!ec) {
-        const auto nonce = make_nonce();
-        Envelope hello;
-        hello.mutable_hello()->set_station_ri(ri_);
-        hello.mutable_hello()->set_nonce(nonce);
-        hello.mutable_hello()->set_version(protocol_version);
-        Envelope reply;
-        if (!(failure = co_await write_frame(socket, hello)) && !(failure = co_await read_frame(socket, reply))) {
-          if (reply.kind_case() != Envelope::kHello || reply.hello().station_ri() != peer)
-            failure = make_error_code(frame_error::not_hello);
-          else
-            failure = co_await authenticate(socket, peer, reply.hello(), nonce);
-        }
-        if (!failure && !stopped_ && !suspended_ && !links_down_.count(peer)) {
-          attach(std::move(socket), peer);
-          backoff = std::chrono::milliseconds(20);
-          auto session = sessions_[peer];
-          if (session) co_await session->wait_closed();
-          continue;
-        }
+      failure = ec ? ec : co_await dial_handshake(socket, ri_, peer, topo_.link_key(ri_, peer));
+      if (!failure && !stopped_) {
+        attach(std::move(socket), peer);
+        backoff = std::chrono::milliseconds(20);
+        if (auto session = sessions_[peer]) co_await session->wait_closed();
+        continue;
       }
     }
     if (stopped_) co_return;
@@ -267,32 +208,17 @@ void station_runtime::attach(tcp::socket socket, const std::string& peer) {
   const auto* link = topo_.link_between(ri_, peer);
   const auto delay = clock_.to_wall(sim_duration{link ? link->delay_ms() : 0});
   auto session = std::make_shared<link_session>(
-      std::move(socket), peer, delay, [this](link_session& s, Envelope& e) { on_frame(s, e); },
+      std::move(socket), peer, delay,
+      [this](link_session& s, Envelope& e) {
+        if (!exec_.on_frame(s.peer(), e))
+          s.stop("unexpected " + std::string(Envelope::descriptor()->FindFieldByNumber(e.kind_case())->name()) +
+                 " frame from " + s.peer() + " on an open link");
+      },
       [this](link_session& s, const std::string& reason) { on_closed(s, reason); });
   sessions_[peer] = session;
   session->start();
   log_->debug("link to {} is up", peer);
-  station_actions out;
-  core_.channel_up(peer, clock_.now(), out);
-  apply(out);
-}
-
-void station_runtime::on_frame(link_session& session, Envelope& e) {
-  station_actions out;
-  const auto now = clock_.now();
-  switch (e.kind_case()) {
-    case Envelope::kTransmission:
-      if (observer_.received) observer_.received(ri_, session.peer(), e.transmission(), now);
-      core_.receive(session.peer(), e.transmission(), now, out);
-      break;
-    case Envelope::kAck: core_.acknowledged(session.peer(), e.ack().channel_serial(), now, out); break;
-    case Envelope::kCancel: core_.cancelled_by_sender(session.peer(), e.cancel().channel_serial(), now, out); break;
-    default:
-      session.stop("unexpected " + std::string(Envelope::descriptor()->FindFieldByNumber(e.kind_case())->name()) +
-                   " frame from " + session.peer() + " on an open link");
-      return;
-  }
-  apply(out);
+  exec_.channel_up(peer);
 }
 
 void station_runtime::on_closed(link_session& session, const std::string& reason) {
@@ -302,17 +228,11 @@ void station_runtime::on_closed(link_session& session, const std::string& reason
   sessions_.erase(it);
   if (stopped_) return;
   log_->warn("link to {} closed: {}", session.peer(), reason);
-  station_actions out;
-  core_.channel_down(session.peer(), clock_.now(), out);
-  apply(out);
+  release_line(session.peer());  // a transmission on the line never went out
+  exec_.channel_down(session.peer());
 }
 
 filing_outcome station_runtime::file_text(const std::string& text, const std::string& name) {
-  if (suspended_) {
-    filing_outcome stopped;
-    stopped.error = "station " + ri_ + " is stopped";
-    return stopped;
-  }
   auto parsed = acp127::parse(text, {.allow_draft = true});
   if (!parsed) {
     filing_outcome bad;
@@ -320,72 +240,9 @@ filing_outcome station_runtime::file_text(const std::string& text, const std::st
     log_->warn("refused a filing: {}", bad.error);
     return bad;
   }
-  station_actions out;
-  const auto now = clock_.now();
-  auto outcome = core_.file(std::move(parsed.cable), now, out);
+  auto outcome = exec_.file(std::move(parsed.cable));
   if (!outcome.ok) log_->warn("refused a filing: {}", outcome.error);
-  else if (observer_.filed) observer_.filed(ri_, outcome, now);
-  apply(out);
   return outcome;
-}
-
-void station_runtime::write_inbox(const deliver_copy& d) {
-  if (!inbox_) return;
-  const auto dir = *inbox_ / ri_;
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  const auto path = dir / (d.message_id + ".txt");
-  std::ofstream out(path, std::ios::binary);
-  out << acp127::render(d.copy);
-  if (!out) log_->error("cannot write {}", path.string());
-}
-
-void station_runtime::apply(station_actions& actions) {
-  const auto now = clock_.now();
-  for (auto& a : actions) {
-    if (observer_.acted) observer_.acted(ri_, a, now);
-    std::visit(
-        [&](auto& x) {
-          using T = std::decay_t<decltype(x)>;
-          if constexpr (std::is_same_v<T, start_transmission>) {
-            const auto it = sessions_.find(x.channel);
-            if (it == sessions_.end()) return;  // the link went down meanwhile; the core has been told
-            Envelope e;
-            const auto serial = x.frame.channel_serial();
-            *e.mutable_transmission() = std::move(x.frame);
-            it->second->transmit(serial, std::move(e), clock_.to_wall(x.line_time), [this, peer = x.channel, serial] {
-              station_actions out;
-              core_.transmission_done(peer, serial, clock_.now(), out);
-              apply(out);
-            });
-          } else if constexpr (std::is_same_v<T, cancel_transmission>) {
-            if (const auto it = sessions_.find(x.channel); it != sessions_.end()) it->second->cancel_transmission(x.serial);
-          } else if constexpr (std::is_same_v<T, send_ack>) {
-            if (const auto it = sessions_.find(x.channel); it != sessions_.end()) {
-              Envelope e;
-              e.mutable_ack()->set_channel_serial(x.serial);
-              it->second->send(e);
-            }
-          } else if constexpr (std::is_same_v<T, deliver_copy>) {
-            write_inbox(x);
-            if (observer_.delivered) observer_.delivered(ri_, x, now);
-          } else if constexpr (std::is_same_v<T, journal_put>) {
-            if (journal_) journal_->put(x.channel, x.copy);
-          } else if constexpr (std::is_same_v<T, journal_drop>) {
-            if (journal_) journal_->drop(x.journal_id);
-          } else if constexpr (std::is_same_v<T, journal_seen>) {
-            if (journal_) journal_->seen(x.key);
-          } else if constexpr (std::is_same_v<T, note>) {
-            const auto text = clock_label(now) + " " + x.text;
-            switch (x.severity) {
-              case note::level::debug: log_->debug("{}", text); break;
-              case note::level::info: log_->info("{}", text); break;
-              case note::level::warn: log_->warn("{}", text); break;
-            }
-          }
-        },
-        a);
-  }
 }
 
 }  // namespace cablesim::net

@@ -163,8 +163,8 @@ std::string timeline_chart(const Report& r, std::string& title) {
   std::map<std::pair<std::string, std::string>, std::pair<int, int>> score;  // preemptions, starts
   for (const auto& e : r.link_events()) {
     auto& s = score[{e.from(), e.to()}];
-    if (e.kind() == "preempted") ++s.first;
-    if (e.kind() == "start") ++s.second;
+    if (e.kind() == LinkEvent::PREEMPTED) ++s.first;
+    if (e.kind() == LinkEvent::START) ++s.second;
   }
   if (score.empty()) return "<p>No transmissions.</p>";
   const auto best = std::max_element(score.begin(), score.end(), [](const auto& a, const auto& b) {
@@ -181,8 +181,8 @@ std::string timeline_chart(const Report& r, std::string& title) {
   std::vector<bar> bars;
   for (const auto& e : r.link_events()) {
     if (e.from() != best.first || e.to() != best.second) continue;
-    if (e.kind() == "start") bars.push_back({e.at(), e.at() + e.line_time(), e.precedence(), e.channel_serial(), e.message_id()});
-    if (e.kind() == "preempted")
+    if (e.kind() == LinkEvent::START) bars.push_back({e.at(), e.at() + e.line_time(), e.precedence(), e.channel_serial(), e.message_id()});
+    if (e.kind() == LinkEvent::PREEMPTED)
       for (auto it = bars.rbegin(); it != bars.rend(); ++it)
         if (it->serial == e.channel_serial()) {
           it->end = e.at();
@@ -323,7 +323,7 @@ std::string render_html(const Report& r) {
     << "</style></head><body>";
   o << "<h1>" << esc(r.scenario().empty() ? "cablesim run" : r.scenario()) << " on " << esc(r.topology()) << "</h1>";
   o << "<p class=\"lead\">Simulated " << clock_at(r, 0) << " to " << clock_at(r, r.duration()) << " ("
-    << duration_label(r.duration()) << ") at " << num(r.speedup(), 0) << "× speed, epoch " << esc(r.epoch()) << ". "
+    << duration_label(r.duration()) << ") in virtual time, epoch " << esc(r.epoch()) << ". "
     << (r.completed() ? "<span class=\"ok\">Every addressee copy was delivered or refused.</span>"
                       : "<span class=\"bad\">Not complete: copies were still in flight at the time limit.</span>")
     << "</p>";

@@ -16,7 +16,8 @@
 #include "cablesim/core/config_text.hpp"
 #include "cablesim/core/precedence.hpp"
 #include "cablesim/core/traffic.hpp"
-#include "cablesim/net/station_runtime.hpp"
+#include "cablesim/report/trace.hpp"
+#include "cablesim/sim/network.hpp"
 
 namespace cablesim::sim {
 namespace {
@@ -44,19 +45,14 @@ std::string seconds_label(double s) {
   return buf;
 }
 
-/// Collects what the stations report into a Report.
+/// Collects what the stations do into a Report.
 class collector {
  public:
   collector(Report& report, sim_time epoch) : report_(report), epoch_(epoch) {}
 
   double at(sim_time t) const { return std::chrono::duration<double>(t - epoch_).count(); }
 
-  void received(const std::string& station, const Transmission& t, sim_time at_time) {
-    ++station_stats(station).received;
-    received_at_.emplace(std::pair{station, acp127::message_id(t.cable())}, at(at_time));
-  }
-
-  void filed(const std::string& station, const filing_outcome& f, sim_time t) {
+  void filed(const std::string& station, const cable_filed& f, sim_time t) {
     ++station_stats(station).filed;
     auto* r = report_.add_filed();
     r->set_message_id(f.message_id);
@@ -65,7 +61,7 @@ class collector {
     r->set_filed_at(at(t));
     for (const auto& a : f.addressees) {
       r->add_addressees(a);
-      expected_.insert({f.message_id, a});
+      if (expected_.insert({f.message_id, a}).second) ++outstanding_;
     }
     filed_at_[f.message_id] = at(t);
   }
@@ -73,6 +69,7 @@ class collector {
   void delivered(const std::string& station, const deliver_copy& d, sim_time t) {
     ++station_stats(station).delivered;
     if (!delivered_.insert({d.message_id, station}).second) report_.set_duplicates(report_.duplicates() + 1);
+    else settle({d.message_id, station});
     auto* r = report_.add_deliveries();
     r->set_message_id(d.message_id);
     r->set_station(station);
@@ -87,8 +84,15 @@ class collector {
     std::visit(
         [&](const auto& x) {
           using T = std::decay_t<decltype(x)>;
-          if constexpr (std::is_same_v<T, start_transmission>) {
-            link_event(t, station, x.channel, "start", x.frame.channel_serial(), x.message_id, x.frame.precedence())
+          if constexpr (std::is_same_v<T, cable_filed>) {
+            filed(station, x, t);
+          } else if constexpr (std::is_same_v<T, deliver_copy>) {
+            delivered(station, x, t);
+          } else if constexpr (std::is_same_v<T, transmission_received>) {
+            ++station_stats(station).received;
+            received_at_.emplace(std::pair{station, x.message_id}, at(t));
+          } else if constexpr (std::is_same_v<T, start_transmission>) {
+            link_event(t, station, x.channel, LinkEvent::START, x.frame.channel_serial(), x.message_id, x.frame.precedence())
                 ->set_line_time(std::chrono::duration<double>(x.line_time).count());
             // a service message's filing time: its first transmission from its origin
             if (!x.frame.path().empty() && x.frame.path(0) == station) filed_at_.emplace(x.message_id, at(t));
@@ -101,43 +105,50 @@ class collector {
               handling_[x.frame.precedence()].push_back(at(t) - it->second);
           } else if constexpr (std::is_same_v<T, cancel_transmission>) {
             report_.set_preemptions(report_.preemptions() + 1);
-            link_event(t, station, x.channel, "preempted", x.serial, x.message_id, x.precedence);
+            link_event(t, station, x.channel, LinkEvent::PREEMPTED, x.serial, x.message_id, x.precedence);
             auto& l = link(station, x.channel);
             ++l.preemptions;
             l.busy -= std::max(0.0, l.started + l.line_time - at(t));  // the rest of the line time was not used
           } else if constexpr (std::is_same_v<T, open_number>) {
             report_.set_open_numbers(report_.open_numbers() + 1);
-            link_event(t, x.channel, station, "open_number", x.first, "", PRECEDENCE_UNSPECIFIED);
+            link_event(t, x.channel, station, LinkEvent::OPEN_NUMBER, x.first, "", PRECEDENCE_UNSPECIFIED);
           } else if constexpr (std::is_same_v<T, reject_copy>) {
             for (const auto& ri : x.ris)
-              if (rejected_.insert({x.message_id, ri}).second) report_.set_rejected(report_.rejected() + 1);
-            if (x.service_sent) report_.set_service_messages(report_.service_messages() + 1);
+              if (rejected_.insert({x.message_id, ri}).second) {
+                report_.set_rejected(report_.rejected() + 1);
+                settle({x.message_id, ri});
+              }
+          } else if constexpr (std::is_same_v<T, service_sent>) {
+            report_.set_service_messages(report_.service_messages() + 1);
+          } else if constexpr (std::is_same_v<T, queue_changed>) {
+            sample(station, x.channel, x.total(), t);
           }
         },
         a);
   }
 
   /// Every expected addressee copy is delivered or rejected.
-  bool settled() const {
-    return std::all_of(expected_.begin(), expected_.end(),
-                       [&](const auto& e) { return delivered_.count(e) || rejected_.count(e); });
-  }
+  bool settled() const { return outstanding_ == 0; }
 
-  /// Queue depth of every channel now (called periodically).
-  void sample(const std::string& station, const std::string& peer, std::size_t depth, sim_time t) {
+  /// The addressee copies neither delivered nor refused: (message id, station).
+  std::vector<std::pair<std::string, std::string>> missing() const {
+    std::vector<std::pair<std::string, std::string>> m;
+    for (const auto& e : expected_)
+      if (!delivered_.count(e) && !rejected_.count(e)) m.push_back(e);
+    return m;
+  }
+  /// A channel's queue changed depth: one sample per change, the high-water marks.
+  void sample(const std::string& station, const std::string& peer, uint32_t depth, sim_time t) {
     auto& l = link(station, peer);
-    l.high_water = std::max<uint32_t>(l.high_water, static_cast<uint32_t>(depth));
-    if (depth != l.last_depth || at(t) - l.last_sample > sample_every_) {
-      l.samples.emplace_back(at(t), static_cast<uint32_t>(depth));
-      l.last_depth = static_cast<uint32_t>(depth);
-      l.last_sample = at(t);
-    }
-  }
-  void station_queue(const std::string& station, std::size_t depth) {
+    l.high_water = std::max(l.high_water, depth);
+    if (depth == l.last_depth) return;
     auto& s = station_stats(station);
-    s.high_water = std::max<uint32_t>(s.high_water, static_cast<uint32_t>(depth));
+    s.queued = s.queued + depth - l.last_depth;
+    s.high_water = std::max(s.high_water, s.queued);
+    if (!l.samples.empty() && l.samples.back().first == at(t)) l.samples.back().second = depth;
+    else l.samples.emplace_back(at(t), depth);
+    l.last_depth = depth;
   }
-  void set_sample_interval(double seconds) { sample_every_ = seconds; }
   void event(sim_time t, const std::string& description) {
     auto* e = report_.add_events();
     e->set_at(at(t));
@@ -225,16 +236,19 @@ class collector {
  private:
   struct link_tally {
     uint32_t transmissions = 0, preemptions = 0, high_water = 0, last_depth = 0;
-    double busy = 0, started = 0, line_time = 0, last_sample = -1e9;
+    double busy = 0, started = 0, line_time = 0;
     std::vector<std::pair<double, uint32_t>> samples;
   };
   struct station_tally {
-    uint32_t filed = 0, received = 0, delivered = 0, high_water = 0;
+    uint32_t filed = 0, received = 0, delivered = 0, high_water = 0, queued = 0;
   };
+  void settle(const std::pair<std::string, std::string>& copy) {
+    if (expected_.count(copy) && !(delivered_.count(copy) && rejected_.count(copy))) --outstanding_;
+  }
   link_tally& link(const std::string& from, const std::string& to) { return links_[{from, to}]; }
   station_tally& station_stats(const std::string& ri) { return stations_[ri]; }
 
-  LinkEvent* link_event(sim_time t, const std::string& from, const std::string& to, const std::string& kind,
+  LinkEvent* link_event(sim_time t, const std::string& from, const std::string& to, LinkEvent::Kind kind,
                         uint32_t serial, const std::string& id, Precedence p) {
     auto* e = report_.add_link_events();
     e->set_at(at(t));
@@ -255,7 +269,7 @@ class collector {
   std::map<int, std::vector<double>> handling_;
   std::map<std::pair<std::string, std::string>, link_tally> links_;
   std::map<std::string, station_tally> stations_;
-  double sample_every_ = 60;
+  std::size_t outstanding_ = 0;
 };
 
 }  // namespace
@@ -283,8 +297,9 @@ scenario_file load_scenario(const std::filesystem::path& path, const topology& t
     } else if (auto parsed = acp127::parse(cable_text, {.allow_draft = true}); !parsed) {
       problems.push_back(where.at({{"filings", i}, {"cable_file"}}, f.cable_file()) + ": " +
                          parsed.error->format(file.string()));
+    } else {
+      s.cables.push_back(std::move(parsed.cable));
     }
-    s.cable_texts.push_back(std::move(cable_text));
   }
   for (int i = 0; i < s.proto.events_size(); ++i) {
     const auto& e = s.proto.events(i);
@@ -294,7 +309,7 @@ scenario_file load_scenario(const std::filesystem::path& path, const topology& t
       problems.push_back(where.at({{"events", i}, {"b"}}, e.b()) + ": no link between " + e.a() + " and '" + e.b() + "'");
   }
   try {
-    (void)generate_traffic(s.proto, topo);
+    traffic_generator check(s.proto, topo);
   } catch (const config_error& e) {
     for (const auto& p : e.problems()) problems.push_back(where.at({{"streams", 0}}) + ": " + p);
   }
@@ -309,149 +324,115 @@ Report run(const topology& topo, const std::optional<scenario_file>& scenario, c
   const auto& t = topo.proto();
   const Scenario empty;
   const Scenario& sc = scenario ? scenario->proto : empty;
-  const double speedup = options.speedup > 0 ? options.speedup : sc.speedup() > 0 ? sc.speedup() : t.speedup();
+  const double speedup = options.speedup >= 0 ? options.speedup : sc.speedup() > 0 ? sc.speedup() : t.speedup();
   const auto epoch = *parse_iso8601(sc.epoch().empty() ? t.epoch() : sc.epoch());
   const double max_seconds = sc.max_seconds() > 0 ? sc.max_seconds() : 24 * 3600;
-  const auto traffic = generate_traffic(sc, topo);
+  const auto wall_start = std::chrono::steady_clock::now();
 
   Report report;
   report.set_topology(t.name());
   report.set_scenario(sc.name());
   report.set_epoch(format_iso8601(epoch));
-  report.set_speedup(speedup);
   collector collect(report, epoch);
 
-  asio::io_context io(1);
-  net::sim_clock clock(epoch, speedup);
-  std::map<std::string, asio::ip::tcp::endpoint> registry;
-  auto resolve = [&registry](const std::string& ri) -> std::optional<asio::ip::tcp::endpoint> {
-    const auto it = registry.find(ri);
-    if (it == registry.end()) return std::nullopt;
-    return it->second;
+  network_options net_options;
+  net_options.transport = options.transport;
+  net_options.speedup = speedup;
+  net_options.inbox = options.inbox;
+  auto clock_at = [epoch](double s) { return epoch + sim_duration{static_cast<int64_t>(std::llround(s * 1000))}; };
+  net_options.observe = [&](const std::string& station, const station_action& a, sim_time at) {
+    collect.acted(station, a, at);
+    if (!options.trace) return;
+    if (auto line = report::narrate(station, a); line && (options.trace_debug || line->level != report::trace_level::debug))
+      options.trace(clock_label(at) + " " + line->text);
   };
-  auto trace = [&](sim_time at, const std::string& text) {
-    if (options.trace) options.trace(clock_label(at) + " " + text);
-  };
-  net::station_observer observer;
-  observer.filed = [&](const std::string& s, const filing_outcome& f, sim_time at) { collect.filed(s, f, at); };
-  observer.delivered = [&](const std::string& s, const deliver_copy& d, sim_time at) { collect.delivered(s, d, at); };
-  observer.received = [&](const std::string& s, const std::string&, const Transmission& tr, sim_time at) {
-    collect.received(s, tr, at);
-  };
-  observer.acted = [&](const std::string& s, const station_action& a, sim_time at) {
-    collect.acted(s, a, at);
-    if (const auto* n = std::get_if<note>(&a); n && n->severity != note::level::debug) trace(at, n->text);
-  };
-
-  const auto level = spdlog::level::from_str(options.log_level);
-  auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
-  std::vector<std::unique_ptr<net::station_runtime>> stations;
-  std::map<std::string, net::station_runtime*> by_ri;
-  for (const auto& s : t.stations()) {
-    auto logger = std::make_shared<spdlog::logger>(s.ri(), sink);
-    logger->set_level(level);
-    logger->set_pattern("[%n] %^%l%$: %v");
-    stations.push_back(std::make_unique<net::station_runtime>(io, topo, s.ri(), clock, logger, resolve, observer,
-                                                              options.inbox));
-    by_ri[s.ri()] = stations.back().get();
-  }
-  for (auto& s : stations) registry[s->ri()] = s->listen();
-  for (auto& s : stations) s->start();
+  network net(topo, epoch, std::move(net_options));
 
   // Everything that happens at a simulated time: filings, generated traffic, scripted events.
-  std::vector<std::unique_ptr<asio::steady_timer>> timers;
   std::size_t pending = 0;
-  auto at_time = [&](double at_s, std::function<void()> what) {
-    auto timer = std::make_unique<asio::steady_timer>(io);
-    timer->expires_after(clock.to_wall(sim_duration{static_cast<int64_t>(at_s * 1000)}));
+  auto log = std::make_shared<spdlog::logger>("scenario", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+  auto file_at = [&](double at_s, const std::string& station, const Cable* cable, const std::string& name) {
     ++pending;
-    timer->async_wait([&pending, what = std::move(what)](std::error_code ec) {
+    net.at(clock_at(at_s), station, [&, station, cable, name] {
       --pending;
-      if (!ec) what();
+      const auto outcome = net.file(station, *cable);
+      if (!outcome.ok) log->warn("{} refused {}: {}", station, name, outcome.error);
     });
-    timers.push_back(std::move(timer));
-  };
-  auto file = [&, log = std::make_shared<spdlog::logger>("scenario", sink)](const std::string& station,
-                                                                           const std::string& text,
-                                                                           const std::string& name) {
-    const auto outcome = by_ri.at(station)->file_text(text, name);
-    if (!outcome.ok) log->warn("{} refused {}: {}", station, name, outcome.error);
   };
   for (int i = 0; scenario && i < sc.filings_size(); ++i) {
     const auto& f = sc.filings(i);
     for (unsigned k = 0; k < std::max(1u, f.repeat()); ++k)
-      at_time(f.at_seconds() + k * f.every_seconds(), [&, i, station = f.station(), name = f.cable_file()] {
-        file(station, scenario->cable_texts[static_cast<std::size_t>(i)], name);
-      });
+      file_at(f.at_seconds() + k * f.every_seconds(), f.station(), &scenario->cables[static_cast<std::size_t>(i)],
+              f.cable_file());
   }
-  for (const auto& g : traffic) at_time(g.at_seconds, [&, g] { file(g.station, g.text, g.source); });
+  traffic_generator traffic(sc, topo);
+  std::optional<generated_filing> next_generated;
+  // Generated traffic is made as it falls due: one filing is scheduled at a time.
+  std::function<void()> schedule_generated = [&] {
+    next_generated = traffic.next();
+    if (!next_generated) return;
+    ++pending;
+    net.at(clock_at(next_generated->at_seconds), next_generated->station, [&] {
+      --pending;
+      auto parsed = acp127::parse(next_generated->text, {.allow_draft = true});
+      if (!parsed) throw std::logic_error("generated traffic does not parse: " + parsed.error->format(next_generated->source));
+      const auto outcome = net.file(next_generated->station, std::move(parsed.cable));
+      if (!outcome.ok) log->warn("{} refused a {} cable: {}", next_generated->station, next_generated->source, outcome.error);
+      schedule_generated();
+    });
+  };
+  schedule_generated();
   for (const auto& e : sc.events()) {
-    at_time(e.at_seconds(), [&, e] {
+    ++pending;
+    net.at(clock_at(e.at_seconds()), e.a(), [&, e] {
+      --pending;
       std::string what;
       switch (e.kind()) {
         case ScriptedEvent::LINK_DOWN:
         case ScriptedEvent::LINK_UP: {
           const bool up = e.kind() == ScriptedEvent::LINK_UP;
-          by_ri.at(e.a())->set_link(e.b(), up);
-          by_ri.at(e.b())->set_link(e.a(), up);
           what = "the link " + e.a() + "-" + e.b() + (up ? " comes back up" : " goes down");
+          if (options.trace) options.trace(clock_label(net.now()) + " *** " + what);
+          net.set_link(e.a(), e.b(), up);
           break;
         }
-        case ScriptedEvent::STATION_STOP:
-          by_ri.at(e.a())->suspend();
-          what = "station " + e.a() + " stops";
+        default: {
+          const bool running = e.kind() != ScriptedEvent::STATION_STOP;
+          what = "station " + e.a() + (running ? " starts again" : " stops");
+          if (options.trace) options.trace(clock_label(net.now()) + " *** " + what);
+          net.set_station(e.a(), running);
           break;
-        default:
-          by_ri.at(e.a())->resume();
-          what = "station " + e.a() + " starts again";
-          break;
+        }
       }
-      trace(clock.now(), "*** " + what);
-      collect.event(clock.now(), what);
+      collect.event(net.now(), what);
     });
   }
 
-  // Done when every filing is made, every expected copy delivered or rejected, and all idle.
-  collect.set_sample_interval(std::max(1.0, (sc.duration_seconds() > 0 ? sc.duration_seconds() : 3600) / 300));
-  bool in_time = true;
-  asio::steady_timer check(io);
-  auto last_progress = std::chrono::steady_clock::now();
-  const auto wall_start = last_progress;
-  std::function<void(std::error_code)> poll = [&](std::error_code ec) {
-    if (ec) return;
-    const auto now = clock.now();
-    for (auto& st : stations) {
-      std::size_t total = 0;
-      for (const auto& n : topo.neighbours(st->ri())) {
-        const auto depth = st->core().queued(n.ri);
-        total += depth;
-        collect.sample(st->ri(), n.ri, depth, now);
-      }
-      collect.station_queue(st->ri(), total);
-    }
-    const bool idle = std::all_of(stations.begin(), stations.end(), [](const auto& s) { return s->idle(); });
-    const bool done = pending == 0 && collect.settled() && idle;
+  // Done when every filing is made, every expected copy delivered or refused, and all idle.
+  auto last_progress = wall_start;
+  const auto done = [&] {
     if (options.progress && std::chrono::steady_clock::now() - last_progress > std::chrono::seconds(2)) {
       last_progress = std::chrono::steady_clock::now();
-      options.progress(clock_label(now) + ": " + std::to_string(report.filed_size()) + " filed, " +
+      options.progress(clock_label(net.now()) + ": " + std::to_string(report.filed_size()) + " filed, " +
                        std::to_string(report.deliveries_size()) + " copies delivered, " + std::to_string(pending) +
                        " filings and events to come (" +
                        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(last_progress - wall_start).count()) +
                        " s)");
     }
-    if (done || clock.elapsed() > max_seconds) {
-      in_time = done;
-      for (auto& s : stations) s->stop();
-      for (auto& tm : timers) tm->cancel();
-      return;
-    }
-    check.expires_after(std::chrono::milliseconds(5));
-    check.async_wait(poll);
+    return pending == 0 && collect.settled() && net.idle();
   };
-  check.expires_after(std::chrono::milliseconds(5));
-  check.async_wait(poll);
-  io.run();
-  collect.finish(clock.elapsed(), in_time, topo);
+  const bool in_time = net.run(clock_at(max_seconds), done);
+  collect.finish(std::chrono::duration<double>(net.now() - epoch).count(), in_time, topo);
+  for (const auto& [id, station] : collect.missing()) {
+    auto* m = report.add_missing();
+    m->set_message_id(id);
+    m->set_station(station);
+  }
+  auto* wall = report.mutable_wall_clock();
+  wall->set_seconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count());
+  wall->set_speedup(speedup);
+  wall->set_transport(options.transport == transport_kind::tcp ? "tcp" : "memory");
+  wall->set_events(net.clock().events_run());
   return report;
 }
 
@@ -464,12 +445,18 @@ std::string summarize(const Report& r) {
   uint32_t delivered = 0;
   for (const auto& p : r.precedences()) delivered += p.delivered();
   out << "cablesim run: topology " << r.topology() << (r.scenario().empty() ? "" : ", scenario " + r.scenario())
-      << ", speedup " << r.speedup() << "x\n";
+      << ", virtual time\n";
   out << "simulated " << when(0) << " to " << when(r.duration()) << " (" << seconds_label(r.duration()) << ")\n\n";
   out << "filed " << r.filed_size() << " cable" << (r.filed_size() == 1 ? "" : "s") << "; delivered " << delivered
       << " of " << expected << " addressee copies; " << r.service_messages() << " service messages, " << r.duplicates()
       << " duplicates, " << r.open_numbers() << " open numbers, " << r.preemptions() << " preemptions\n";
-  if (!r.completed()) out << "NOT COMPLETE: the time limit came first; some copies are still in flight\n";
+  if (!r.completed()) {
+    out << "NOT COMPLETE: " << r.missing_size() << " addressee cop" << (r.missing_size() == 1 ? "y" : "ies")
+        << " neither delivered nor refused:\n";
+    for (int i = 0; i < r.missing_size() && i < 20; ++i)
+      out << "  " << r.missing(i).message_id() << " for " << r.missing(i).station() << "\n";
+    if (r.missing_size() > 20) out << "  ... and " << r.missing_size() - 20 << " more (all in the report)\n";
+  }
   if (r.precedences_size()) {
     char line[160];
     std::snprintf(line, sizeof line, "\n%-10s %6s %10s %10s %9s %9s %9s %9s\n", "precedence", "filed", "delivered",

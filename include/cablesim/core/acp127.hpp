@@ -54,6 +54,13 @@ std::string render(const Cable& cable, const render_options& options = {});
 /// The heading only: FL1 .. the last addressee line, each line ending in '\n'.
 std::string render_heading(const Cable& cable);
 
+/// Characters of the cable as transmitted (render with for_transmission) from FL3 on. They stay
+/// the same from hop to hop, so a station counts them once.
+std::size_t transmission_text_characters(const Cable& cable);
+/// Characters of the cable as transmitted, given its text characters: only FL1 and FL2 are
+/// rendered to count them.
+std::size_t transmission_characters(const Cable& cable, std::size_t text_characters);
+
 /// One addressee as written in FL7/FL8/FL9, without the TO/INFO/XMT prefix.
 std::string render_addressee(const Addressee& a);
 

@@ -22,6 +22,7 @@ struct queued_copy {
   std::string message_id;
   std::vector<std::string> path;  // stations it passed, origin first, this station last
   uint64_t journal_id = 0;        // this station's number for it while it is in its charge
+  std::size_t text_characters = 0;  // as transmitted, from FL3 on (0: not counted yet)
 };
 
 /// Strict-priority queue, FIFO within a precedence.
@@ -34,6 +35,8 @@ class precedence_queue {
   const queued_copy* peek() const;
   bool empty() const;
   std::size_t size() const;
+  /// Copies waiting, by precedence (index = Precedence value).
+  std::array<uint32_t, 6> depths() const;
 
   /// Everything, highest precedence first; the queue is left empty.
   std::deque<queued_copy> drain();

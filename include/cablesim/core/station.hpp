@@ -7,6 +7,7 @@
 // the station, station serial numbers, duplicate detection and service messages. It never does
 // I/O: the net layer carries out the actions and reports back.
 
+#include <array>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -24,12 +25,20 @@
 
 namespace cablesim {
 
+// A station's output is one list of actions, in the order it decided them. Some are commands
+// that whoever runs the station carries out (transmit, cancel, acknowledge, deliver, journal);
+// the rest are typed events that only tell what happened (for the trace, the report and the
+// logs, which are formatted from them above core). Core never writes prose.
+
 /// Start transmitting a copy: hold the line for line_time, then send the frame.
 struct start_transmission {
   std::string channel;  // the neighbour's RI
   Transmission frame;
   sim_duration line_time{0};
+  std::size_t characters = 0;  // of the copy as transmitted
+  std::string designator;      // the channel designator in its FL1
   std::string message_id;
+  std::string label;           // how a student recognises the cable: "RUEHRO #1919"
 };
 
 /// Interrupt the transmission in progress on a channel; its serial is used up.
@@ -37,6 +46,7 @@ struct cancel_transmission {
   std::string channel;
   uint32_t serial = 0;
   std::string message_id;
+  std::string label;
   Precedence precedence = ROUTINE;   // of the interrupted cable
   Precedence preempted_by = ROUTINE;
 };
@@ -51,15 +61,28 @@ struct send_ack {
 struct deliver_copy {
   Cable copy;  // as received: its FL1 and segregated FL2
   std::string message_id;
+  std::string label;
   Precedence precedence = ROUTINE;
   std::vector<std::string> path;
+  std::string address;  // the station's first plain-language address, if it has one
+};
+
+/// Why a station refuses to pass a copy on.
+enum class refusal {
+  unknown_ri,              // INV: not in this switching centre's routing tables
+  no_route,                // no channel leads to it, or every one is down
+  above_clearance,         // SEC: the classification is above the station's clearance
+  circuit_classification,  // SEC: the circuit is not approved for the classification
+  would_return,            // misrouted: it would go straight back where it came from
 };
 
 /// Addressee stations this station cannot serve or reach.
 struct reject_copy {
   std::string message_id;
+  std::string label;
   std::vector<std::string> ris;
-  std::string reason;
+  refusal reason = refusal::no_route;
+  std::string detail;         // the specifics, for people ("RUEHXQ is not in the routing tables of RUEHEUR")
   bool service_sent = false;  // a service message went back to the originator
 };
 
@@ -84,14 +107,96 @@ struct journal_seen {
   std::string key;
 };
 
-/// Something worth telling: info for what a student follows, debug for the rest.
-struct note {
-  enum class level { debug, info, warn } severity = level::info;
-  std::string text;
+// ---- typed events ----
+
+/// A post took a cable in charge and numbered it.
+struct cable_filed {
+  std::string message_id, label;
+  Precedence precedence = ROUTINE;
+  std::string routing_line;             // its FL2 as rendered
+  std::vector<std::string> addressees;  // addressee stations
+  std::vector<std::string> unknown;     // plain-language addressees with no RI: no copy
+};
+/// A copy for these RIs was queued on a channel (split: the routing line was segregated).
+struct copy_relayed {
+  std::string message_id, label;
+  std::vector<std::string> ris;
+  std::string via;
+  Precedence precedence = ROUTINE;
+  bool alternate = false;
+  bool split = false;
+};
+/// The transmission with this serial has gone out whole on the channel.
+struct transmission_ended {
+  std::string channel;
+  uint32_t serial = 0;
+  std::string message_id, label;
+};
+/// The next station acknowledged a transmission: it is in its charge now.
+struct transmission_acknowledged {
+  std::string channel;
+  uint32_t serial = 0;
+  bool expected = true;  // false: nothing was waiting for this acknowledgment
+};
+/// A transmission arrived from a neighbour.
+struct transmission_received {
+  std::string channel;  // the neighbour it came from
+  uint32_t serial = 0;
+  std::string message_id, label;
+};
+/// The neighbour cancelled a transmission it had started: the serial is used, not open.
+struct cancel_received {
+  std::string channel;
+  uint32_t serial = 0;
+};
+/// The neighbour's serials started again from a lower number (a restart, not a gap).
+struct serials_restarted {
+  std::string channel;
+  uint32_t serial = 0;
+};
+/// (message, RI) pairs this station had already handled: filed, not passed on again (ZFD).
+struct duplicate_dropped {
+  std::string message_id, label;
+  std::vector<std::string> ris;
+};
+/// A copy whose RI names this station for an address another station serves (ZOV).
+struct misroute_found {
+  std::string message_id, label;
+  std::vector<std::string> right_stations;
+};
+/// A service message went to the originator of a cable.
+struct service_sent {
+  std::string signal;  // ZEQ, ZEQ3, ZEQ4
+  std::string to;      // the originator's RI
+  std::string about_id, about_label;
+  std::vector<std::string> ris;
+  std::string detail;
+  std::string message_id;  // of the service message itself
+};
+/// A channel came up or went down; `moved` copies were taken off it to go another way or wait.
+struct channel_changed {
+  std::string channel;
+  bool up = false;
+  std::size_t moved = 0;
+};
+/// A copy taken off a failed channel goes out on another.
+struct copy_rerouted {
+  std::string message_id, label;
+  std::vector<std::string> ris;
+  std::string via;
+};
+/// The copies waiting on a channel, by precedence, after it changed.
+struct queue_changed {
+  std::string channel;
+  std::array<uint32_t, 6> depth{};  // index = Precedence value
+  uint32_t total() const;
 };
 
-using station_action = std::variant<start_transmission, cancel_transmission, send_ack, deliver_copy, reject_copy,
-                                    open_number, note, journal_put, journal_drop, journal_seen>;
+using station_action =
+    std::variant<start_transmission, cancel_transmission, send_ack, deliver_copy, reject_copy, open_number,
+                 journal_put, journal_drop, journal_seen, cable_filed, copy_relayed, transmission_ended,
+                 transmission_acknowledged, transmission_received, cancel_received, serials_restarted,
+                 duplicate_dropped, misroute_found, service_sent, channel_changed, copy_rerouted, queue_changed>;
 using station_actions = std::vector<station_action>;
 
 /// The outcome of filing a cable at a post.
@@ -164,13 +269,18 @@ class station {
   };
 
   /// Segregate and dispatch a cable at this station; `from` is empty for a filing here.
-  void handle(Cable cable, std::string_view from, std::vector<std::string> path, sim_time now, station_actions& out);
+  /// `text_characters`: as the Transmission carried them (0 = count them when transmitting).
+  void handle(Cable cable, std::string_view from, std::vector<std::string> path, std::size_t text_characters,
+              sim_time now, station_actions& out);
   void enqueue(out_channel& ch, queued_copy copy, sim_time now, station_actions& out);
   void pump(out_channel& ch, sim_time now, station_actions& out);
   void reroute(out_channel& ch, std::deque<queued_copy> copies, sim_time now, station_actions& out);
   void advance_continuity(std::string_view from, uint32_t serial, station_actions& out);
-  void send_service(const Cable& about, const std::vector<std::string>& ris, const std::string& reason,
-                    const std::string& signal, sim_time now, station_actions& out);
+  /// Refuse `ris` for `reason` and tell the originator (ZEQ4 for an invalid RI or no route,
+  /// ZEQ otherwise); with no reason, only tell it that its RI was wrong (ZEQ3, misroute).
+  void send_service(const Cable& about, const std::vector<std::string>& ris, std::optional<refusal> reason,
+                    const std::string& detail, sim_time now, station_actions& out);
+  void report_queue(const out_channel& ch, station_actions& out) const;
   /// Forward a copy whose addressees carry this station's RI but not its address; true when
   /// nothing is left to deliver here.
   bool forward_misrouted(const Cable& cable, const std::vector<std::string>& path, sim_time now, station_actions& out);
@@ -187,6 +297,7 @@ class station {
   std::map<std::string, in_channel, std::less<>> in_;
   std::set<std::string, std::less<>> seen_;  // message id + "/" + RI already handled here
   uint32_t last_ssn_ = 0;
+  uint32_t ssn_cycle_ = 0;  // wraps of the station serial within the day
   int ssn_day_ = -1;
   uint64_t last_journal_id_ = 0;
 };

@@ -51,6 +51,8 @@ class topology {
   const RoutingTable* routing_table(std::string_view ri) const;
   /// The link between two stations, or nullptr.
   const Link* link_between(std::string_view a, std::string_view b) const;
+  /// The pre-shared key of the link between two stations ("" when it has none).
+  std::string link_key(std::string_view a, std::string_view b) const;
   /// Index of the link between two stations in Topology.links, or -1.
   int link_index(std::string_view a, std::string_view b) const;
   /// The neighbours of a station, in the order its links appear in the file.

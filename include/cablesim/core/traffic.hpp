@@ -3,6 +3,8 @@
 // scenario's seed (the same scenario and seed give the same filings, on any machine).
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,8 +34,24 @@ class portable_random {
   uint64_t state_;
 };
 
-/// Every filing of every stream, in time order. Throws config_error for streams that name
-/// unknown stations or have nothing to draw from.
+/// The filings of a scenario's streams, made one at a time as they fall due, in time order.
+class traffic_generator {
+ public:
+  /// Throws config_error for streams that name unknown stations or have nothing to draw from.
+  traffic_generator(const Scenario& scenario, const topology& topo);
+  ~traffic_generator();
+  /// The next filing of any stream (the earliest), or nothing when every stream has ended.
+  std::optional<generated_filing> next();
+
+ private:
+  struct stream;
+  std::optional<generated_filing> make(stream& s);
+  const topology& topo_;
+  std::vector<std::string> posts_;
+  std::vector<std::unique_ptr<stream>> streams_;
+};
+
+/// Every filing of every stream, in time order (a traffic_generator run to its end).
 std::vector<generated_filing> generate_traffic(const Scenario& scenario, const topology& topo);
 
 }  // namespace cablesim

@@ -22,9 +22,14 @@ asio::awaitable<std::error_code> read_frame(tcp::socket& socket, Envelope& envel
 /// Write one frame.
 asio::awaitable<std::error_code> write_frame(tcp::socket& socket, const Envelope& envelope);
 
-/// HMAC-SHA256 proof that the sender knows the link's key.
-std::string link_proof(const std::string& key, const std::string& sender, const std::string& receiver,
-                       const std::string& receiver_nonce);
+/// Which end of a link a proof comes from: both ends sign both nonces, each with its own role,
+/// so that one end's proof can never be reflected back as the other's.
+enum class link_role { dialer, acceptor };
+
+/// HMAC-SHA256 of "cablesim/2 <role> <sender RI> <receiver RI> <dialer nonce> <acceptor nonce>"
+/// under the link's key: proof that the sender knows it, bound to this connection.
+std::string link_proof(const std::string& key, link_role role, const std::string& sender, const std::string& receiver,
+                       const std::string& dialer_nonce, const std::string& acceptor_nonce);
 
 /// A fresh random nonce for a Hello.
 std::string make_nonce();
@@ -32,9 +37,19 @@ std::string make_nonce();
 /// The two proofs are equal (constant time).
 bool proofs_match(const std::string& a, const std::string& b);
 
-/// An authenticated link to a neighbour. Holds the line for a transmission's emulated line
-/// time before its frame goes out, so that the station can cancel it (preemption); delays
-/// incoming frames by the propagation delay.
+/// The dialling end of the link handshake: send a Hello, read the peer's, prove the key, then
+/// check the peer's proof. An error when the peer is not `peer` or fails to prove the key.
+asio::awaitable<std::error_code> dial_handshake(tcp::socket& socket, const std::string& me, const std::string& peer,
+                                                const std::string& key);
+
+/// The accepting end, once the caller's Hello (`hello`, naming a neighbour whose link key is
+/// `key`) has been read: send a Hello, check the caller's proof, and only then prove the key.
+asio::awaitable<std::error_code> accept_handshake(tcp::socket& socket, const std::string& me, const Hello& hello,
+                                                  const std::string& key);
+
+/// An authenticated link to a neighbour: a reader that hands each frame over (after the link's
+/// propagation delay, when it has one: frames in flight overlap, so the delay is latency, not
+/// bandwidth) and a single writer that sends everything queued in one gather write.
 class link_session : public std::enable_shared_from_this<link_session> {
  public:
   using frame_handler = std::function<void(link_session&, Envelope&)>;
@@ -44,13 +59,9 @@ class link_session : public std::enable_shared_from_this<link_session> {
                close_handler on_close);
 
   void start();
-  /// Queue a frame for the writer (acks, cancels).
+  /// Queue a frame for the writer.
   void send(const Envelope& envelope);
-  /// Hold the line for `wall_wait`, then send the frame and call `on_sent`; unless cancelled.
-  void transmit(uint32_t serial, Envelope frame, std::chrono::nanoseconds wall_wait, std::function<void()> on_sent);
-  /// Interrupt the transmission with this serial, if still on the line, and send a Cancel.
-  void cancel_transmission(uint32_t serial);
-  /// Close the connection; both coroutines end and on_close is called once.
+  /// Close the connection; the coroutines end and on_close is called once.
   void stop(const std::string& reason);
   /// Completes when the session has stopped.
   asio::awaitable<void> wait_closed();
@@ -61,18 +72,19 @@ class link_session : public std::enable_shared_from_this<link_session> {
  private:
   asio::awaitable<void> reader();
   asio::awaitable<void> writer();
-  asio::awaitable<void> line(uint32_t serial, Envelope frame, std::chrono::nanoseconds wait, std::function<void()> on_sent);
+  asio::awaitable<void> delayer();
 
   tcp::socket socket_;
   std::string peer_;
   std::chrono::nanoseconds wall_delay_;
   frame_handler on_frame_;
   close_handler on_close_;
-  std::deque<std::string> outbox_;
+  std::string outbox_;  // encoded frames waiting for the writer
+  bool writer_waiting_ = false;
   asio::steady_timer wake_writer_;
-  asio::steady_timer line_timer_;
+  std::deque<std::pair<std::chrono::steady_clock::time_point, Envelope>> arriving_;  // in propagation
+  asio::steady_timer wake_delayer_;
   asio::steady_timer closed_;
-  uint32_t on_line_ = 0;  // serial being transmitted, 0 = none
   bool open_ = true;
 };
 

@@ -1,7 +1,7 @@
 #pragma once
-// The in-process runner: every station of a topology in one process, on one io_context, on
-// loopback; files a scenario's cables at their times; stops when every expected copy is
-// delivered (or rejected) and the network is idle, or at the time limit; reports.
+// The scenario runner: every station of a topology in one process, in virtual time (see
+// engine.hpp); files a scenario's cables at their times and plays its events; stops when every
+// expected copy is delivered (or refused) and the network is idle, or at the time limit; reports.
 
 #include <filesystem>
 #include <functional>
@@ -12,6 +12,7 @@
 #include "cablesim/core/topology.hpp"
 #include "cablesim/report.pb.h"
 #include "cablesim/scenario.pb.h"
+#include "cablesim/sim/network.hpp"
 
 namespace cablesim::sim {
 
@@ -19,23 +20,25 @@ namespace cablesim::sim {
 struct scenario_file {
   Scenario proto;
   std::filesystem::path path;
-  /// The text of each filing's cable file, in the order of proto.filings.
-  std::vector<std::string> cable_texts;
+  /// Each filing's cable, parsed once, in the order of proto.filings.
+  std::vector<Cable> cables;
 };
 scenario_file load_scenario(const std::filesystem::path& path, const topology& topo);
 
 struct run_options {
-  double speedup = 0;                           // 0: the scenario's, else the topology's
+  double speedup = -1;                          // < 0: the scenario's, else the topology's; 0: no pacing
+  transport_kind transport = transport_kind::tcp;
   std::optional<std::filesystem::path> inbox;   // write delivered copies here
   std::function<void(const std::string&)> trace;     // narration, one line per event
+  bool trace_debug = false;                          // narrate bookkeeping too (transmission starts, ends)
   std::function<void(const std::string&)> progress;  // a progress line every few seconds
-  std::string log_level = "warn";               // station loggers (stderr)
 };
 
 /// Run a scenario (or, with none, bring the network up and down) and report.
 Report run(const topology& topo, const std::optional<scenario_file>& scenario, const run_options& options);
 
-/// The summary people read after a run.
+/// The summary people read after a run; a run that left copies neither delivered nor refused
+/// says NOT COMPLETE and lists them.
 std::string summarize(const Report& report);
 
 }  // namespace cablesim::sim

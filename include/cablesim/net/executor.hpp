@@ -1,0 +1,78 @@
+#pragma once
+// Carries out what a core station decides, the same way whatever runs it: a `cablesim node` in
+// real time, or a station of `cablesim run` in virtual time over TCP or in memory. What differs
+// between those is only the station's environment: its clock, how a line is held for a
+// transmission's line time, and how a frame reaches a neighbour.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cablesim/core/station.hpp"
+#include "cablesim/store/journal.hpp"
+#include "cablesim/wire.pb.h"
+
+namespace cablesim::net {
+
+/// What a station's surroundings do for it.
+class station_environment {
+ public:
+  virtual ~station_environment() = default;
+  /// Simulated time now.
+  virtual sim_time now() const = 0;
+  /// Hold the line to `channel` for `line_time`, then call `done`, unless released first.
+  virtual void hold_line(const std::string& channel, sim_duration line_time, std::function<void()> done) = 0;
+  /// Release the line held on `channel` without calling its `done` (the transmission was cancelled).
+  virtual void release_line(const std::string& channel) = 0;
+  /// Send a frame to a neighbour; it arrives one propagation delay later. A frame for a
+  /// neighbour with no connection is dropped: the core station learns of the channel going down.
+  virtual void send(const std::string& channel, Envelope frame) = 0;
+};
+
+/// Every action a station takes, as it takes it: the trace, the report and the logs are made
+/// from these.
+using action_observer = std::function<void(const std::string& station, const station_action&, sim_time)>;
+
+/// One station: the core station, carried out in an environment.
+class station_executor {
+ public:
+  station_executor(const topology& topo, std::string ri, station_environment& env, action_observer observe);
+
+  /// Keep a journal in `dir` (created if needed) and take back what it holds. Call before any
+  /// channel comes up. Throws std::runtime_error when the journal cannot be opened.
+  void use_journal(const std::filesystem::path& dir);
+  /// Write each delivered copy, as cable text, to DIR/<RI>/.
+  void use_inbox(const std::filesystem::path& dir) { inbox_ = dir / ri_; }
+
+  /// File a cable here (a draft or a complete cable).
+  filing_outcome file(Cable cable);
+  /// A frame from a neighbour on an open link: a transmission, an acknowledgment or a cancel.
+  /// Returns false for any other kind (the caller closes the link).
+  bool on_frame(const std::string& from, const Envelope& frame);
+  void channel_up(const std::string& peer);
+  void channel_down(const std::string& peer);
+
+  const std::string& ri() const { return ri_; }
+  station& core() { return core_; }
+  const station& core() const { return core_; }
+  /// How many journalled copies were taken back at start-up.
+  std::size_t restored() const { return restored_; }
+
+ private:
+  void apply(station_actions& actions);
+  void write_inbox(const deliver_copy& d);
+
+  std::string ri_;
+  station core_;
+  station_environment& env_;
+  action_observer observe_;
+  std::unique_ptr<store::journal> journal_;
+  std::optional<std::filesystem::path> inbox_;
+  std::size_t restored_ = 0;
+};
+
+}  // namespace cablesim::net

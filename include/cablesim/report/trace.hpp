@@ -1,0 +1,22 @@
+#pragma once
+// The trace: a station's typed actions told in plain English, in one place. `cablesim run
+// --trace` prints the info-level lines; a node's logger writes them at their level.
+
+#include <optional>
+#include <string>
+
+#include "cablesim/core/station.hpp"
+
+namespace cablesim::report {
+
+enum class trace_level { debug, info, warn };
+
+struct trace_line {
+  trace_level level = trace_level::info;
+  std::string text;
+};
+
+/// What `station` did, as a student reads it; nothing for bookkeeping (journal, acks sent).
+std::optional<trace_line> narrate(const std::string& station, const station_action& action);
+
+}  // namespace cablesim::report

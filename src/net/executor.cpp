@@ -1,0 +1,100 @@
+#include "cablesim/net/executor.hpp"
+
+#include <fstream>
+
+#include "cablesim/core/acp127.hpp"
+
+namespace cablesim::net {
+
+station_executor::station_executor(const topology& topo, std::string ri, station_environment& env,
+                                   action_observer observe)
+    : ri_(std::move(ri)), core_(topo, ri_), env_(env), observe_(std::move(observe)) {}
+
+void station_executor::use_journal(const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir);
+  journal_ = std::make_unique<store::journal>(dir / (ri_ + ".journal"));
+  auto kept = journal_->load();
+  for (auto& key : kept.seen) core_.restore_seen(std::move(key));
+  for (auto& [channel, copy] : kept.pending) core_.restore(channel, std::move(copy));
+  restored_ = kept.pending.size();
+}
+
+filing_outcome station_executor::file(Cable cable) {
+  station_actions out;
+  auto outcome = core_.file(std::move(cable), env_.now(), out);
+  apply(out);
+  return outcome;
+}
+
+bool station_executor::on_frame(const std::string& from, const Envelope& e) {
+  station_actions out;
+  const auto now = env_.now();
+  switch (e.kind_case()) {
+    case Envelope::kTransmission: core_.receive(from, e.transmission(), now, out); break;
+    case Envelope::kAck: core_.acknowledged(from, e.ack().channel_serial(), now, out); break;
+    case Envelope::kCancel: core_.cancelled_by_sender(from, e.cancel().channel_serial(), now, out); break;
+    default: return false;
+  }
+  apply(out);
+  return true;
+}
+
+void station_executor::channel_up(const std::string& peer) {
+  station_actions out;
+  core_.channel_up(peer, env_.now(), out);
+  apply(out);
+}
+
+void station_executor::channel_down(const std::string& peer) {
+  station_actions out;
+  core_.channel_down(peer, env_.now(), out);
+  apply(out);
+}
+
+void station_executor::write_inbox(const deliver_copy& d) {
+  std::error_code ec;
+  std::filesystem::create_directories(*inbox_, ec);
+  // A second delivery of the same message never overwrites the first: duplicates stay visible.
+  auto path = *inbox_ / (d.message_id + ".txt");
+  for (int n = 2; std::filesystem::exists(path); ++n) path = *inbox_ / (d.message_id + "." + std::to_string(n) + ".txt");
+  std::ofstream out(path, std::ios::binary);
+  out << acp127::render(d.copy);
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+void station_executor::apply(station_actions& actions) {
+  const auto now = env_.now();
+  for (auto& a : actions) {
+    if (observe_) observe_(ri_, a, now);
+    if (auto* x = std::get_if<start_transmission>(&a)) {
+      Envelope e;
+      const auto serial = x->frame.channel_serial();
+      *e.mutable_transmission() = std::move(x->frame);
+      env_.hold_line(x->channel, x->line_time, [this, peer = x->channel, serial, e = std::move(e)]() mutable {
+        env_.send(peer, std::move(e));
+        station_actions out;
+        core_.transmission_done(peer, serial, env_.now(), out);
+        apply(out);
+      });
+    } else if (const auto* c = std::get_if<cancel_transmission>(&a)) {
+      env_.release_line(c->channel);
+      Envelope e;
+      e.mutable_cancel()->set_channel_serial(c->serial);
+      env_.send(c->channel, std::move(e));
+    } else if (const auto* k = std::get_if<send_ack>(&a)) {
+      Envelope e;
+      e.mutable_ack()->set_channel_serial(k->serial);
+      env_.send(k->channel, std::move(e));
+    } else if (const auto* d = std::get_if<deliver_copy>(&a)) {
+      if (inbox_) write_inbox(*d);
+    } else if (const auto* p = std::get_if<journal_put>(&a)) {
+      if (journal_) journal_->put(p->channel, p->copy);
+    } else if (const auto* j = std::get_if<journal_drop>(&a)) {
+      if (journal_) journal_->drop(j->journal_id);
+    } else if (const auto* s = std::get_if<journal_seen>(&a)) {
+      if (journal_) journal_->seen(s->key);
+    }
+  }
+}
+
+}  // namespace cablesim::net

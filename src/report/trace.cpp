@@ -1,0 +1,117 @@
+#include "cablesim/report/trace.hpp"
+
+#include <cstdio>
+
+#include "cablesim/core/precedence.hpp"
+#include "cablesim/core/acp127.hpp"
+
+namespace cablesim::report {
+namespace {
+
+std::string serial4(uint32_t n) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04u", n);
+  return buf;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : " ") + x;
+  return s;
+}
+
+std::string word(Precedence p) { return std::string(precedence_word(p)); }
+
+std::string seconds(sim_duration d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(d.count()) / 1000);
+  return buf;
+}
+
+std::string refusal_sign(refusal r) {
+  switch (r) {
+    case refusal::unknown_ri: return "INV";
+    case refusal::no_route: return "no route";
+    case refusal::above_clearance:
+    case refusal::circuit_classification: return "SEC";
+    case refusal::would_return: return "misrouted";
+  }
+  return "refused";
+}
+
+}  // namespace
+
+std::optional<trace_line> narrate(const std::string& st, const station_action& action) {
+  using L = trace_level;
+  return std::visit(
+      [&](const auto& x) -> std::optional<trace_line> {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, cable_filed>) {
+          return trace_line{L::info, st + " files " + word(x.precedence) + " cable " + x.label + " for " +
+                                         std::to_string(x.addressees.size()) + " addressee station" +
+                                         (x.addressees.size() == 1 ? "" : "s") + ": " + x.routing_line +
+                                         (x.unknown.empty() ? "" : "; no RI for " + join(x.unknown) + ", no copy")};
+        } else if constexpr (std::is_same_v<T, copy_relayed>) {
+          return trace_line{L::info, st + (x.split ? " splits the routing line: " : " relays ") + join(x.ris) +
+                                         " -> channel to " + x.via + " at " + word(x.precedence) +
+                                         (x.alternate ? " (alternate route)" : "") +
+                                         (x.split ? "" : " (cable " + x.label + ")")};
+        } else if constexpr (std::is_same_v<T, start_transmission>) {
+          return trace_line{L::debug, st + " starts " + word(x.frame.precedence()) + " cable " + x.label +
+                                          " on the channel to " + x.channel + ": " + x.designator +
+                                          serial4(x.frame.channel_serial()) + ", " + std::to_string(x.characters) +
+                                          " characters, " + seconds(x.line_time) + " of line time"};
+        } else if constexpr (std::is_same_v<T, transmission_ended>) {
+          return trace_line{L::debug, st + " has sent cable " + x.label + " whole to " + x.channel + " (serial " +
+                                          serial4(x.serial) + ")"};
+        } else if constexpr (std::is_same_v<T, cancel_transmission>) {
+          return trace_line{L::info, word(x.preempted_by) + " preempts " + word(x.precedence) + " cable " + x.label +
+                                         " on " + st + "->" + x.channel + ", serial " + serial4(x.serial) +
+                                         " cancelled; it will be sent again whole"};
+        } else if constexpr (std::is_same_v<T, transmission_acknowledged>) {
+          if (x.expected) return trace_line{L::debug, x.channel + " acknowledges serial " + serial4(x.serial) + " from " + st};
+          return trace_line{L::debug, st + " got an acknowledgment from " + x.channel + " for serial " +
+                                          serial4(x.serial) + " it was not waiting for"};
+        } else if constexpr (std::is_same_v<T, transmission_received>) {
+          return trace_line{L::debug, st + " receives cable " + x.label + " from " + x.channel + " (serial " +
+                                          serial4(x.serial) + ")"};
+        } else if constexpr (std::is_same_v<T, cancel_received>) {
+          return trace_line{L::debug, st + ": transmission " + serial4(x.serial) + " from " + x.channel +
+                                          " was cancelled; the number is used, not open"};
+        } else if constexpr (std::is_same_v<T, serials_restarted>) {
+          return trace_line{L::debug, st + ": channel from " + x.channel + " restarted its serials at " + serial4(x.serial)};
+        } else if constexpr (std::is_same_v<T, open_number>) {
+          return trace_line{L::warn, st + " reports open number" +
+                                         (x.last > x.first ? "s " + serial4(x.first) + "-" : " ") + serial4(x.last) +
+                                         " on the channel from " + x.channel};
+        } else if constexpr (std::is_same_v<T, deliver_copy>) {
+          std::string fl2 = acp127::routing_prosigns(x.copy.routing_line());
+          for (const auto& ri : x.copy.routing_line().routing_indicators()) fl2 += " " + ri;
+          return trace_line{L::info, st + " delivers " + word(x.precedence) + " cable " + x.label + " (" + fl2 + ")" +
+                                         (x.address.empty() ? "" : " to " + x.address)};
+        } else if constexpr (std::is_same_v<T, reject_copy>) {
+          return trace_line{L::warn, st + " cannot pass cable " + x.label + " to " + join(x.ris) + ": " +
+                                         refusal_sign(x.reason) + ": " + x.detail};
+        } else if constexpr (std::is_same_v<T, duplicate_dropped>) {
+          return trace_line{L::info, st + " already holds cable " + x.label + " for " + join(x.ris) +
+                                         ": suspected duplicate (ZFD), filed and not passed on again"};
+        } else if constexpr (std::is_same_v<T, misroute_found>) {
+          return trace_line{L::info, st + " finds cable " + x.label + " misrouted: the address is served by " +
+                                         join(x.right_stations) + "; it forwards it there with the misroute pilot ZOV " + st};
+        } else if constexpr (std::is_same_v<T, service_sent>) {
+          return trace_line{L::info, st + " sends service message " + x.signal + " to " + x.to + " about cable " +
+                                         x.about_label + ": " + join(x.ris) + " - " + x.detail};
+        } else if constexpr (std::is_same_v<T, channel_changed>) {
+          if (x.up) return trace_line{L::debug, st + ": channel to " + x.channel + " is up"};
+          return trace_line{L::info, st + ": channel to " + x.channel + " is down" +
+                                         (x.moved ? "; rerouting " + std::to_string(x.moved) + " cable(s)" : "")};
+        } else if constexpr (std::is_same_v<T, copy_rerouted>) {
+          return trace_line{L::info, st + " reroutes cable " + x.label + " for " + join(x.ris) + " to the channel to " + x.via};
+        } else {
+          return std::nullopt;  // acknowledgments sent, journal bookkeeping, queue depths
+        }
+      },
+      action);
+}
+
+}  // namespace cablesim::report
