@@ -225,12 +225,12 @@ TEST_CASE("e2e: FLASH preempts ROUTINE on the teaching network's slow line", "[e
   std::vector<const LinkEvent*> trunk;
   for (const auto& e : r.link_events())
     if (e.from() == "RUEHEUR" && e.to() == "RUEHWAS") trunk.push_back(&e);
-  const auto pre = std::find_if(trunk.begin(), trunk.end(), [](auto* e) { return e->kind() == "preempted"; });
+  const auto pre = std::find_if(trunk.begin(), trunk.end(), [](auto* e) { return e->kind() == LinkEvent::PREEMPTED; });
   REQUIRE(pre != trunk.end());
   const auto preempted_id = (*pre)->message_id();
   CHECK((*pre)->precedence() == ROUTINE);
   REQUIRE(pre + 1 != trunk.end());
-  CHECK((*(pre + 1))->kind() == "start");
+  CHECK((*(pre + 1))->kind() == LinkEvent::START);
   CHECK((*(pre + 1))->message_id() == flash_id);
   // The interrupted ROUTINE starts again later, whole, under a new serial.
   const auto again = std::find_if(pre + 2, trunk.end(), [&](auto* e) { return e->message_id() == preempted_id; });
@@ -243,7 +243,7 @@ TEST_CASE("e2e: FLASH preempts ROUTINE on the teaching network's slow line", "[e
     if (d.message_id() == flash_id) flash_delivered = d.delivered_at();
   std::set<std::string> after_flash;
   for (auto it = pre + 1; it != trunk.end(); ++it)
-    if ((*it)->kind() == "start" && (*it)->message_id() != flash_id) after_flash.insert((*it)->message_id());
+    if ((*it)->kind() == LinkEvent::START && (*it)->message_id() != flash_id) after_flash.insert((*it)->message_id());
   CHECK(after_flash.size() > 10);
   for (const auto& d : r.deliveries())
     if (after_flash.count(d.message_id())) CHECK(d.delivered_at() > flash_delivered);

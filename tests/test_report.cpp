@@ -11,7 +11,7 @@ TEST_CASE("report: the HTML page is self-contained and shows the charts", "[repo
   r.set_topology("teaching");
   r.set_scenario("unit");
   r.set_epoch("2007-09-10T08:00:00Z");
-  r.set_speedup(60);
+  r.mutable_wall_clock()->set_speedup(60);
   r.set_duration(3600);
   r.set_completed(true);
   auto* f = r.add_filed();
@@ -41,7 +41,7 @@ TEST_CASE("report: the HTML page is self-contained and shows the charts", "[repo
   auto* e = r.add_link_events();
   e->set_from("RUEHRO");
   e->set_to("RUEHC");
-  e->set_kind("start");
+  e->set_kind(LinkEvent::START);
   e->set_at(60);
   e->set_line_time(100);
   e->set_precedence(FLASH);

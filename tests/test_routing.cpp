@@ -142,7 +142,7 @@ TEST_CASE("routing: the seed cable on the seed network", "[core][routing]") {
   }
 }
 
-TEST_CASE("routing: longest prefix wins; neighbours match exactly", "[core][routing]") {
+TEST_CASE("routing: longest prefix wins, and neighbours match exactly", "[core][routing]") {
   const auto t = topology::load(R"(
 stations { ri: "RUEHAA" role: RELAY }
 stations { ri: "RUEHBB" role: RELAY }

@@ -6,10 +6,10 @@
 #include <map>
 
 #include "support.hpp"
-#include "virtual_network.hpp"
+#include "recorded_network.hpp"
 
 using namespace cablesim;
-using test::virtual_network;
+using test::recorded_network;
 
 namespace {
 
@@ -26,8 +26,7 @@ std::string data(const std::string& name) { return test::read_file(test::source_
 
 TEST_CASE("station: the seed cable filed at RUEHRO reaches its seven addressee stations", "[core][station]") {
   const auto t = shipped("seed");
-  virtual_network net(t, epoch_of(t) + std::chrono::minutes(26));
-  net.connect_all();
+  recorded_network net(t, epoch_of(t) + std::chrono::minutes(26));
   const auto filed = net.file("RUEHRO", test::read_file(test::seed_cable()));
   REQUIRE(filed.ok);
   CHECK(filed.message_id == "RUEHRO-1919-2531426");  // a complete cable keeps its identity
@@ -46,8 +45,8 @@ TEST_CASE("station: the seed cable filed at RUEHRO reaches its seven addressee s
   }
   CHECK(copies == std::map<std::string, int>{{"RUCNDT", 1}, {"RUEHC", 1}, {"RUEHUNV", 1}, {"RUEHRN", 1},
                                              {"RUEHRL", 1}, {"RUEHLO", 1}, {"RUEHFR", 1}});
-  CHECK(net.open_numbers().empty());
-  CHECK(net.rejects().empty());
+  CHECK(net.all<open_number>().empty());
+  CHECK(net.all<reject_copy>().empty());
 
   SECTION("the copy at RUEHRN reads, from FL2 on, like the seed") {
     const auto it = std::find_if(net.deliveries().begin(), net.deliveries().end(),
@@ -64,9 +63,10 @@ TEST_CASE("station: the seed cable filed at RUEHRO reaches its seven addressee s
     CHECK(text.ends_with("SPOGLI"));
   }
   SECTION("it is split at RUEHEUR and again at RUEHWAS") {
-    int splits = 0;
-    for (const auto& n : net.notes()) splits += n.find("splits the routing line") != std::string::npos;
-    CHECK(splits >= 2 + 5);  // RUEHEUR: six copies, RUEHWAS: two copies (one note per copy)
+    std::map<std::string, int> split_copies;  // copies made by splitting, per station
+    for (const auto& a : net.actions())
+      if (const auto* r = std::get_if<copy_relayed>(&a.what); r && r->split) ++split_copies[a.station];
+    CHECK(split_copies == std::map<std::string, int>{{"RUEHEUR", 6}, {"RUEHWAS", 2}});
   }
   SECTION("filing it again delivers nothing twice") {
     net.file("RUEHRO", test::read_file(test::seed_cable()));
@@ -77,8 +77,7 @@ TEST_CASE("station: the seed cable filed at RUEHRO reaches its seven addressee s
 
 TEST_CASE("station: a dual-precedence cable sends information-only copies at the lower precedence", "[core][station]") {
   const auto t = shipped("seed");
-  virtual_network net(t, epoch_of(t) + std::chrono::hours(1));
-  net.connect_all();
+  recorded_network net(t, epoch_of(t) + std::chrono::hours(1));
   REQUIRE(net.file("RUEHRO", data("dual_precedence.txt")).ok);
   net.run();
   std::map<std::string, Precedence> got;
@@ -92,8 +91,7 @@ TEST_CASE("station: a dual-precedence cable of the corpus on the worldwide netwo
   const auto corpus = test::corpus_dir();
   if (corpus.empty()) return test::skipped("../shared/corpus is absent");
   const auto t = shipped("worldwide");
-  virtual_network net(t, epoch_of(t));
-  net.connect_all();
+  recorded_network net(t, epoch_of(t));
   const auto filed = net.file("RUEHBO", test::read_file(corpus / "cables" / "09BOGOTA3035.txt"));  // O R
   REQUIRE(filed.ok);
   net.run();
@@ -106,8 +104,7 @@ TEST_CASE("station: a dual-precedence cable of the corpus on the worldwide netwo
 
 TEST_CASE("station: FLASH preempts ROUTINE on the slow line of the teaching network", "[core][station][preemption]") {
   const auto t = shipped("teaching");
-  virtual_network net(t, epoch_of(t));
-  net.connect_all();
+  recorded_network net(t, epoch_of(t));
   std::vector<std::string> routine_ids;
   for (int i = 0; i < 50; ++i) {
     const auto f = net.file("RUEHRO", data("routine_draft.txt"));
@@ -131,13 +128,13 @@ TEST_CASE("station: FLASH preempts ROUTINE on the slow line of the teaching netw
   INFO("FLASH delivered as copy " << flash_at << " of " << order.size() << "; " << before << " before it was filed");
   CHECK(static_cast<std::size_t>(flash_at) == before);
   // The ROUTINE in progress on the trunk was cancelled and sent again whole.
-  REQUIRE_FALSE(net.cancels().empty());
-  const auto& cancel = net.cancels().front();
+  REQUIRE_FALSE(net.all<cancel_transmission>().empty());
+  const auto cancel = net.all<cancel_transmission>().front();
   CHECK(cancel.precedence == ROUTINE);
   CHECK(cancel.preempted_by == FLASH);
   CHECK(std::count(order.begin(), order.end(), cancel.message_id) == 1);
   // No open number, nothing lost, nothing twice.
-  CHECK(net.open_numbers().empty());
+  CHECK(net.all<open_number>().empty());
   CHECK(order.size() == 51);
   std::sort(order.begin(), order.end());
   CHECK(std::adjacent_find(order.begin(), order.end()) == order.end());
@@ -170,15 +167,14 @@ TEST_CASE("station: continuity, duplicates and service messages", "[core][statio
     }
   }
   SECTION("an unroutable RI gets a service message back to the originator") {
-    virtual_network net(t, epoch_of(t));
-    net.connect_all();
+    recorded_network net(t, epoch_of(t));
     auto text = test::read_file(test::seed_cable());
     text.replace(text.find("RUEHRL/AMEMBASSY BERLIN"), 6, "RUEHXQ");
     REQUIRE(net.file("RUEHRO", text).ok);
     net.run();
-    REQUIRE(net.rejects().size() == 1);
-    CHECK(net.rejects()[0].ris == std::vector<std::string>{"RUEHXQ"});
-    CHECK(net.rejects()[0].service_sent);
+    REQUIRE(net.all<reject_copy>().size() == 1);
+    CHECK(net.all<reject_copy>()[0].ris == std::vector<std::string>{"RUEHXQ"});
+    CHECK(net.all<reject_copy>()[0].service_sent);
     const auto svc = std::find_if(net.deliveries().begin(), net.deliveries().end(),
                                   [](const auto& d) { return d.station == "RUEHRO"; });
     REQUIRE(svc != net.deliveries().end());
@@ -188,8 +184,7 @@ TEST_CASE("station: continuity, duplicates and service messages", "[core][statio
     CHECK(net.deliveries().size() == 6 + 1);  // six good addressees and the service message
   }
   SECTION("a broken link is routed around") {
-    virtual_network net(t, epoch_of(t));
-    net.connect_all();
+    recorded_network net(t, epoch_of(t));
     net.cut("RUEHEUR", "RUEHWAS");
     REQUIRE(net.file("RUEHRO", test::read_file(test::seed_cable())).ok);
     net.run();

@@ -118,6 +118,10 @@ class collector {
                 report_.set_rejected(report_.rejected() + 1);
                 settle({x.message_id, ri});
               }
+          } else if constexpr (std::is_same_v<T, misroute_found>) {
+            // the copy for this station goes on to the stations that serve its address
+            report_.set_misrouted(report_.misrouted() + 1);
+            redirect({x.message_id, station}, x.right_stations);
           } else if constexpr (std::is_same_v<T, service_sent>) {
             report_.set_service_messages(report_.service_messages() + 1);
           } else if constexpr (std::is_same_v<T, queue_changed>) {
@@ -134,7 +138,7 @@ class collector {
   std::vector<std::pair<std::string, std::string>> missing() const {
     std::vector<std::pair<std::string, std::string>> m;
     for (const auto& e : expected_)
-      if (!delivered_.count(e) && !rejected_.count(e)) m.push_back(e);
+      if (!delivered_.count(e) && !rejected_.count(e) && !redirected_.count(e)) m.push_back(e);
     return m;
   }
   /// A channel's queue changed depth: one sample per change, the high-water marks.
@@ -193,7 +197,8 @@ class collector {
       auto& s = by[f.precedence()];
       s.set_filed(s.filed() + 1);
       for (const auto& a : f.addressees())
-        if (!delivered_.count({f.message_id(), a}) && !rejected_.count({f.message_id(), a}))
+        if (!delivered_.count({f.message_id(), a}) && !rejected_.count({f.message_id(), a}) &&
+            !redirected_.count({f.message_id(), a}))
           s.set_in_flight(s.in_flight() + 1);
     }
     std::map<std::string, Precedence> filed_precedence;
@@ -243,7 +248,14 @@ class collector {
     uint32_t filed = 0, received = 0, delivered = 0, high_water = 0, queued = 0;
   };
   void settle(const std::pair<std::string, std::string>& copy) {
-    if (expected_.count(copy) && !(delivered_.count(copy) && rejected_.count(copy))) --outstanding_;
+    if (expected_.count(copy) && !(delivered_.count(copy) && rejected_.count(copy)) && !redirected_.count(copy))
+      --outstanding_;
+  }
+  void redirect(const std::pair<std::string, std::string>& copy, const std::vector<std::string>& to) {
+    if (expected_.count(copy) && !delivered_.count(copy) && !rejected_.count(copy) && redirected_.insert(copy).second)
+      --outstanding_;
+    for (const auto& ri : to)
+      if (expected_.insert({copy.first, ri}).second) ++outstanding_;
   }
   link_tally& link(const std::string& from, const std::string& to) { return links_[{from, to}]; }
   station_tally& station_stats(const std::string& ri) { return stations_[ri]; }
@@ -263,7 +275,7 @@ class collector {
 
   Report& report_;
   sim_time epoch_;
-  std::set<std::pair<std::string, std::string>> expected_, delivered_, rejected_;
+  std::set<std::pair<std::string, std::string>> expected_, delivered_, rejected_, redirected_;
   std::map<std::string, double> filed_at_;
   std::map<std::pair<std::string, std::string>, double> received_at_;
   std::map<int, std::vector<double>> handling_;

@@ -50,6 +50,7 @@ class station_runtime final : public station_environment {
   filing_outcome file_text(const std::string& text, const std::string& name);
 
   bool idle() const { return exec_.core().idle(); }
+  const station& core() const { return exec_.core(); }
   const std::string& ri() const { return ri_; }
 
   // station_environment
