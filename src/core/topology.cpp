@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <set>
+#include <unordered_map>
 
 #include "cablesim/core/acp127.hpp"
 #include "cablesim/core/config_text.hpp"
@@ -214,27 +215,71 @@ topology topology::load(std::string_view text, std::string_view file_name) {
   }
 
   // --- the whole network: every station must reach every other, without loops ---
+  // For each destination, every station's next hop makes a functional graph; one walk over it
+  // marks each station as reaching the destination or not, so each station is looked at once
+  // per destination (N² route lookups in all, not N² paths).
   const network_routes routes(t);
+  const auto& stations = t.proto_.stations();
+  const auto n = static_cast<std::size_t>(stations.size());
   std::set<std::string> reported;
   int more = 0;
-  for (const auto& from : t.proto_.stations()) {
-    for (const auto& to : t.proto_.stations()) {
-      if (from.ri() == to.ri()) continue;
-      std::string error;
-      if (!find_path(routes, from.ri(), to.ri(), &error).empty()) continue;
-      // error starts with the station where it went wrong; report each (station, kind) once
-      const auto key = error.substr(0, error.find(':'));
-      if (!reported.insert(key).second) continue;
-      if (reported.size() > 40) {
-        ++more;
-        continue;
+  auto report = [&](const std::string& error, const std::string& from, const std::string& to) {
+    // error starts with the station where it went wrong; report each (station, kind) once
+    const auto key = error.substr(0, error.find(':'));
+    if (!reported.insert(key).second) return;
+    if (reported.size() > 40) {
+      ++more;
+      return;
+    }
+    const auto failing = error.substr(0, error.find(' '));
+    const auto it = t.routing_index_.find(failing);
+    const auto at = it != t.routing_index_.end() ? where.at({{"routing", it->second}, {"station"}}, failing)
+                                                 : where.at({{"stations", t.station_index_.at(failing)}, {"ri"}}, failing);
+    problems.push_back(at + ": " + error.substr(error.find(':') + 2) + " (a cable from " + from + " for " + to + ")");
+  };
+  enum : uint8_t { unvisited, on_path, reaches, fails };
+  std::vector<uint8_t> state(n);
+  std::vector<const cablesim::routing_table*> table(n);
+  std::unordered_map<std::string_view, std::size_t> index;
+  for (std::size_t i = 0; i < n; ++i) {
+    table[i] = &routes.at(stations.Get(static_cast<int>(i)).ri());
+    index.emplace(stations.Get(static_cast<int>(i)).ri(), i);
+  }
+  std::vector<std::size_t> path;
+  for (std::size_t d = 0; d < n; ++d) {
+    const auto& to = stations.Get(static_cast<int>(d)).ri();
+    std::fill(state.begin(), state.end(), unvisited);
+    state[d] = reaches;
+    for (std::size_t f = 0; f < n; ++f) {
+      path.clear();
+      std::size_t at = f;
+      uint8_t outcome = state[at];
+      while (outcome == unvisited) {
+        state[at] = on_path;
+        path.push_back(at);
+        const auto decision = table[at]->route(to);
+        const auto& here = stations.Get(static_cast<int>(at)).ri();
+        if (decision.kind == route_kind::local) {
+          outcome = reaches;
+          break;
+        }
+        if (decision.kind == route_kind::none) {
+          report(here + " black hole: " + decision.reason, stations.Get(static_cast<int>(f)).ri(), to);
+          outcome = fails;
+          break;
+        }
+        const auto next = index.at(decision.via);
+        if (state[next] == on_path) {
+          std::string p;
+          for (const auto i : path) p += (p.empty() ? "" : " -> ") + stations.Get(static_cast<int>(i)).ri();
+          report(here + " loop: routing loop " + p + " -> " + decision.via, stations.Get(static_cast<int>(f)).ri(), to);
+          outcome = fails;
+          break;
+        }
+        at = next;
+        outcome = state[at];
       }
-      const auto failing = error.substr(0, error.find(' '));
-      const auto it = t.routing_index_.find(failing);
-      const auto at = it != t.routing_index_.end()
-                          ? where.at({{"routing", it->second}, {"station"}}, failing)
-                          : where.at({{"stations", t.station_index_.at(failing)}, {"ri"}}, failing);
-      problems.push_back(at + ": " + error.substr(error.find(':') + 2) + " (a cable from " + from.ri() + " for " + to.ri() + ")");
+      for (const auto i : path) state[i] = outcome;
     }
   }
   if (more) problems.push_back(where.pos(1, 1) + ": ... and " + std::to_string(more) + " more routing problems");
