@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <malloc.h>
 
 #include <chrono>
 #include <cstdio>
@@ -81,6 +82,8 @@ void worldwide(sim::transport_kind transport, double today_seconds, double targe
   std::size_t copies = 0;
   for (const auto& p : report.precedences()) copies += p.delivered();
   const auto rss = peak_rss_kb() - rss0;
+  { struct mallinfo2 mi = mallinfo2(); std::printf("  malloc: in use %.1f MB, free in heap %.1f MB\n", mi.uordblks / 1048576.0, mi.fordblks / 1048576.0); }
+  std::printf("  report: %zu bytes serialized; %d deliveries, %d link events\n", report.ByteSizeLong(), report.deliveries_size(), report.link_events_size());
   std::printf("  %-6s %d cables filed, %zu copies delivered, complete: %s, %llu events\n",
               transport == sim::transport_kind::tcp ? "tcp" : "memory", report.filed_size(), copies,
               report.completed() ? "yes" : "NO", static_cast<unsigned long long>(report.wall_clock().events()));

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <unordered_map>
 #include <sstream>
 
 #include "cablesim/core/acp127.hpp"
@@ -45,6 +46,82 @@ std::string seconds_label(double s) {
   return buf;
 }
 
+/// Where every addressee copy stands. Message ids and stations are numbered once, so that a
+/// copy costs a few bytes however long the run.
+class copy_book {
+ public:
+  enum flag : uint8_t { expected = 1, delivered = 2, refused = 4, passed_on = 8 };
+
+  /// A filing names this station as an addressee.
+  void expect(const std::string& id, const std::string& station) {
+    auto& f = at(id, station);
+    if (f & expected) return;
+    f |= expected;
+    if (!settled(f)) ++outstanding_;
+  }
+  /// Set a flag; returns whether it was set already.
+  bool mark(const std::string& id, const std::string& station, flag what) {
+    auto& f = at(id, station);
+    const bool had = f & what, was = settled(f);
+    f |= what;
+    if ((f & expected) && !was && settled(f)) --outstanding_;
+    return had;
+  }
+  uint8_t flags(const std::string& id, const std::string& station) const {
+    const auto m = ids_.find(id);
+    const auto s = stations_.find(station);
+    if (m == ids_.end() || s == stations_.end()) return 0;
+    for (const auto& [st, f] : messages_[m->second].copies)
+      if (st == s->second) return f;
+    return 0;
+  }
+  /// Numbers for a message id and a station, given once.
+  uint32_t message(const std::string& id) {
+    const auto [it, fresh] = ids_.try_emplace(id, static_cast<uint32_t>(messages_.size()));
+    if (fresh) messages_.push_back({&it->first, {}, -1});
+    return it->second;
+  }
+  uint32_t station(const std::string& ri) {
+    const auto [it, fresh] = stations_.try_emplace(ri, static_cast<uint32_t>(station_names_.size()));
+    if (fresh) station_names_.push_back(ri);
+    return it->second;
+  }
+  const std::string& message_name(uint32_t m) const { return *messages_[m].id; }
+  const std::string& station_name(uint32_t s) const { return station_names_[s]; }
+  /// When the message was filed (simulated seconds), or < 0 when unknown.
+  double& filed_at(uint32_t m) { return messages_[m].filed_at; }
+  /// Expected copies that are neither delivered, refused nor passed on.
+  std::size_t outstanding() const { return outstanding_; }
+  std::vector<std::pair<std::string, std::string>> missing() const {
+    std::vector<std::pair<std::string, std::string>> m;
+    for (const auto& msg : messages_)
+      for (const auto& [st, f] : msg.copies)
+        if ((f & expected) && !settled(f)) m.emplace_back(*msg.id, station_names_[st]);
+    std::sort(m.begin(), m.end());
+    return m;
+  }
+  static bool settled(uint8_t f) { return f & (delivered | refused | passed_on); }
+
+ private:
+  uint8_t& at(const std::string& id, const std::string& ri) {
+    auto& copies = messages_[message(id)].copies;
+    const auto s = station(ri);
+    for (auto& [st, f] : copies)
+      if (st == s) return f;
+    return copies.emplace_back(s, 0).second;
+  }
+
+  struct message_copies {
+    const std::string* id;                              // the key in ids_
+    std::vector<std::pair<uint32_t, uint8_t>> copies;   // station, flags
+    double filed_at;
+  };
+  std::unordered_map<std::string, uint32_t> ids_, stations_;
+  std::vector<std::string> station_names_;
+  std::vector<message_copies> messages_;
+  std::size_t outstanding_ = 0;
+};
+
 /// Collects what the stations do into a Report.
 class collector {
  public:
@@ -61,24 +138,23 @@ class collector {
     r->set_filed_at(at(t));
     for (const auto& a : f.addressees) {
       r->add_addressees(a);
-      if (expected_.insert({f.message_id, a}).second) ++outstanding_;
+      copies_.expect(f.message_id, a);
     }
-    filed_at_[f.message_id] = at(t);
+    copies_.filed_at(copies_.message(f.message_id)) = at(t);
   }
 
   void delivered(const std::string& station, const deliver_copy& d, sim_time t) {
     ++station_stats(station).delivered;
-    if (!delivered_.insert({d.message_id, station}).second) report_.set_duplicates(report_.duplicates() + 1);
-    else settle({d.message_id, station});
-    auto* r = report_.add_deliveries();
-    r->set_message_id(d.message_id);
-    r->set_station(station);
-    r->set_precedence(d.precedence);
-    const auto it = filed_at_.find(d.message_id);
-    r->set_filed_at(it == filed_at_.end() ? at(t) : it->second);
-    r->set_delivered_at(at(t));
-    for (const auto& s : d.path) r->add_path(s);
+    received_at_.erase({station, d.message_id});
+    if (copies_.mark(d.message_id, station, copy_book::delivered)) report_.set_duplicates(report_.duplicates() + 1);
+    // kept compact until the end of the run, when the network is gone
+    delivery_record r{copies_.message(d.message_id), copies_.station(station), d.precedence, 0, at(t), {}};
+    const auto filed = copies_.filed_at(r.message);
+    r.filed_at = filed < 0 ? at(t) : filed;
+    for (const auto& s : d.path) r.path.push_back(copies_.station(s));
+    deliveries_.push_back(std::move(r));
   }
+  std::size_t deliveries() const { return deliveries_.size(); }
 
   void acted(const std::string& station, const station_action& a, sim_time t) {
     std::visit(
@@ -92,17 +168,23 @@ class collector {
             ++station_stats(station).received;
             received_at_.emplace(std::pair{station, x.message_id}, at(t));
           } else if constexpr (std::is_same_v<T, start_transmission>) {
-            link_event(t, station, x.channel, LinkEvent::START, x.frame.channel_serial(), x.message_id, x.frame.precedence())
-                ->set_line_time(std::chrono::duration<double>(x.line_time).count());
+            if (x.line_time.count() > 0)  // on an unpaced line it starts and ends at once: the counts say it all
+              link_event(t, station, x.channel, LinkEvent::START, x.frame.channel_serial(), x.message_id, x.frame.precedence())
+                  ->set_line_time(std::chrono::duration<double>(x.line_time).count());
             // a service message's filing time: its first transmission from its origin
-            if (!x.frame.path().empty() && x.frame.path(0) == station) filed_at_.emplace(x.message_id, at(t));
+            if (!x.frame.path().empty() && x.frame.path(0) == station) {
+              auto& filed = copies_.filed_at(copies_.message(x.message_id));
+              if (filed < 0) filed = at(t);
+            }
             auto& l = link(station, x.channel);
             ++l.transmissions;
             l.busy += std::chrono::duration<double>(x.line_time).count();
             l.started = at(t);
             l.line_time = std::chrono::duration<double>(x.line_time).count();
-            if (const auto it = received_at_.find({station, x.message_id}); it != received_at_.end())
+            if (const auto it = received_at_.find({station, x.message_id}); it != received_at_.end()) {
               handling_[x.frame.precedence()].push_back(at(t) - it->second);
+              received_at_.erase(it);  // the handling of the first copy onward is what counts
+            }
           } else if constexpr (std::is_same_v<T, cancel_transmission>) {
             report_.set_preemptions(report_.preemptions() + 1);
             link_event(t, station, x.channel, LinkEvent::PREEMPTED, x.serial, x.message_id, x.precedence);
@@ -114,14 +196,12 @@ class collector {
             link_event(t, x.channel, station, LinkEvent::OPEN_NUMBER, x.first, "", PRECEDENCE_UNSPECIFIED);
           } else if constexpr (std::is_same_v<T, reject_copy>) {
             for (const auto& ri : x.ris)
-              if (rejected_.insert({x.message_id, ri}).second) {
-                report_.set_rejected(report_.rejected() + 1);
-                settle({x.message_id, ri});
-              }
+              if (!copies_.mark(x.message_id, ri, copy_book::refused)) report_.set_rejected(report_.rejected() + 1);
           } else if constexpr (std::is_same_v<T, misroute_found>) {
             // the copy for this station goes on to the stations that serve its address
             report_.set_misrouted(report_.misrouted() + 1);
-            redirect({x.message_id, station}, x.right_stations);
+            copies_.mark(x.message_id, station, copy_book::passed_on);
+            for (const auto& ri : x.right_stations) copies_.expect(x.message_id, ri);
           } else if constexpr (std::is_same_v<T, service_sent>) {
             report_.set_service_messages(report_.service_messages() + 1);
           } else if constexpr (std::is_same_v<T, queue_changed>) {
@@ -132,15 +212,10 @@ class collector {
   }
 
   /// Every expected addressee copy is delivered or rejected.
-  bool settled() const { return outstanding_ == 0; }
+  bool settled() const { return copies_.outstanding() == 0; }
 
   /// The addressee copies neither delivered nor refused: (message id, station).
-  std::vector<std::pair<std::string, std::string>> missing() const {
-    std::vector<std::pair<std::string, std::string>> m;
-    for (const auto& e : expected_)
-      if (!delivered_.count(e) && !rejected_.count(e) && !redirected_.count(e)) m.push_back(e);
-    return m;
-  }
+  std::vector<std::pair<std::string, std::string>> missing() const { return copies_.missing(); }
   /// A channel's queue changed depth: one sample per change, the high-water marks.
   void sample(const std::string& station, const std::string& peer, uint32_t depth, sim_time t) {
     auto& l = link(station, peer);
@@ -160,6 +235,16 @@ class collector {
   }
 
   void finish(double duration, bool in_time, const topology& topo) {
+    for (const auto& d : deliveries_) {
+      auto* r = report_.add_deliveries();
+      r->set_message_id(copies_.message_name(d.message));
+      r->set_station(copies_.station_name(d.station));
+      r->set_precedence(d.precedence);
+      r->set_filed_at(d.filed_at);
+      r->set_delivered_at(d.delivered_at);
+      for (const auto s : d.path) r->add_path(copies_.station_name(s));
+    }
+    deliveries_ = {};
     report_.set_duration(duration);
     *report_.mutable_network() = topo.proto();
     report_.mutable_network()->clear_keys();  // no secrets in reports
@@ -197,9 +282,7 @@ class collector {
       auto& s = by[f.precedence()];
       s.set_filed(s.filed() + 1);
       for (const auto& a : f.addressees())
-        if (!delivered_.count({f.message_id(), a}) && !rejected_.count({f.message_id(), a}) &&
-            !redirected_.count({f.message_id(), a}))
-          s.set_in_flight(s.in_flight() + 1);
+        if (!copy_book::settled(copies_.flags(f.message_id(), a))) s.set_in_flight(s.in_flight() + 1);
     }
     std::map<std::string, Precedence> filed_precedence;
     for (const auto& f : report_.filed()) filed_precedence[f.message_id()] = f.precedence();
@@ -212,7 +295,7 @@ class collector {
     }
     for (const auto& f : report_.filed())
       for (const auto& a : f.addressees())
-        if (rejected_.count({f.message_id(), a})) {
+        if (copies_.flags(f.message_id(), a) & copy_book::refused) {
           auto& s = by[f.precedence()];
           s.set_rejected(s.rejected() + 1);
         }
@@ -247,16 +330,6 @@ class collector {
   struct station_tally {
     uint32_t filed = 0, received = 0, delivered = 0, high_water = 0, queued = 0;
   };
-  void settle(const std::pair<std::string, std::string>& copy) {
-    if (expected_.count(copy) && !(delivered_.count(copy) && rejected_.count(copy)) && !redirected_.count(copy))
-      --outstanding_;
-  }
-  void redirect(const std::pair<std::string, std::string>& copy, const std::vector<std::string>& to) {
-    if (expected_.count(copy) && !delivered_.count(copy) && !rejected_.count(copy) && redirected_.insert(copy).second)
-      --outstanding_;
-    for (const auto& ri : to)
-      if (expected_.insert({copy.first, ri}).second) ++outstanding_;
-  }
   link_tally& link(const std::string& from, const std::string& to) { return links_[{from, to}]; }
   station_tally& station_stats(const std::string& ri) { return stations_[ri]; }
 
@@ -275,13 +348,18 @@ class collector {
 
   Report& report_;
   sim_time epoch_;
-  std::set<std::pair<std::string, std::string>> expected_, delivered_, rejected_, redirected_;
-  std::map<std::string, double> filed_at_;
+  struct delivery_record {
+    uint32_t message, station;
+    Precedence precedence;
+    double filed_at, delivered_at;
+    std::vector<uint32_t> path;
+  };
+  copy_book copies_;
+  std::vector<delivery_record> deliveries_;
   std::map<std::pair<std::string, std::string>, double> received_at_;
   std::map<int, std::vector<double>> handling_;
   std::map<std::pair<std::string, std::string>, link_tally> links_;
   std::map<std::string, station_tally> stations_;
-  std::size_t outstanding_ = 0;
 };
 
 }  // namespace
@@ -358,7 +436,8 @@ Report run(const topology& topo, const std::optional<scenario_file>& scenario, c
     if (auto line = report::narrate(station, a); line && (options.trace_debug || line->level != report::trace_level::debug))
       options.trace(clock_label(at) + " " + line->text);
   };
-  network net(topo, epoch, std::move(net_options));
+  std::optional<network> network_;
+  auto& net = network_.emplace(topo, epoch, std::move(net_options));
 
   // Everything that happens at a simulated time: filings, generated traffic, scripted events.
   std::size_t pending = 0;
@@ -426,7 +505,7 @@ Report run(const topology& topo, const std::optional<scenario_file>& scenario, c
     if (options.progress && std::chrono::steady_clock::now() - last_progress > std::chrono::seconds(2)) {
       last_progress = std::chrono::steady_clock::now();
       options.progress(clock_label(net.now()) + ": " + std::to_string(report.filed_size()) + " filed, " +
-                       std::to_string(report.deliveries_size()) + " copies delivered, " + std::to_string(pending) +
+                       std::to_string(collect.deliveries()) + " copies delivered, " + std::to_string(pending) +
                        " filings and events to come (" +
                        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(last_progress - wall_start).count()) +
                        " s)");
@@ -434,7 +513,10 @@ Report run(const topology& topo, const std::optional<scenario_file>& scenario, c
     return pending == 0 && collect.settled() && net.idle();
   };
   const bool in_time = net.run(clock_at(max_seconds), done);
-  collect.finish(std::chrono::duration<double>(net.now() - epoch).count(), in_time, topo);
+  const double duration = std::chrono::duration<double>(net.now() - epoch).count();
+  const auto events = net.clock().events_run();
+  network_.reset();  // the report is built when the stations are gone
+  collect.finish(duration, in_time, topo);
   for (const auto& [id, station] : collect.missing()) {
     auto* m = report.add_missing();
     m->set_message_id(id);
@@ -444,7 +526,7 @@ Report run(const topology& topo, const std::optional<scenario_file>& scenario, c
   wall->set_seconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count());
   wall->set_speedup(speedup);
   wall->set_transport(options.transport == transport_kind::tcp ? "tcp" : "memory");
-  wall->set_events(net.clock().events_run());
+  wall->set_events(events);
   return report;
 }
 
