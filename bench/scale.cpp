@@ -5,7 +5,6 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <malloc.h>
 
 #include <chrono>
 #include <cstdio>
@@ -82,8 +81,6 @@ void worldwide(sim::transport_kind transport, double today_seconds, double targe
   std::size_t copies = 0;
   for (const auto& p : report.precedences()) copies += p.delivered();
   const auto rss = peak_rss_kb() - rss0;
-  { struct mallinfo2 mi = mallinfo2(); std::printf("  malloc: in use %.1f MB, free in heap %.1f MB\n", mi.uordblks / 1048576.0, mi.fordblks / 1048576.0); }
-  std::printf("  report: %zu bytes serialized; %d deliveries, %d link events\n", report.ByteSizeLong(), report.deliveries_size(), report.link_events_size());
   std::printf("  %-6s %d cables filed, %zu copies delivered, complete: %s, %llu events\n",
               transport == sim::transport_kind::tcp ? "tcp" : "memory", report.filed_size(), copies,
               report.completed() ? "yes" : "NO", static_cast<unsigned long long>(report.wall_clock().events()));
@@ -133,10 +130,12 @@ void big_topology() {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  // bench_scale [memory|tcp|topology]: only that part (for profiling)
+  const std::string only = argc > 1 ? argv[1] : "";
   std::printf("worldwide topology, unpaced lines, %d generated cables x 3 addressees:\n", cables);
-  in_child([] { worldwide(sim::transport_kind::memory, 83, 2); });
-  in_child([] { worldwide(sim::transport_kind::tcp, 83, 8); });
+  if (only.empty() || only == "memory") in_child([] { worldwide(sim::transport_kind::memory, 83, 2); });
+  if (only.empty() || only == "tcp") in_child([] { worldwide(sim::transport_kind::tcp, 83, 8); });
   std::printf("a generated topology:\n");
-  in_child([] { big_topology(); });
+  if (only.empty() || only == "topology") in_child([] { big_topology(); });
 }

@@ -20,6 +20,7 @@ TEST_CASE("journal: what a station holds survives a restart", "[store][journal]"
   {
     store::journal j(dir / "RUEHRO.journal");
     station rome(topo, "RUEHRO");  // its channel is not up: the copy waits
+    rome.keep_journal(true);
     station_actions out;
     REQUIRE(rome.file(seed, sim_time{}, out).ok);
     int puts = 0;
@@ -41,6 +42,7 @@ TEST_CASE("journal: what a station holds survives a restart", "[store][journal]"
   CHECK(kept.seen.size() == 7);
 
   station rome(topo, "RUEHRO");
+  rome.keep_journal(true);
   for (auto key : kept.seen) rome.restore_seen(key);
   rome.restore(kept.pending[0].first, kept.pending[0].second);
   CHECK(rome.queued("RUEHEUR") == 1);

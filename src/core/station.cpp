@@ -187,7 +187,7 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
   for (const auto& ri : cable.routing_line().routing_indicators()) {
     const bool is_new = seen_.insert(id + "/" + ri).second;
     (is_new ? fresh : duplicate).push_back(ri);
-    if (is_new) out.push_back(journal_seen{id + "/" + ri});
+    if (is_new && journalled_) out.push_back(journal_seen{id + "/" + ri});
   }
   if (!duplicate.empty()) out.push_back(duplicate_dropped{id, cable_label(cable), std::move(duplicate)});
   if (fresh.empty()) return;
@@ -221,7 +221,8 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
   const auto seg = segregate(topo_, routes_, cable, failed_channels());
   if (!seg.unroutable.empty()) refuse(seg.unroutable, refusal::no_route, seg.unroutable_reasons.front());
   const bool split = seg.copies.size() > 1;
-  for (const auto& copy : seg.copies) {
+  for (std::size_t i = 0; i < seg.copies.size(); ++i) {
+    const auto& copy = seg.copies[i];
     if (copy.kind == route_kind::local) {
       if (self_ && self_->clearance() < cable.classification()) {
         refuse(copy.ris, refusal::above_clearance,
@@ -252,7 +253,9 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
       continue;
     }
     queued_copy q;
-    q.cable = cable;
+    // the last copy takes the cable itself, unless a service message still needs it
+    if (i + 1 == seg.copies.size() && rejected.empty()) q.cable = std::move(cable);
+    else q.cable = cable;
     auto* rl = q.cable.mutable_routing_line();
     rl->clear_routing_indicators();
     for (const auto& ri : copy.ris) rl->add_routing_indicators(ri);
@@ -337,7 +340,7 @@ void station::send_service(const Cable& about, const std::vector<std::string>& r
 void station::enqueue(out_channel& ch, queued_copy copy, sim_time now, station_actions& out) {
   const Precedence p = copy.precedence;
   if (copy.journal_id == 0) copy.journal_id = ++last_journal_id_;
-  out.push_back(journal_put{ch.peer, copy});
+  if (journalled_) out.push_back(journal_put{ch.peer, copy});
   ch.queue.push(std::move(copy));
   if (ch.current && ch.up) {
     const auto& cur = *ch.current;
@@ -411,7 +414,7 @@ void station::acknowledged(std::string_view peer, uint32_t serial, sim_time, sta
   const bool expected = it != ch->unacked.end();
   out.push_back(transmission_acknowledged{ch->peer, serial, expected});
   if (expected) {
-    out.push_back(journal_drop{it->second.journal_id});
+    if (journalled_) out.push_back(journal_drop{it->second.journal_id});
     ch->unacked.erase(it);
   }
 }
@@ -444,15 +447,16 @@ void station::advance_continuity(std::string_view from, uint32_t serial, station
   last = serial;
 }
 
-void station::receive(std::string_view from, const Transmission& t, sim_time now, station_actions& out) {
+void station::receive(std::string_view from, Transmission t, sim_time now, station_actions& out) {
   advance_continuity(from, t.channel_serial(), out);
   std::vector<std::string> path(t.path().begin(), t.path().end());
   path.push_back(ri_);
   out.push_back(transmission_received{std::string(from), t.channel_serial(), acp127::message_id(t.cable()),
                                       cable_label(t.cable())});
-  handle(t.cable(), from, std::move(path), t.text_characters(), now, out);
+  const auto serial = t.channel_serial();
+  handle(std::move(*t.mutable_cable()), from, std::move(path), t.text_characters(), now, out);
   // taken in charge (queued or delivered): now the sender may forget it
-  out.push_back(send_ack{std::string(from), t.channel_serial()});
+  out.push_back(send_ack{std::string(from), serial});
 }
 
 void station::cancelled_by_sender(std::string_view from, uint32_t serial, sim_time, station_actions& out) {
@@ -492,7 +496,7 @@ void station::channel_down(std::string_view peer, sim_time now, station_actions&
 void station::reroute(out_channel& ch, std::deque<queued_copy> copies, sim_time now, station_actions& out) {
   const auto down = failed_channels();
   for (auto& q : copies) {
-    out.push_back(journal_drop{q.journal_id});  // its pieces are journalled afresh below
+    if (journalled_) out.push_back(journal_drop{q.journal_id});  // its pieces are journalled afresh below
     q.journal_id = 0;
     const auto seg = segregate(topo_, routes_, q.cable, down);
     for (const auto& copy : seg.copies) {
@@ -509,7 +513,7 @@ void station::reroute(out_channel& ch, std::deque<queued_copy> copies, sim_time 
       q.cable.mutable_routing_line()->clear_routing_indicators();
       for (const auto& ri : seg.unroutable) q.cable.mutable_routing_line()->add_routing_indicators(ri);
       q.journal_id = ++last_journal_id_;
-      out.push_back(journal_put{ch.peer, q});
+      if (journalled_) out.push_back(journal_put{ch.peer, q});
       ch.queue.push(std::move(q));
     }
   }

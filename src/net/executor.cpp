@@ -13,6 +13,7 @@ station_executor::station_executor(const topology& topo, std::string ri, station
 void station_executor::use_journal(const std::filesystem::path& dir) {
   std::filesystem::create_directories(dir);
   journal_ = std::make_unique<store::journal>(dir / (ri_ + ".journal"));
+  core_.keep_journal(true);
   auto kept = journal_->load();
   for (auto& key : kept.seen) core_.restore_seen(std::move(key));
   for (auto& [channel, copy] : kept.pending) core_.restore(channel, std::move(copy));
@@ -26,11 +27,11 @@ filing_outcome station_executor::file(Cable cable) {
   return outcome;
 }
 
-bool station_executor::on_frame(const std::string& from, const Envelope& e) {
+bool station_executor::on_frame(const std::string& from, Envelope e) {
   station_actions out;
   const auto now = env_.now();
   switch (e.kind_case()) {
-    case Envelope::kTransmission: core_.receive(from, e.transmission(), now, out); break;
+    case Envelope::kTransmission: core_.receive(from, std::move(*e.mutable_transmission()), now, out); break;
     case Envelope::kAck: core_.acknowledged(from, e.ack().channel_serial(), now, out); break;
     case Envelope::kCancel: core_.cancelled_by_sender(from, e.cancel().channel_serial(), now, out); break;
     default: return false;

@@ -132,7 +132,9 @@ class network::tcp_links {
           e.clear_timing();
           net_.engine_.schedule(net_.engine_.epoch() + sim_duration{t.arrive_ms()},
                                 {static_cast<uint32_t>(me + 1), static_cast<uint32_t>(peer + 1), t.sequence()},
-                                [this, me, peer, e = std::move(e), epoch = t.link_epoch()] { net_.arrive(me, peer, e, epoch); });
+                                [this, me, peer, e = std::move(e), epoch = t.link_epoch()]() mutable {
+                                  net_.arrive(me, peer, std::move(e), epoch);
+                                });
         },
         [this](net::link_session& s, const std::string& reason) {
           if (closing_) return;
@@ -243,8 +245,8 @@ void network::send(node& from, const std::string& to, Envelope frame) {
   const auto arrive_at = engine_.now() + l.delay;
   const auto key = from.key_for(target);
   if (!tcp_) {
-    engine_.schedule(arrive_at, key, [this, target, sender = from.index, frame = std::move(frame), epoch = l.epoch] {
-      arrive(target, sender, frame, epoch);
+    engine_.schedule(arrive_at, key, [this, target, sender = from.index, frame = std::move(frame), epoch = l.epoch]() mutable {
+      arrive(target, sender, std::move(frame), epoch);
     });
     return;
   }
@@ -256,12 +258,12 @@ void network::send(node& from, const std::string& to, Envelope frame) {
   tcp_->send(from.index, target, frame);
 }
 
-void network::arrive(std::size_t to, std::size_t from, const Envelope& frame, uint32_t link_epoch) {
+void network::arrive(std::size_t to, std::size_t from, Envelope frame, uint32_t link_epoch) {
   const auto& sender = nodes_[from]->ri;
   auto& receiver = *nodes_[to];
   const auto& l = links_[static_cast<std::size_t>(topo_.link_index(receiver.ri, sender))];
   if (l.epoch != link_epoch || !l.channel_up) return;  // lost when the link went down
-  if (!receiver.exec.on_frame(sender, frame)) throw std::logic_error("a station sent an unexpected frame");
+  if (!receiver.exec.on_frame(sender, std::move(frame))) throw std::logic_error("a station sent an unexpected frame");
 }
 
 bool network::run(sim_time until, const std::function<bool()>& done) { return engine_.run(until, done); }

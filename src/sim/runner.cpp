@@ -46,6 +46,12 @@ std::string seconds_label(double s) {
   return buf;
 }
 
+struct pair_hash {
+  std::size_t operator()(const std::pair<std::string, std::string>& p) const {
+    return std::hash<std::string>()(p.first) * 31 + std::hash<std::string>()(p.second);
+  }
+};
+
 /// Where every addressee copy stands. Message ids and stations are numbered once, so that a
 /// copy costs a few bytes however long the run.
 class copy_book {
@@ -248,7 +254,11 @@ class collector {
     report_.set_duration(duration);
     *report_.mutable_network() = topo.proto();
     report_.mutable_network()->clear_keys();  // no secrets in reports
-    for (auto& [key, l] : links_) {
+    std::vector<std::pair<std::string, std::string>> channels;  // in a fixed order
+    for (const auto& [key, l] : links_) channels.push_back(key);
+    std::sort(channels.begin(), channels.end());
+    for (const auto& key : channels) {
+      const auto& l = links_.at(key);
       auto* ls = report_.add_links();
       ls->set_from(key.first);
       ls->set_to(key.second);
@@ -356,10 +366,10 @@ class collector {
   };
   copy_book copies_;
   std::vector<delivery_record> deliveries_;
-  std::map<std::pair<std::string, std::string>, double> received_at_;
+  std::unordered_map<std::pair<std::string, std::string>, double, pair_hash> received_at_;
   std::map<int, std::vector<double>> handling_;
-  std::map<std::pair<std::string, std::string>, link_tally> links_;
-  std::map<std::string, station_tally> stations_;
+  std::unordered_map<std::pair<std::string, std::string>, link_tally, pair_hash> links_;
+  std::unordered_map<std::string, station_tally> stations_;
 };
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <unordered_set>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -223,7 +224,7 @@ class station {
   filing_outcome file(Cable cable, sim_time now, station_actions& out);
 
   /// A transmission arrived from a neighbour.
-  void receive(std::string_view from, const Transmission& t, sim_time now, station_actions& out);
+  void receive(std::string_view from, Transmission t, sim_time now, station_actions& out);
   /// The neighbour has taken the transmission in charge.
   void acknowledged(std::string_view channel, uint32_t serial, sim_time now, station_actions& out);
   /// The neighbour cancelled a transmission it had started: its serial is used, not open.
@@ -233,6 +234,10 @@ class station {
   /// The channel to a neighbour came up (connected and authenticated) or went down.
   void channel_up(std::string_view channel, sim_time now, station_actions& out);
   void channel_down(std::string_view channel, sim_time now, station_actions& out);
+
+  /// Say what a journal must keep (journal_put, journal_drop, journal_seen actions); off by
+  /// default, so that a station without a journal copies nothing for one.
+  void keep_journal(bool on) { journalled_ = on; }
 
   /// Take back what a journal kept: a copy that was in this station's charge, and the
   /// (message, RI) pairs already handled. Call before the channels come up.
@@ -295,11 +300,12 @@ class station {
   routing_table routes_;
   std::map<std::string, out_channel, std::less<>> out_;
   std::map<std::string, in_channel, std::less<>> in_;
-  std::set<std::string, std::less<>> seen_;  // message id + "/" + RI already handled here
+  std::unordered_set<std::string> seen_;  // message id + "/" + RI already handled here
   uint32_t last_ssn_ = 0;
   uint32_t ssn_cycle_ = 0;  // wraps of the station serial within the day
   int ssn_day_ = -1;
   uint64_t last_journal_id_ = 0;
+  bool journalled_ = false;
 };
 
 }  // namespace cablesim

@@ -52,7 +52,7 @@ class station_executor {
   filing_outcome file(Cable cable);
   /// A frame from a neighbour on an open link: a transmission, an acknowledgment or a cancel.
   /// Returns false for any other kind (the caller closes the link).
-  bool on_frame(const std::string& from, const Envelope& frame);
+  bool on_frame(const std::string& from, Envelope frame);
   void channel_up(const std::string& peer);
   void channel_down(const std::string& peer);
 
