@@ -137,6 +137,9 @@ filing_outcome station::file(Cable cable, sim_time now, station_actions& out) {
     sec->clear_trailer();
   }
   cable.clear_preamble();
+  // The text travels once, verbatim in `body`; its parsed form is for reading (explain), and
+  // anyone who needs it parses the body again.
+  cable.clear_text();
   cable.clear_transmission();
   cable.set_has_bt(false);
   cable.set_has_nnnn(false);
@@ -454,6 +457,7 @@ void station::receive(std::string_view from, Transmission t, sim_time now, stati
   out.push_back(transmission_received{std::string(from), t.channel_serial(), acp127::message_id(t.cable()),
                                       cable_label(t.cable())});
   const auto serial = t.channel_serial();
+  t.mutable_cable()->clear_text();  // see file(): the body is the text
   handle(std::move(*t.mutable_cable()), from, std::move(path), t.text_characters(), now, out);
   // taken in charge (queued or delivered): now the sender may forget it
   out.push_back(send_ack{std::string(from), serial});
