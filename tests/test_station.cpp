@@ -65,7 +65,10 @@ TEST_CASE("station: the seed cable filed at RUEHRO reaches its seven addressee s
   SECTION("it is split at RUEHEUR and again at RUEHWAS") {
     std::map<std::string, int> split_copies;  // copies made by splitting, per station
     for (const auto& a : net.actions())
-      if (const auto* r = std::get_if<copy_relayed>(&a.what); r && r->split) ++split_copies[a.station];
+      if (const auto* r = std::get_if<copy_relayed>(&a.what)) {
+        CHECK(r->label == "RUEHRO #1919");  // every copy names the cable it is a copy of
+        if (r->split) ++split_copies[a.station];
+      }
     CHECK(split_copies == std::map<std::string, int>{{"RUEHEUR", 6}, {"RUEHWAS", 2}});
   }
   SECTION("filing it again delivers nothing twice") {

@@ -185,6 +185,7 @@ filing_outcome station::file(Cable cable, sim_time now, station_actions& out) {
 void station::handle(Cable cable, std::string_view from, std::vector<std::string> path, std::size_t text_characters,
                      sim_time now, station_actions& out) {
   const auto id = acp127::message_id(cable);
+  const auto label = cable_label(cable);
   // Duplicate detection: each (message, addressee station) is handled here once.
   std::vector<std::string> fresh, duplicate;
   for (const auto& ri : cable.routing_line().routing_indicators()) {
@@ -192,7 +193,7 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
     (is_new ? fresh : duplicate).push_back(ri);
     if (is_new && journalled_) out.push_back(journal_seen{id + "/" + ri});
   }
-  if (!duplicate.empty()) out.push_back(duplicate_dropped{id, cable_label(cable), std::move(duplicate)});
+  if (!duplicate.empty()) out.push_back(duplicate_dropped{id, label, std::move(duplicate)});
   if (fresh.empty()) return;
   const RoutingLine received_line = cable.routing_line();  // a delivered copy shows it as it came
   cable.mutable_routing_line()->clear_routing_indicators();
@@ -239,7 +240,7 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
         delivered.mutable_routing_line()->clear_routing_indicators();
         delivered.mutable_routing_line()->add_routing_indicators(ri_);
       }
-      out.push_back(deliver_copy{std::move(delivered), id, cable_label(cable), copy.precedence, path,
+      out.push_back(deliver_copy{std::move(delivered), id, label, copy.precedence, path,
                                  self_ && self_->addresses_size() ? self_->addresses(0) : std::string{}});
       continue;
     }
@@ -268,7 +269,7 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
     q.message_id = id;
     q.path = path;
     q.text_characters = text_characters;
-    out.push_back(copy_relayed{id, cable_label(cable), copy.ris, copy.via, copy.precedence, copy.alternate, split});
+    out.push_back(copy_relayed{id, label, copy.ris, copy.via, copy.precedence, copy.alternate, split});
     if (auto* ch = channel(copy.via)) enqueue(*ch, std::move(q), now, out);
   }
   if (!rejected.empty()) send_service(cable, rejected, reason, detail, now, out);
