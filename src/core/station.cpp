@@ -234,7 +234,8 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
         continue;
       }
       if (forward_misrouted(cable, path, now, out)) continue;
-      Cable delivered = cable;
+      // the last copy takes the cable itself, unless a service message still needs it
+      Cable delivered = i + 1 == seg.copies.size() && rejected.empty() ? std::move(cable) : cable;
       *delivered.mutable_routing_line() = received_line;
       if (from.empty()) {  // filed and delivered here: its FL2 names this station only
         delivered.mutable_routing_line()->clear_routing_indicators();

@@ -70,12 +70,16 @@ const RoutingTable* topology::routing_table(std::string_view ri) const {
   return it == routing_index_.end() ? nullptr : &proto_.routing(it->second);
 }
 
+std::string topology::link_key_of(std::string_view a, std::string_view b) {
+  std::string key(a);
+  key += ' ';
+  key += b;
+  return key;
+}
+
 int topology::link_index(std::string_view a, std::string_view b) const {
-  const auto it = neighbours_.find(a);
-  if (it == neighbours_.end()) return -1;
-  for (const auto& n : it->second)
-    if (n.ri == b) return n.link;
-  return -1;
+  const auto it = link_of_.find(link_key_of(a, b));
+  return it == link_of_.end() ? -1 : it->second;
 }
 
 const Link* topology::link_between(std::string_view a, std::string_view b) const {
@@ -212,6 +216,8 @@ topology topology::load(std::string_view text, std::string_view file_name) {
     const auto& l = t.proto_.links(i);
     t.neighbours_[l.a()].push_back({l.b(), i});
     t.neighbours_[l.b()].push_back({l.a(), i});
+    t.link_of_.emplace(link_key_of(l.a(), l.b()), i);
+    t.link_of_.emplace(link_key_of(l.b(), l.a()), i);
   }
 
   // --- the whole network: every station must reach every other, without loops ---

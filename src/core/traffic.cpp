@@ -178,16 +178,22 @@ std::optional<generated_filing> traffic_generator::make(stream& g) {
     const auto cls = pick_weighted(rng, g.classes);
     const auto length = g.min_chars + rng.below(g.max_chars - g.min_chars + 1);
 
-    std::string text = "FM " + address_of(topo_, origin) + "\n";
+    // A draft, as a post's drafter writes it (FM, TO, INFO, text), built as the Cable that
+    // parsing its text would give.
+    generated_filing f{g.t, origin, {}, g.name};
+    auto& c = f.cable;
+    c.set_originator(address_of(topo_, origin));
     for (std::size_t k = 0; k < chosen.size(); ++k) {
       const bool is_to = k < g.to_count;
-      const auto p = is_to ? action : info;
-      text += std::string(k == 0 ? "TO " : k == g.to_count ? "INFO " : "") + chosen[k] + "/" +
-              address_of(topo_, chosen[k]) + " " + std::string(precedence_word(p)) + "\n";
+      auto* a = is_to ? c.add_action() : c.add_information();
+      a->set_routing_indicator(chosen[k]);
+      a->set_address(address_of(topo_, chosen[k]));
+      a->set_precedence(is_to ? action : info);
     }
-    text += classification_line(cls) + "\n\nSUBJECT: " + g.name + " TRAFFIC, CABLE " + std::to_string(g.n) + "\n\n";
-    text += filler(rng, length, cls);
-    return generated_filing{g.t, origin, std::move(text), g.name};
+    c.set_classification(cls);
+    c.set_body(classification_line(cls) + "\n\nSUBJECT: " + g.name + " TRAFFIC, CABLE " + std::to_string(g.n) + "\n\n" +
+               filler(rng, length, cls));
+    return f;
   }
 }
 

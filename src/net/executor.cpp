@@ -20,36 +20,49 @@ void station_executor::use_journal(const std::filesystem::path& dir) {
   restored_ = kept.pending.size();
 }
 
-filing_outcome station_executor::file(Cable cable) {
+template <class Decide>
+void station_executor::act(Decide&& decide) {
+  // action lists are reused: most are a few large variants, and allocating them afresh for
+  // every frame showed in profiles
   station_actions out;
-  auto outcome = core_.file(std::move(cable), env_.now(), out);
+  if (!spare_.empty()) {
+    out = std::move(spare_.back());
+    spare_.pop_back();
+  }
+  decide(out);
   apply(out);
+  out.clear();
+  spare_.push_back(std::move(out));
+}
+
+filing_outcome station_executor::file(Cable cable) {
+  filing_outcome outcome;
+  act([&](station_actions& out) { outcome = core_.file(std::move(cable), env_.now(), out); });
   return outcome;
 }
 
 bool station_executor::on_frame(const std::string& from, Envelope e) {
-  station_actions out;
   const auto now = env_.now();
   switch (e.kind_case()) {
-    case Envelope::kTransmission: core_.receive(from, std::move(*e.mutable_transmission()), now, out); break;
-    case Envelope::kAck: core_.acknowledged(from, e.ack().channel_serial(), now, out); break;
-    case Envelope::kCancel: core_.cancelled_by_sender(from, e.cancel().channel_serial(), now, out); break;
+    case Envelope::kTransmission:
+      act([&](station_actions& out) { core_.receive(from, std::move(*e.mutable_transmission()), now, out); });
+      return true;
+    case Envelope::kAck:
+      act([&](station_actions& out) { core_.acknowledged(from, e.ack().channel_serial(), now, out); });
+      return true;
+    case Envelope::kCancel:
+      act([&](station_actions& out) { core_.cancelled_by_sender(from, e.cancel().channel_serial(), now, out); });
+      return true;
     default: return false;
   }
-  apply(out);
-  return true;
 }
 
 void station_executor::channel_up(const std::string& peer) {
-  station_actions out;
-  core_.channel_up(peer, env_.now(), out);
-  apply(out);
+  act([&](station_actions& out) { core_.channel_up(peer, env_.now(), out); });
 }
 
 void station_executor::channel_down(const std::string& peer) {
-  station_actions out;
-  core_.channel_down(peer, env_.now(), out);
-  apply(out);
+  act([&](station_actions& out) { core_.channel_down(peer, env_.now(), out); });
 }
 
 void station_executor::write_inbox(const deliver_copy& d) {
@@ -73,9 +86,7 @@ void station_executor::apply(station_actions& actions) {
       *e.mutable_transmission() = std::move(x->frame);
       env_.hold_line(x->channel, x->line_time, [this, peer = x->channel, serial, e = std::move(e)]() mutable {
         env_.send(peer, std::move(e));
-        station_actions out;
-        core_.transmission_done(peer, serial, env_.now(), out);
-        apply(out);
+        act([&](station_actions& out) { core_.transmission_done(peer, serial, env_.now(), out); });
       });
     } else if (const auto* c = std::get_if<cancel_transmission>(&a)) {
       env_.release_line(c->channel);

@@ -1,6 +1,7 @@
 #include "cablesim/sim/engine.hpp"
 
 #include <stdexcept>
+#include <optional>
 #include <vector>
 
 namespace cablesim::sim {
@@ -10,20 +11,13 @@ engine::engine(asio::io_context& io, sim_time epoch, double speedup)
 
 uint64_t engine::schedule(sim_time at, event_key key, std::function<void()> what) {
   if (at < now_) at = now_;
-  const due d{at, key};
   const auto handle = ++next_handle_;
-  if (!queue_.emplace(d, std::pair{handle, std::move(what)}).second)
-    throw std::logic_error("two events with the same place in the canonical order");
-  handles_.emplace(handle, d);
+  queue_.push({at, key, handle});
+  pending_.emplace(handle, std::move(what));
   return handle;
 }
 
-void engine::cancel(uint64_t handle) {
-  const auto it = handles_.find(handle);
-  if (it == handles_.end()) return;
-  queue_.erase(it->second);
-  handles_.erase(it);
-}
+void engine::cancel(uint64_t handle) { pending_.erase(handle); }
 
 void engine::wait_for_frames() {
   while (in_flight_ > 0) {
@@ -54,8 +48,9 @@ bool engine::run(sim_time until, const std::function<bool()>& done) {
   for (;;) {
     wait_for_frames();
     if (done && done()) return true;
+    while (!queue_.empty() && !pending_.count(queue_.top().handle)) queue_.pop();  // cancelled
     if (queue_.empty()) return false;
-    const auto t = queue_.begin()->first.at;
+    const auto t = queue_.top().at;
     if (t > until) {
       now_ = until;
       return false;
@@ -66,10 +61,16 @@ bool engine::run(sim_time until, const std::function<bool()>& done) {
     // One delta cycle: the events due now, in canonical order; what they cause at this same
     // instant waits for the next cycle.
     cycle.clear();
-    while (!queue_.empty() && queue_.begin()->first.at == t) {
-      auto node = queue_.extract(queue_.begin());
-      handles_.erase(node.mapped().first);
-      cycle.push_back(std::move(node.mapped().second));
+    std::optional<event_key> last;
+    while (!queue_.empty() && queue_.top().at == t) {
+      const auto d = queue_.top();
+      queue_.pop();
+      const auto it = pending_.find(d.handle);
+      if (it == pending_.end()) continue;  // cancelled
+      if (last && *last == d.key) throw std::logic_error("two events with the same place in the canonical order");
+      last = d.key;
+      cycle.push_back(std::move(it->second));
+      pending_.erase(it);
     }
     for (auto& what : cycle) {
       what();

@@ -475,9 +475,7 @@ Report run(const topology& topo, const std::optional<scenario_file>& scenario, c
     ++pending;
     net.at(clock_at(next_generated->at_seconds), next_generated->station, [&] {
       --pending;
-      auto parsed = acp127::parse(next_generated->text, {.allow_draft = true});
-      if (!parsed) throw std::logic_error("generated traffic does not parse: " + parsed.error->format(next_generated->source));
-      const auto outcome = net.file(next_generated->station, std::move(parsed.cable));
+      const auto outcome = net.file(next_generated->station, std::move(next_generated->cable));
       if (!outcome.ok) log->warn("{} refused a {} cable: {}", next_generated->station, next_generated->source, outcome.error);
       schedule_generated();
     });

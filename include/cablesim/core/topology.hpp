@@ -5,6 +5,7 @@
 // topology or throws config_error listing every problem as "file:line:col: message".
 
 #include <map>
+#include <unordered_map>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -67,6 +68,8 @@ class topology {
   std::map<std::string, int, std::less<>> collective_index_;
   std::map<std::string, int, std::less<>> routing_index_;
   std::map<std::string, std::vector<neighbour>, std::less<>> neighbours_;
+  static std::string link_key_of(std::string_view a, std::string_view b);
+  std::unordered_map<std::string, int> link_of_;  // "A B" -> index in links, both ways
   std::map<std::string, int, std::less<>> address_index_;
 };
 

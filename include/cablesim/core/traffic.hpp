@@ -8,16 +8,18 @@
 #include <string>
 #include <vector>
 
+#include "cablesim/cable.pb.h"
 #include "cablesim/core/topology.hpp"
 #include "cablesim/scenario.pb.h"
 
 namespace cablesim {
 
-/// A cable to file: drafted cable text, at a station, at a simulated time after the epoch.
+/// A cable to file: a draft (FM, TO, INFO and text, no heading), at a station, at a simulated
+/// time after the epoch.
 struct generated_filing {
   double at_seconds = 0;
   std::string station;
-  std::string text;
+  Cable cable;
   std::string source;  // the stream's name
 };
 

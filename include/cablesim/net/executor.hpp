@@ -63,6 +63,9 @@ class station_executor {
   std::size_t restored() const { return restored_; }
 
  private:
+  /// Let the core decide into an action list, then carry the actions out.
+  template <class Decide>
+  void act(Decide&& decide);
   void apply(station_actions& actions);
   void write_inbox(const deliver_copy& d);
 
@@ -73,6 +76,7 @@ class station_executor {
   std::unique_ptr<store::journal> journal_;
   std::optional<std::filesystem::path> inbox_;
   std::size_t restored_ = 0;
+  std::vector<station_actions> spare_;  // cleared lists, kept for their capacity
 };
 
 }  // namespace cablesim::net

@@ -19,7 +19,9 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <map>
+#include <queue>
+#include <unordered_map>
+#include <vector>
 #include <optional>
 #include <tuple>
 
@@ -71,10 +73,12 @@ class engine {
   struct due {
     sim_time at;
     event_key key;
-    auto operator<=>(const due&) const = default;
+    uint64_t handle;
+    // a min-heap on (at, key): std::priority_queue keeps the greatest on top
+    bool operator<(const due& o) const { return std::tie(at, key) > std::tie(o.at, o.key); }
   };
-  std::map<due, std::pair<uint64_t, std::function<void()>>> queue_;
-  std::map<uint64_t, due> handles_;
+  std::priority_queue<due, std::vector<due>> queue_;
+  std::unordered_map<uint64_t, std::function<void()>> pending_;  // by handle; cancelled ones are gone
   uint64_t next_handle_ = 0;
   int64_t in_flight_ = 0;
   uint64_t events_run_ = 0;
