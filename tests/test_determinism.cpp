@@ -63,8 +63,8 @@ class cpu_hog {
     for (long i = 0; i < std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)); ++i) {
       const pid_t pid = fork();
       if (pid == 0) {
-        for (volatile unsigned long n = 0;; n = n + 1) {
-        }
+        volatile unsigned long spins = 0;
+        for (;;) spins = spins + 1;
       }
       pids_.push_back(pid);
     }

@@ -18,6 +18,26 @@ TEST_CASE("dtg: the seed's DTG and filing time name the same instant", "[core][d
   CHECK_FALSE(parse_iso8601("yesterday"));
 }
 
+TEST_CASE("dtg: ISO 8601 times are RFC 3339, strictly", "[core][dtg]") {
+  SECTION("nothing may follow the zone") { CHECK_FALSE(parse_iso8601("2007-09-10T14:00:00Zjunk")); }
+  SECTION("every field has its full width") {
+    CHECK_FALSE(parse_iso8601("2007-9-10T14:00:00Z"));
+    CHECK_FALSE(parse_iso8601("2007-09-10T4:00:00Z"));
+    CHECK_FALSE(parse_iso8601("2007-09-10T14:0:00Z"));
+  }
+  SECTION("a zone is required") { CHECK_FALSE(parse_iso8601("2007-09-10T14:00:00")); }
+  SECTION("an offset and fractions name the same instant") {
+    CHECK(parse_iso8601("2007-09-10T16:00:00+02:00") == parse_iso8601("2007-09-10T14:00:00Z"));
+    const auto t = parse_iso8601("2007-09-10T14:00:00.250Z");
+    REQUIRE(t);
+    CHECK(format_iso8601(*t) == "2007-09-10T14:00:00.250Z");
+  }
+  SECTION("impossible dates") {
+    CHECK_FALSE(parse_iso8601("2007-02-30T14:00:00Z"));
+    CHECK_FALSE(parse_iso8601("2007-09-10T24:00:00Z"));
+  }
+}
+
 TEST_CASE("dtg: day of year", "[core][dtg]") {
   using namespace std::chrono;
   CHECK(day_of_year(year{2007} / September / 10) == 253);

@@ -196,3 +196,135 @@ TEST_CASE("station: continuity, duplicates and service messages", "[core][statio
       if (d.station == "RUEHC") CHECK(d.copy.path == std::vector<std::string>{"RUEHRO", "RUEHEUR", "RUEHLO", "RUEHWAS", "RUEHC"});
   }
 }
+
+namespace {
+
+template <class T>
+std::vector<T> of_kind(const station_actions& out) {
+  std::vector<T> v;
+  for (const auto& a : out)
+    if (const auto* x = std::get_if<T>(&a)) v.push_back(*x);
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("station: station serials wrap at 9999 without repeating an identity, and restart daily", "[core][station]") {
+  const auto t = shipped("seed");
+  station rome(t, "RUEHRO");
+  const auto draft = acp127::parse(data("routine_draft.txt"), {.allow_draft = true}).cable;
+  const auto noon = epoch_of(t) + std::chrono::hours(2);
+  const auto minute = format_filing_time(filing_time_from_time(noon));  // DDDHHMM
+  const auto next_minute = format_filing_time(filing_time_from_time(noon + std::chrono::hours(24)));
+  station_actions out;
+  std::set<std::string> ids;
+  filing_outcome last;
+  for (int i = 0; i < 9999 + 2; ++i) {
+    out.clear();
+    last = rome.file(draft, noon, out);
+    REQUIRE(last.ok);
+    ids.insert(last.message_id);
+  }
+  CHECK(ids.size() == 9999 + 2);               // every one its own message
+  CHECK(ids.count("RUEHRO-9999-" + minute));       // the last serial of the first cycle
+  CHECK(ids.count("RUEHRO-0001-" + minute + "~1"));  // the first of the second
+  CHECK(last.message_id == "RUEHRO-0002-" + minute + "~1");
+  out.clear();
+  const auto next_day = rome.file(draft, noon + std::chrono::hours(24), out);
+  CHECK(next_day.message_id == "RUEHRO-0001-" + next_minute);  // a new day: 0001 again, first cycle
+}
+
+TEST_CASE("station: channel serials run 0001-9999 and wrap", "[core][station]") {
+  const auto t = shipped("seed");
+  station rome(t, "RUEHRO");
+  const auto draft = acp127::parse(data("routine_draft.txt"), {.allow_draft = true}).cable;
+  station_actions out;
+  rome.channel_up("RUEHEUR", epoch_of(t), out);
+  std::vector<uint32_t> serials;
+  for (int i = 0; i < 9999 + 2; ++i) {
+    out.clear();
+    REQUIRE(rome.file(draft, epoch_of(t), out).ok);
+    const auto started = of_kind<start_transmission>(out);
+    REQUIRE(started.size() == 1);
+    const auto serial = started[0].frame.channel_serial();
+    serials.push_back(serial);
+    CHECK(started[0].frame.cable().transmission().channel_serial() == serial);  // FL1 says the same
+    rome.transmission_done("RUEHEUR", serial, epoch_of(t), out);
+    rome.acknowledged("RUEHEUR", serial, epoch_of(t), out);
+  }
+  CHECK(serials.front() == 1);
+  CHECK(serials[9998] == 9999);
+  CHECK(serials[9999] == 1);
+  CHECK(serials[10000] == 2);
+  CHECK(rome.idle());
+}
+
+TEST_CASE("station: a channel that fails takes back what is on the line and unacknowledged", "[core][station]") {
+  const auto t = shipped("seed");
+  station rome(t, "RUEHRO");
+  const auto draft = acp127::parse(data("routine_draft.txt"), {.allow_draft = true}).cable;
+  const auto now = epoch_of(t);
+  station_actions out;
+  rome.channel_up("RUEHEUR", now, out);
+  std::vector<std::string> filed;
+  for (int i = 0; i < 3; ++i) filed.push_back(rome.file(draft, now, out).message_id);
+  // the first went out and is unacknowledged; the second is on the line; the third waits
+  const auto first = of_kind<start_transmission>(out).at(0).frame.channel_serial();
+  out.clear();
+  rome.transmission_done("RUEHEUR", first, now, out);
+  REQUIRE(of_kind<start_transmission>(out).size() == 1);
+  CHECK(rome.queued("RUEHEUR") == 1);
+
+  out.clear();
+  rome.channel_down("RUEHEUR", now, out);
+  const auto changed = of_kind<channel_changed>(out);
+  REQUIRE(changed.size() == 1);
+  CHECK_FALSE(changed[0].up);
+  CHECK(changed[0].moved == 3);
+  CHECK(rome.queued("RUEHEUR") == 3);  // RUEHRO has no other way: everything waits for it
+  CHECK_FALSE(rome.idle());
+  CHECK(of_kind<reject_copy>(out).empty());  // nothing is refused because a neighbour is down
+
+  // back up: all three go again, each under a new serial
+  out.clear();
+  rome.channel_up("RUEHEUR", now, out);
+  std::vector<std::string> again;
+  for (int i = 0; i < 3; ++i) {
+    const auto st = of_kind<start_transmission>(out);
+    REQUIRE(st.size() == 1);
+    CHECK(st[0].frame.channel_serial() > first);
+    again.push_back(st[0].message_id);
+    out.clear();
+    rome.transmission_done("RUEHEUR", st[0].frame.channel_serial(), now, out);
+  }
+  std::sort(again.begin(), again.end());
+  std::sort(filed.begin(), filed.end());
+  CHECK(again == filed);
+}
+
+TEST_CASE("station: restore() queues a journalled copy again", "[core][station]") {
+  const auto t = shipped("seed");
+  station rome(t, "RUEHRO");
+  queued_copy kept;
+  kept.cable = acp127::parse(test::read_file(test::seed_cable())).cable;
+  kept.precedence = IMMEDIATE;
+  kept.message_id = acp127::message_id(kept.cable);
+  kept.journal_id = 41;
+  rome.restore("RUEHEUR", kept);
+  CHECK(rome.queued("RUEHEUR") == 1);
+  CHECK_FALSE(rome.idle());
+  station_actions out;
+  rome.channel_up("RUEHEUR", epoch_of(t), out);
+  const auto st = of_kind<start_transmission>(out);
+  REQUIRE(st.size() == 1);
+  CHECK(st[0].message_id == "RUEHRO-1919-2531426");
+  CHECK(st[0].frame.precedence() == IMMEDIATE);
+  SECTION("later copies get journal ids after the restored one") {
+    rome.keep_journal(true);
+    out.clear();
+    rome.file(acp127::parse(data("routine_draft.txt"), {.allow_draft = true}).cable, epoch_of(t), out);
+    const auto puts = of_kind<journal_put>(out);
+    REQUIRE(puts.size() == 1);
+    CHECK(puts[0].copy.journal_id > 41);
+  }
+}

@@ -1,6 +1,10 @@
 #include "cablesim/core/dtg.hpp"
 
+#include <google/protobuf/timestamp.pb.h>
+#include <google/protobuf/util/time_util.h>
+
 #include <array>
+#include <cctype>
 #include <cstdio>
 
 namespace cablesim {
@@ -100,30 +104,21 @@ std::string clock_label(sim_time t) {
 }
 
 std::optional<sim_time> parse_iso8601(std::string_view s) {
-  int y = 0;
-  unsigned mo = 0, d = 0, h = 0, mi = 0, se = 0;
-  char z = 0;
-  const std::string str(s);
-  if (std::sscanf(str.c_str(), "%4d-%2u-%2uT%2u:%2u:%2u%c", &y, &mo, &d, &h, &mi, &se, &z) != 7 ||
-      z != 'Z')
-    return std::nullopt;
-  using namespace std::chrono;
-  const year_month_day ymd{year{y}, month{mo}, day{d}};
-  if (!ymd.ok() || h > 23 || mi > 59 || se > 60) return std::nullopt;
-  return sys_days{ymd} + hours{h} + minutes{mi} + seconds{se};
+  // RFC 3339, strictly: full-width fields (YYYY-MM-DDThh:mm:ss, which protobuf's parser does
+  // not insist on), then protobuf's Timestamp parser for the rest: a zone, nothing after.
+  constexpr std::string_view shape = "dddd-dd-ddTdd:dd:dd";
+  if (s.size() <= shape.size()) return std::nullopt;
+  for (std::size_t i = 0; i < shape.size(); ++i)
+    if (shape[i] == 'd' ? !std::isdigit(static_cast<unsigned char>(s[i])) : s[i] != shape[i]) return std::nullopt;
+  google::protobuf::Timestamp ts;
+  if (!google::protobuf::util::TimeUtil::FromString(std::string(s), &ts)) return std::nullopt;
+  return sim_time{std::chrono::seconds{ts.seconds()}} +
+         std::chrono::duration_cast<sim_duration>(std::chrono::nanoseconds{ts.nanos()});
 }
 
 std::string format_iso8601(sim_time t) {
-  using namespace std::chrono;
-  const auto days = floor<std::chrono::days>(t);
-  const year_month_day ymd{days};
-  const hh_mm_ss hms{t - days};
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ldZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
-                static_cast<long>(hms.seconds().count()));
-  return buf;
+  const auto ms = t.time_since_epoch().count();
+  return google::protobuf::util::TimeUtil::ToString(google::protobuf::util::TimeUtil::MillisecondsToTimestamp(ms));
 }
 
 }  // namespace cablesim

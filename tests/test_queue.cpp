@@ -1,0 +1,117 @@
+// The precedence queue and ACP 127's preemption rule (§150-152).
+#include "cablesim/core/precedence_queue.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace cablesim;
+
+namespace {
+
+queued_copy copy_of(Precedence p, std::string id) {
+  queued_copy c;
+  c.precedence = p;
+  c.message_id = std::move(id);
+  return c;
+}
+
+std::vector<std::string> drain_ids(precedence_queue& q) {
+  std::vector<std::string> out;
+  while (auto c = q.pop()) out.push_back(c->message_id);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("precedence queue: strict priority, first in first out within a precedence", "[core][queue]") {
+  precedence_queue q;
+  q.push(copy_of(ROUTINE, "r1"));
+  q.push(copy_of(PRIORITY, "p1"));
+  q.push(copy_of(ROUTINE, "r2"));
+  q.push(copy_of(FLASH, "z1"));
+  q.push(copy_of(IMMEDIATE, "o1"));
+  q.push(copy_of(PRIORITY, "p2"));
+  CHECK(q.size() == 6);
+  const auto d = q.depths();
+  CHECK(d[ROUTINE] == 2);
+  CHECK(d[PRIORITY] == 2);
+  CHECK(d[IMMEDIATE] == 1);
+  CHECK(d[FLASH] == 1);
+  REQUIRE(q.peek());
+  CHECK(q.peek()->message_id == "z1");
+  CHECK(drain_ids(q) == std::vector<std::string>{"z1", "o1", "p1", "p2", "r1", "r2"});
+  CHECK(q.empty());
+  CHECK_FALSE(q.pop());
+}
+
+TEST_CASE("precedence queue: an interrupted copy goes back to the head of its precedence", "[core][queue]") {
+  precedence_queue q;
+  q.push(copy_of(ROUTINE, "r1"));
+  q.push(copy_of(ROUTINE, "r2"));
+  q.push(copy_of(FLASH, "z1"));
+  q.push_front(copy_of(ROUTINE, "interrupted"));
+  CHECK(drain_ids(q) == std::vector<std::string>{"z1", "interrupted", "r1", "r2"});
+  SECTION("drain empties it, highest precedence first") {
+    q.push(copy_of(ROUTINE, "r"));
+    q.push(copy_of(IMMEDIATE, "o"));
+    const auto all = q.drain();
+    REQUIRE(all.size() == 2);
+    CHECK(all[0].message_id == "o");
+    CHECK(q.empty());
+  }
+}
+
+TEST_CASE("preemption: the ACP 127 rule for each precedence", "[core][queue][preemption]") {
+  preemption_question q;
+  q.current = ROUTINE;
+  q.remaining = std::chrono::seconds(60);
+  q.cancel_cost = std::chrono::seconds(10);
+  q.current_characters = 2000;
+  SECTION("FLASH always interrupts a lower precedence") {
+    q.waiting = FLASH;
+    CHECK(should_preempt(q));
+    q.remaining = std::chrono::seconds(1);  // even when nearly done
+    CHECK(should_preempt(q));
+    q.current = FLASH;  // but never its equal
+    CHECK_FALSE(should_preempt(q));
+  }
+  SECTION("IMMEDIATE interrupts unless finishing is quicker than cancelling") {
+    q.waiting = IMMEDIATE;
+    CHECK(should_preempt(q));
+    q.remaining = q.cancel_cost;
+    CHECK_FALSE(should_preempt(q));
+    q.remaining = q.cancel_cost - std::chrono::seconds(1);
+    CHECK_FALSE(should_preempt(q));
+    q.remaining = std::chrono::seconds(60);
+    q.current = IMMEDIATE;
+    CHECK_FALSE(should_preempt(q));
+  }
+  SECTION("PRIORITY interrupts only an extra-long transmission") {
+    q.waiting = PRIORITY;
+    CHECK_FALSE(should_preempt(q));
+    q.current_characters = extra_long_characters + 1;
+    CHECK(should_preempt(q));
+    q.current_characters = extra_long_characters;
+    CHECK_FALSE(should_preempt(q));
+  }
+  SECTION("ROUTINE never interrupts") {
+    q.waiting = ROUTINE;
+    q.current_characters = extra_long_characters * 10;
+    CHECK_FALSE(should_preempt(q));
+  }
+  SECTION("a link's policy overrides the rule") {
+    q.waiting = FLASH;
+    q.policy = PREEMPTION_NEVER;
+    CHECK_FALSE(should_preempt(q));
+    q.waiting = PRIORITY;
+    q.policy = PREEMPTION_ALWAYS;
+    CHECK(should_preempt(q));
+    q.waiting = ROUTINE;  // but never for an equal or lower precedence
+    CHECK_FALSE(should_preempt(q));
+  }
+}
+
+TEST_CASE("line time: characters x bits per character / speed, 0 when unpaced", "[core][queue]") {
+  CHECK(line_time(75, 75, 10) == std::chrono::seconds(10));
+  CHECK(line_time(1, 1000, 0) == std::chrono::milliseconds(10));  // 10 bits per character by default
+  CHECK(line_time(100000, 0, 10) == sim_duration{0});
+}
