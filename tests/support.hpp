@@ -11,6 +11,8 @@
 #include <sstream>
 #include <string>
 
+#include "cablesim/store/files.hpp"
+
 namespace cablesim::test {
 
 inline std::filesystem::path source_dir() { return CABLESIM_SOURCE_DIR; }
@@ -25,12 +27,8 @@ inline std::filesystem::path corpus_dir() {
 /// Say that a test skipped (CTest reports it as skipped) and why.
 inline void skipped(const std::string& why) { std::cout << "SKIPPED: " << why << std::endl; }
 
-inline std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+/// The file's bytes ("" when it cannot be read: the test's own checks then fail).
+inline std::string read_file(const std::filesystem::path& p) { return store::read_file(p).value_or(""); }
 
 /// What the cablesim binary printed and its exit status.
 struct command_result {

@@ -6,6 +6,7 @@
 
 #include "cablesim/core/acp127.hpp"
 #include "cablesim/core/explain.hpp"
+#include "cablesim/store/files.hpp"
 #include "commands.hpp"
 
 namespace cablesim::cli {
@@ -27,14 +28,9 @@ bool load_cable(const std::string& path, Cable& cable) {
 }  // namespace
 
 std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::cerr << path << ": error: cannot open file\n";
-    return std::nullopt;
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  auto text = store::read_file(path);
+  if (!text) std::cerr << path << ": error: cannot read the file (missing, unreadable, or a folder)\n";
+  return text;
 }
 
 int parse_cables(const std::vector<std::string>& files) {

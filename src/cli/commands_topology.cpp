@@ -6,6 +6,7 @@
 
 #include "cablesim/core/acp127.hpp"
 #include "cablesim/core/routing.hpp"
+#include "cablesim/store/files.hpp"
 #include "commands.hpp"
 
 namespace cablesim::cli {
@@ -21,11 +22,9 @@ std::string speed_label(uint64_t bps) {
 }  // namespace
 
 topology load_topology(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw config_error({path + ":1:1: cannot read the topology file"});
-  std::ostringstream text;
-  text << in.rdbuf();
-  return topology::load(text.str(), path);
+  const auto text = store::read_file(path);
+  if (!text) throw config_error({path + ":1:1: cannot read the topology file"});
+  return topology::load(*text, path);
 }
 
 int validate_topology(const std::string& file) {

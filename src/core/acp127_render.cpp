@@ -4,17 +4,13 @@
 #include "cablesim/core/acp127.hpp"
 #include "cablesim/core/dtg.hpp"
 #include "cablesim/core/precedence.hpp"
+#include "cablesim/core/text.hpp"
 
 namespace cablesim::acp127 {
 namespace {
 
 constexpr std::size_t line_width = 69;
 
-std::string padded(unsigned value, unsigned digits) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%0*u", static_cast<int>(digits), value);
-  return buf;
-}
 
 void append_signals(std::string& out, const std::string& trailer,
                     const google::protobuf::RepeatedPtrField<std::string>& signals) {
@@ -73,8 +69,8 @@ std::string render_routing_line(const RoutingLine& rl) {
 }
 
 std::string render_origin_line(const Origin& o) {
-  std::string s = "DE " + o.station_ri() + " #" + padded(o.station_serial(), 4);
-  if (o.section() != 0) s += "/" + padded(o.section(), 2);
+  std::string s = "DE " + o.station_ri() + " #" + zero_pad(o.station_serial(), 4);
+  if (o.section() != 0) s += "/" + zero_pad(o.section(), 2);
   s += ' ';
   s += format_filing_time(o.filing_time());
   return s;
@@ -100,7 +96,7 @@ namespace {
 void append_channel_lines(std::string& out, const Cable& c) {
   if (c.has_transmission()) {
     const auto& t = c.transmission();
-    out += "VZCZC" + t.channel_designator() + padded(t.channel_serial(), std::max(1u, t.serial_digits())) + "\n";
+    out += "VZCZC" + t.channel_designator() + zero_pad(t.channel_serial(), std::max(1u, t.serial_digits())) + "\n";
   }
   if (c.has_routing_line()) {
     const auto& rl = c.routing_line();
@@ -200,8 +196,8 @@ std::string render(const Cable& c, const render_options& options) {
 
 std::string message_id(const Cable& c) {
   const auto& o = c.origin();
-  std::string id = o.station_ri() + "-" + padded(o.station_serial(), 4);
-  if (o.section() != 0) id += "." + padded(o.section(), 2);
+  std::string id = o.station_ri() + "-" + zero_pad(o.station_serial(), 4);
+  if (o.section() != 0) id += "." + zero_pad(o.section(), 2);
   id += "-" + format_filing_time(o.filing_time());
   if (o.serial_cycle() != 0) id += "~" + std::to_string(o.serial_cycle());
   return id;

@@ -7,16 +7,14 @@
 #include <cctype>
 #include <cstdio>
 
+#include "cablesim/core/text.hpp"
+
 namespace cablesim {
 namespace {
 constexpr std::array<std::string_view, 12> months = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
                                                      "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
 
-std::string two(unsigned v) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%02u", v % 100);
-  return buf;
-}
+std::string two(unsigned v) { return zero_pad(v % 100, 2); }
 }  // namespace
 
 std::string_view month_abbreviation(unsigned month) {
@@ -77,9 +75,7 @@ std::string format_dtg(const Dtg& d) {
   s += month_abbreviation(d.month());
   s += ' ';
   if (d.year_digits() == 4) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%04u", d.year() % 10000);
-    s += buf;
+    s += zero_pad(d.year() % 10000, 4);
   } else {
     s += two(d.year());
   }

@@ -5,25 +5,14 @@
 
 #include "cablesim/core/acp127.hpp"
 #include "cablesim/core/precedence.hpp"
+#include "cablesim/core/text.hpp"
 
 namespace cablesim {
 namespace {
 
-std::string serial4(uint32_t n) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04u", n % 100000);
-  return buf;
-}
-
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : " ") + x;
-  return s;
-}
-
 /// "RUEHRO #1919" — how a student recognises a message: origin and station serial.
 std::string cable_label(const Cable& c) {
-  std::string s = c.origin().station_ri() + " #" + serial4(c.origin().station_serial());
+  std::string s = c.origin().station_ri() + " #" + zero_pad(c.origin().station_serial(), 4);
   if (c.origin().section()) s += "/" + std::to_string(c.origin().section());
   return s;
 }

@@ -10,20 +10,12 @@
 #include "cablesim/core/config_text.hpp"
 #include "cablesim/core/dtg.hpp"
 #include "cablesim/core/routing.hpp"
+#include "cablesim/core/text.hpp"
 
 namespace cablesim {
 namespace {
 
 using google::protobuf::TextFormat;
-
-std::string join(const std::vector<std::string>& v, std::string_view sep) {
-  std::string out;
-  for (const auto& s : v) {
-    if (!out.empty()) out += sep;
-    out += s;
-  }
-  return out;
-}
 
 bool valid_prefix(std::string_view p) {
   if (p.empty() || p.size() > 7) return false;

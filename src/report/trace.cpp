@@ -4,21 +4,12 @@
 
 #include "cablesim/core/precedence.hpp"
 #include "cablesim/core/acp127.hpp"
+#include "cablesim/core/text.hpp"
 
 namespace cablesim::report {
 namespace {
 
-std::string serial4(uint32_t n) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04u", n);
-  return buf;
-}
-
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : " ") + x;
-  return s;
-}
+std::string serial4(uint32_t n) { return zero_pad(n, 4); }
 
 std::string word(Precedence p) { return std::string(precedence_word(p)); }
 

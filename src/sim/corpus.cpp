@@ -8,6 +8,7 @@
 
 #include "cablesim/core/acp127.hpp"
 #include "cablesim/core/dtg.hpp"
+#include "cablesim/store/files.hpp"
 
 namespace cablesim::sim {
 namespace {
@@ -33,10 +34,7 @@ std::vector<corpus_cable> read_corpus(const std::filesystem::path& dir, std::siz
   std::vector<corpus_cable> out;
   std::size_t without = 0;
   for (const auto& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    auto r = acp127::parse(ss.str());
+    auto r = acp127::parse(store::read_file(f).value_or(""));
     if (!r) {
       ++without;
       continue;

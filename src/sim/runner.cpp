@@ -19,17 +19,10 @@
 #include "cablesim/core/traffic.hpp"
 #include "cablesim/report/trace.hpp"
 #include "cablesim/sim/network.hpp"
+#include "cablesim/store/files.hpp"
 
 namespace cablesim::sim {
 namespace {
-
-std::string read_text(const std::filesystem::path& p, bool& ok) {
-  std::ifstream in(p, std::ios::binary);
-  ok = static_cast<bool>(in);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 double percentile(std::vector<double> v, double q) {
   if (v.empty()) return 0;
@@ -375,12 +368,13 @@ class collector {
 }  // namespace
 
 scenario_file load_scenario(const std::filesystem::path& path, const topology& topo) {
-  bool ok = false;
-  const auto text = read_text(path, ok);
-  if (!ok) throw config_error({path.string() + ":1:1: cannot read scenario file"});
+  const auto text = store::read_file(path);
+  if (!text)
+    throw config_error({path.string() + ":1:1: cannot read the scenario file" +
+                        (std::filesystem::is_directory(path) ? " (it is a folder; a scenario is a .textproto file)" : "")});
   scenario_file s;
   s.path = path;
-  const config_source where(text, path.string(), s.proto);
+  const config_source where(*text, path.string(), s.proto);
   std::vector<std::string> problems;
   for (int i = 0; i < s.proto.filings_size(); ++i) {
     const auto& f = s.proto.filings(i);
@@ -389,12 +383,11 @@ scenario_file load_scenario(const std::filesystem::path& path, const topology& t
                          "' (not in " + topo.file_name() + ")");
     if (f.at_seconds() < 0) problems.push_back(where.at({{"filings", i}, {"at_seconds"}}) + ": at_seconds must not be negative");
     const auto file = path.parent_path() / f.cable_file();
-    bool readable = false;
-    auto cable_text = read_text(file, readable);
-    if (f.cable_file().empty() || !readable) {
+    const auto cable_text = store::read_file(file);
+    if (f.cable_file().empty() || !cable_text) {
       problems.push_back(where.at({{"filings", i}, {"cable_file"}}, f.cable_file()) + ": cannot read cable file '" +
                          file.string() + "'");
-    } else if (auto parsed = acp127::parse(cable_text, {.allow_draft = true}); !parsed) {
+    } else if (auto parsed = acp127::parse(*cable_text, {.allow_draft = true}); !parsed) {
       problems.push_back(where.at({{"filings", i}, {"cable_file"}}, f.cable_file()) + ": " +
                          parsed.error->format(file.string()));
     } else {

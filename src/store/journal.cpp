@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "cablesim/core/text.hpp"
+
 namespace cablesim::store {
 namespace {
 
@@ -42,12 +44,6 @@ class statement {
  private:
   sqlite3_stmt* stmt_ = nullptr;
 };
-
-std::string join_path(const std::vector<std::string>& path) {
-  std::string s;
-  for (const auto& p : path) s += (s.empty() ? "" : " ") + p;
-  return s;
-}
 
 std::vector<std::string> split_path(const std::string& s) {
   std::vector<std::string> out;
@@ -93,7 +89,7 @@ void journal::put(const std::string& channel, const queued_copy& copy) {
       .text(2, channel)
       .integer(3, copy.precedence)
       .text(4, copy.message_id)
-      .text(5, join_path(copy.path))
+      .text(5, join(copy.path))
       .blob(6, copy.cable.SerializeAsString())
       .step();
 }
