@@ -11,6 +11,7 @@
 #include "cablesim/net/frame.hpp"
 #include "cablesim/net/station_runtime.hpp"
 #include "cablesim/report/html.hpp"
+#include "cablesim/report/summary.hpp"
 #include "cablesim/report/trace.hpp"
 #include "cablesim/sim/corpus.hpp"
 #include "cablesim/sim/runner.hpp"
@@ -79,7 +80,7 @@ int run_scenario(const run_arguments& a) {
   if (!scenario) std::cout << "no scenario given: the network comes up, has nothing to do, and stops\n";
   const auto report = sim::run(topo, scenario, options);
   if (a.trace) std::cout << "\n";
-  std::cout << sim::summarize(report);
+  std::cout << report::summarize(report);
   if (!a.report.empty() && !write_report(report, a.report)) return exit_bad_input;
   if (!a.html.empty() && !write_html(report, a.html)) return exit_bad_input;
   return report.completed() ? exit_ok : exit_not_complete;

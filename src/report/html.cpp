@@ -9,6 +9,7 @@
 
 #include "cablesim/core/dtg.hpp"
 #include "cablesim/core/precedence.hpp"
+#include "cablesim/report/summary.hpp"
 
 namespace cablesim::report {
 namespace {
@@ -31,13 +32,6 @@ std::string num(double v, int decimals = 1) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
   return buf;
-}
-
-std::string duration_label(double s) {
-  if (s < 1) return num(s, 2) + " s";
-  if (s < 120) return num(s, 0) + " s";
-  if (s < 7200) return num(s / 60, 1) + " min";
-  return num(s / 3600, 1) + " h";
 }
 
 const char* colour(Precedence p) {

@@ -37,8 +37,4 @@ struct run_options {
 /// Run a scenario (or, with none, bring the network up and down) and report.
 Report run(const topology& topo, const std::optional<scenario_file>& scenario, const run_options& options);
 
-/// The summary people read after a run; a run that left copies neither delivered nor refused
-/// says NOT COMPLETE and lists them.
-std::string summarize(const Report& report);
-
 }  // namespace cablesim::sim
