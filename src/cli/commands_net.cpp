@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <asio.hpp>
+#include <asio/experimental/as_tuple.hpp>
 
 #include <fstream>
 #include <iostream>
@@ -48,21 +49,8 @@ bool write_html(const Report& report, const std::string& path) {
   return true;
 }
 
-/// Blocking frame I/O for the filing client.
-void send_frame(tcp::socket& s, const Envelope& e) { asio::write(s, asio::buffer(net::encode_frame(e))); }
-
-std::error_code receive_frame(tcp::socket& s, Envelope& e) {
-  unsigned char header[net::frame_header_size];
-  std::error_code ec;
-  asio::read(s, asio::buffer(header), ec);
-  if (ec) return ec;
-  std::size_t length = 0;
-  if ((ec = net::decode_length(header, length))) return ec;
-  std::string payload(length, '\0');
-  asio::read(s, asio::buffer(payload), ec);
-  if (ec) return ec;
-  return net::decode_payload(payload, e);
-}
+/// How long `send` waits for a post to connect and answer.
+constexpr auto send_deadline = std::chrono::seconds(10);
 
 }  // namespace
 
@@ -180,30 +168,36 @@ int send_cable(const std::string& host_port, const std::string& file, const std:
   if (!text) return exit_bad_input;
   asio::io_context io;
   tcp::socket socket(io);
-  std::error_code ec;
-  tcp::resolver resolver(io);
-  const auto endpoints = resolver.resolve(host_port.substr(0, colon), host_port.substr(colon + 1), ec);
-  if (!ec) asio::connect(socket, endpoints, ec);
-  if (ec) {
-    std::cerr << "cablesim send: error: cannot connect to " << host_port << ": " << ec.message() << "\n";
-    return exit_bad_input;
-  }
-  Envelope hello;
-  hello.mutable_hello()->set_client(true);
-  hello.mutable_hello()->set_station_ri(as);
   Envelope filing;
   filing.mutable_filing()->set_cable_text(*text);
   filing.mutable_filing()->set_file_name(file);
   Envelope reply;
-  try {
-    send_frame(socket, hello);
-    send_frame(socket, filing);
-  } catch (const std::system_error& e) {
-    std::cerr << "cablesim send: error: " << e.what() << "\n";
-    return exit_bad_input;
-  }
-  if ((ec = receive_frame(socket, reply)) || reply.kind_case() != Envelope::kFilingResult) {
-    std::cerr << "cablesim send: error: no answer from " << host_port << (ec ? ": " + ec.message() : "") << "\n";
+  std::optional<std::string> failure;  // set when it is over, empty when it went well
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        constexpr auto as_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+        tcp::resolver resolver(io);
+        auto [ec, endpoints] =
+            co_await resolver.async_resolve(host_port.substr(0, colon), host_port.substr(colon + 1), as_tuple);
+        if (!ec) std::tie(ec, std::ignore) = co_await asio::async_connect(socket, endpoints, as_tuple);
+        if (ec) {
+          failure = "cannot connect to " + host_port + ": " + ec.message();
+          co_return;
+        }
+        if (!(ec = co_await net::write_frame(socket, net::hello_frame(as, {}, true))) &&
+            !(ec = co_await net::write_frame(socket, filing)) && !(ec = co_await net::read_frame(socket, reply)) &&
+            reply.kind_case() != Envelope::kFilingResult)
+          ec = make_error_code(net::frame_error::garbage);
+        failure = ec ? "no answer from " + host_port + ": " + ec.message() : "";
+      },
+      [&](std::exception_ptr e) {
+        if (e) failure = "internal error";
+      });
+  io.run_for(send_deadline);
+  if (!failure) failure = "no answer from " + host_port + " within " + std::to_string(send_deadline.count()) + " s";
+  if (!failure->empty()) {
+    std::cerr << "cablesim send: error: " << *failure << "\n";
     return exit_bad_input;
   }
   const auto& r = reply.filing_result();

@@ -42,16 +42,16 @@ std::string link_proof(const std::string& key, link_role role, const std::string
   return std::string(reinterpret_cast<char*>(md), len);
 }
 
-namespace {
-constexpr uint32_t protocol_version = 2;
-
-Envelope hello_frame(const std::string& me, const std::string& nonce) {
+Envelope hello_frame(const std::string& me, const std::string& nonce, bool client) {
   Envelope e;
   e.mutable_hello()->set_station_ri(me);
   e.mutable_hello()->set_nonce(nonce);
   e.mutable_hello()->set_version(protocol_version);
+  e.mutable_hello()->set_client(client);
   return e;
 }
+
+namespace {
 
 Envelope proof_frame(std::string hmac) {
   Envelope e;

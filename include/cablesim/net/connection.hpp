@@ -31,6 +31,13 @@ enum class link_role { dialer, acceptor };
 std::string link_proof(const std::string& key, link_role role, const std::string& sender, const std::string& receiver,
                        const std::string& dialer_nonce, const std::string& acceptor_nonce);
 
+/// The version of the link protocol this build speaks (2: proofs over both nonces).
+constexpr uint32_t protocol_version = 2;
+
+/// The first frame of a connection: who is calling, with a fresh nonce; `client` for a filing
+/// client such as `cablesim send`, which names the post it files at.
+Envelope hello_frame(const std::string& me, const std::string& nonce, bool client = false);
+
 /// A fresh random nonce for a Hello.
 std::string make_nonce();
 
