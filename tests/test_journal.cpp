@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <sqlite3.h>
+
 #include "cablesim/core/acp127.hpp"
 #include "cablesim/core/station.hpp"
 #include "support.hpp"
@@ -73,4 +75,29 @@ TEST_CASE("journal: a path that cannot be opened is a clear error", "[store][jou
   } catch (const std::runtime_error& e) {
     CHECK(std::string(e.what()).find("/nonexistent-dir/x.journal: cannot open the journal") != std::string::npos);
   }
+}
+
+TEST_CASE("journal: a row that cannot be read stops the load with an error, never a silent skip", "[store][journal]") {
+  const auto dir = fs::temp_directory_path() / ("cablesim_journal_damaged_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const auto file = dir / "RUEHRO.journal";
+  {
+    store::journal j(file);
+    queued_copy q;
+    q.cable = acp127::parse(test::read_file(test::seed_cable())).cable;
+    q.journal_id = 7;
+    j.put("RUEHEUR", q);
+  }
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(file.c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "UPDATE pending SET cable = X'FFFFFFFF' WHERE id = 7", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  store::journal j(file);
+  try {
+    (void)j.load();
+    FAIL("a damaged row was skipped");
+  } catch (const store::journal_error& e) {
+    CHECK(std::string(e.what()).find("journal row 7 holds a cable that cannot be read") != std::string::npos);
+  }
+  fs::remove_all(dir);
 }

@@ -155,6 +155,10 @@ int run_node(const std::string& file, const std::string& ri, const std::string& 
     station.stop();
   });
   io.run();
+  if (station.failure()) {
+    std::cerr << "cablesim node: error: " << *station.failure() << "\n";
+    return exit_environment;
+  }
   return exit_ok;
 }
 

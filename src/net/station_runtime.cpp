@@ -34,6 +34,17 @@ void station_runtime::spawn(std::function<awaitable<void>()> f, std::string what
   });
 }
 
+template <class F>
+void station_runtime::guarded(F&& f) {
+  try {
+    f();
+  } catch (const store::journal_error& e) {
+    log_->critical("{}; the station stops: it can no longer keep what it takes in charge", e.what());
+    failure_ = e.what();
+    stop();
+  }
+}
+
 void station_runtime::use_journal(const std::filesystem::path& dir) {
   exec_.use_journal(dir);
   if (exec_.restored())
@@ -77,7 +88,7 @@ void station_runtime::hold_line(const std::string& channel, sim_duration line_ti
   const auto ticket = ++l.ticket;
   auto fire = [this, channel, ticket, done = std::move(done)](std::error_code ec) {
     if (ec || stopped_ || lines_[channel].ticket != ticket) return;  // released, or stopping
-    done();
+    guarded(done);
   };
   if (line_time.count() == 0) {  // an unpaced line: no timer per transmission
     asio::post(io_, [fire = std::move(fire)]() mutable { fire({}); });
@@ -210,15 +221,18 @@ void station_runtime::attach(tcp::socket socket, const std::string& peer) {
   auto session = std::make_shared<link_session>(
       std::move(socket), peer, delay,
       [this](link_session& s, Envelope& e) {
-        if (!exec_.on_frame(s.peer(), e))
-          s.stop("unexpected " + std::string(Envelope::descriptor()->FindFieldByNumber(e.kind_case())->name()) +
-                 " frame from " + s.peer() + " on an open link");
+        const auto kind = e.kind_case();
+        bool expected = true;
+        guarded([&] { expected = exec_.on_frame(s.peer(), std::move(e)); });
+        if (!expected)
+          s.stop("unexpected " + std::string(Envelope::descriptor()->FindFieldByNumber(kind)->name()) + " frame from " +
+                 s.peer() + " on an open link");
       },
       [this](link_session& s, const std::string& reason) { on_closed(s, reason); });
   sessions_[peer] = session;
   session->start();
   log_->debug("link to {} is up", peer);
-  exec_.channel_up(peer);
+  guarded([&] { exec_.channel_up(peer); });
 }
 
 void station_runtime::on_closed(link_session& session, const std::string& reason) {
@@ -229,7 +243,7 @@ void station_runtime::on_closed(link_session& session, const std::string& reason
   if (stopped_) return;
   log_->warn("link to {} closed: {}", session.peer(), reason);
   release_line(session.peer());  // a transmission on the line never went out
-  exec_.channel_down(session.peer());
+  guarded([&] { exec_.channel_down(session.peer()); });
 }
 
 filing_outcome station_runtime::file_text(const std::string& text, const std::string& name) {
@@ -240,7 +254,9 @@ filing_outcome station_runtime::file_text(const std::string& text, const std::st
     log_->warn("refused a filing: {}", bad.error);
     return bad;
   }
-  auto outcome = exec_.file(std::move(parsed.cable));
+  filing_outcome outcome;
+  outcome.error = "station " + ri_ + " has stopped";
+  if (!stopped_) guarded([&] { outcome = exec_.file(std::move(parsed.cable)); });
   if (!outcome.ok) log_->warn("refused a filing: {}", outcome.error);
   return outcome;
 }

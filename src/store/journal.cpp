@@ -14,7 +14,7 @@ class statement {
  public:
   statement(sqlite3* db, const char* sql) {
     if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
-      throw std::runtime_error(std::string("journal: ") + sqlite3_errmsg(db));
+      throw journal_error(std::string("journal: ") + sqlite3_errmsg(db));
   }
   ~statement() { sqlite3_finalize(stmt_); }
   statement& text(int i, const std::string& s) {
@@ -32,7 +32,7 @@ class statement {
   bool step() {
     const int rc = sqlite3_step(stmt_);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-      throw std::runtime_error(std::string("journal: ") + sqlite3_errmsg(sqlite3_db_handle(stmt_)));
+      throw journal_error(std::string("journal: ") + sqlite3_errmsg(sqlite3_db_handle(stmt_)));
     return rc == SQLITE_ROW;
   }
   std::string column_text(int i) const {
@@ -63,7 +63,7 @@ journal::journal(const std::filesystem::path& file) : file_(file) {
   if (sqlite3_open(file.c_str(), &db_) != SQLITE_OK) {
     const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
-    throw std::runtime_error(file.string() + ": cannot open the journal: " + message);
+    throw journal_error(file.string() + ": cannot open the journal: " + message);
   }
   exec("PRAGMA journal_mode=WAL");
   exec("PRAGMA synchronous=NORMAL");
@@ -79,7 +79,7 @@ void journal::exec(const char* sql) const {
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
     const std::string message = error ? error : "unknown error";
     sqlite3_free(error);
-    throw std::runtime_error(file_.string() + ": journal: " + message);
+    throw journal_error(file_.string() + ": journal: " + message);
   }
 }
 
@@ -109,7 +109,9 @@ journal::contents journal::load() const {
     q.precedence = static_cast<Precedence>(pending.column_int(2));
     q.message_id = pending.column_text(3);
     q.path = split_path(pending.column_text(4));
-    if (!q.cable.ParseFromString(pending.column_text(5))) continue;
+    if (!q.cable.ParseFromString(pending.column_text(5)))
+      throw journal_error(file_.string() + ": journal row " + std::to_string(q.journal_id) +
+                          " holds a cable that cannot be read; the journal is damaged");
     c.pending.emplace_back(pending.column_text(1), std::move(q));
   }
   statement seen(db_, "SELECT key FROM seen");

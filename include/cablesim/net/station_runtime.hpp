@@ -50,6 +50,8 @@ class station_runtime final : public station_environment {
   filing_outcome file_text(const std::string& text, const std::string& name);
 
   bool idle() const { return exec_.core().idle(); }
+  /// Why the station stopped on its own (its journal failed), if it did.
+  const std::optional<std::string>& failure() const { return failure_; }
   const station& core() const { return exec_.core(); }
   const std::string& ri() const { return ri_; }
 
@@ -71,6 +73,9 @@ class station_runtime final : public station_environment {
   void attach(tcp::socket socket, const std::string& peer);
   void on_closed(link_session& session, const std::string& reason);
   void spawn(std::function<asio::awaitable<void>()> f, std::string what);
+  /// Run f; a journal that fails stops the whole station (fail-stop), not one link.
+  template <class F>
+  void guarded(F&& f);
 
   asio::io_context& io_;
   const topology& topo_;
@@ -84,6 +89,7 @@ class station_runtime final : public station_environment {
   std::map<std::string, line> lines_;
   std::map<std::string, asio::steady_timer*> dial_timers_;  // each dial loop's back-off timer
   bool stopped_ = false;
+  std::optional<std::string> failure_;
 };
 
 }  // namespace cablesim::net

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,9 +16,17 @@ struct sqlite3;
 
 namespace cablesim::store {
 
+/// The journal cannot keep what it must (I/O error, a full disk, a corrupt row). A station
+/// whose journal fails stops: it can no longer promise not to lose what it acknowledges.
+class journal_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Every copy a station has in its charge and every message it has handled, in SQLite.
 class journal {
  public:
-  /// Open (creating if needed) the journal file. Throws std::runtime_error with the path and
+  /// Open (creating if needed) the journal file. Throws journal_error with the path and
   /// SQLite's message when it cannot.
   explicit journal(const std::filesystem::path& file);
   ~journal();
