@@ -50,11 +50,23 @@ config_source::config_source(std::string_view text, std::string_view file_name, 
   }
 }
 
+config_source::config_source(std::string_view origin, const google::protobuf::Descriptor* root)
+    : file_(origin), root_(root), in_memory_(true) {}
+
 std::string config_source::pos(int line, int column) const {
   return file_ + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
 
 std::string config_source::at(std::initializer_list<field_step> path, std::string_view hint) const {
+  if (in_memory_) {
+    std::string where = file_ + ": ";
+    for (const auto& s : path) {
+      if (where.back() != ' ') where += '.';
+      where += s.field;
+      if (s.index >= 0) where += "[" + std::to_string(s.index) + "]";
+    }
+    return where;
+  }
   if (!tree_) {
     if (!hint.empty()) {
       const auto p = text_.find("\"" + std::string(hint) + "\"");

@@ -101,6 +101,15 @@ const Station* topology::station_for_address(std::string_view address) const {
 topology topology::load(std::string_view text, std::string_view file_name) {
   Topology proto;
   const config_source where(text, file_name, proto);
+  return validated(std::move(proto), where);
+}
+
+topology topology::from_proto(Topology proto, std::string_view origin) {
+  const config_source where(origin, Topology::descriptor());
+  return validated(std::move(proto), where);
+}
+
+topology topology::validated(Topology proto, const config_source& where) {
   std::vector<std::string> problems;
 
   // --- per-item checks ---
@@ -195,7 +204,7 @@ topology topology::load(std::string_view text, std::string_view file_name) {
   apply_defaults(proto);
   topology t;
   t.proto_ = std::move(proto);
-  t.file_name_ = std::string(file_name);
+  t.file_name_ = where.file_name();
   for (int i = 0; i < t.proto_.stations_size(); ++i) {
     const auto& s = t.proto_.stations(i);
     t.station_index_.emplace(s.ri(), i);
@@ -221,19 +230,18 @@ topology topology::load(std::string_view text, std::string_view file_name) {
   const auto n = static_cast<std::size_t>(stations.size());
   std::set<std::string> reported;
   int more = 0;
-  auto report = [&](const std::string& error, const std::string& from, const std::string& to) {
-    // error starts with the station where it went wrong; report each (station, kind) once
-    const auto key = error.substr(0, error.find(':'));
-    if (!reported.insert(key).second) return;
+  // each (failing station, kind of problem) once, at the station's routing table (or its entry)
+  auto report = [&](const std::string& failing, std::string_view kind, const std::string& message,
+                    const std::string& from, const std::string& to) {
+    if (!reported.insert(failing + " " + std::string(kind)).second) return;
     if (reported.size() > 40) {
       ++more;
       return;
     }
-    const auto failing = error.substr(0, error.find(' '));
     const auto it = t.routing_index_.find(failing);
     const auto at = it != t.routing_index_.end() ? where.at({{"routing", it->second}, {"station"}}, failing)
                                                  : where.at({{"stations", t.station_index_.at(failing)}, {"ri"}}, failing);
-    problems.push_back(at + ": " + error.substr(error.find(':') + 2) + " (a cable from " + from + " for " + to + ")");
+    problems.push_back(at + ": " + message + " (a cable from " + from + " for " + to + ")");
   };
   enum : uint8_t { unvisited, on_path, reaches, fails };
   std::vector<uint8_t> state(n);
@@ -262,7 +270,7 @@ topology topology::load(std::string_view text, std::string_view file_name) {
           break;
         }
         if (decision.kind == route_kind::none) {
-          report(here + " black hole: " + decision.reason, stations.Get(static_cast<int>(f)).ri(), to);
+          report(here, "black hole", decision.reason, stations.Get(static_cast<int>(f)).ri(), to);
           outcome = fails;
           break;
         }
@@ -270,7 +278,7 @@ topology topology::load(std::string_view text, std::string_view file_name) {
         if (state[next] == on_path) {
           std::string p;
           for (const auto i : path) p += (p.empty() ? "" : " -> ") + stations.Get(static_cast<int>(i)).ri();
-          report(here + " loop: routing loop " + p + " -> " + decision.via, stations.Get(static_cast<int>(f)).ri(), to);
+          report(here, "loop", "routing loop " + p + " -> " + decision.via, stations.Get(static_cast<int>(f)).ri(), to);
           outcome = fails;
           break;
         }
@@ -285,10 +293,5 @@ topology topology::load(std::string_view text, std::string_view file_name) {
   return t;
 }
 
-topology topology::from_proto(Topology proto, std::string_view origin) {
-  std::string text;
-  TextFormat::PrintToString(proto, &text);
-  return load(text, origin);
-}
 
 }  // namespace cablesim

@@ -23,6 +23,8 @@ class config_source {
  public:
   /// Parse `text` into `message`; throws config_error listing syntax errors and unknown fields.
   config_source(std::string_view text, std::string_view file_name, google::protobuf::Message& message);
+  /// A message built in memory: a problem is placed by its field path ("origin: stations[3].ri").
+  config_source(std::string_view origin, const google::protobuf::Descriptor* root);
 
   /// "file:line:col" of a field, e.g. {{"stations", 3}, {"ri"}}. For JSON (which keeps no
   /// positions) the first occurrence of `hint` as a quoted string, or 1:1.
@@ -36,6 +38,7 @@ class config_source {
   std::string_view text_;
   const google::protobuf::Descriptor* root_;
   std::unique_ptr<google::protobuf::TextFormat::ParseInfoTree> tree_;  // null for JSON
+  bool in_memory_ = false;
 };
 
 }  // namespace cablesim

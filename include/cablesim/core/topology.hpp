@@ -15,6 +15,8 @@
 
 namespace cablesim {
 
+class config_source;
+
 /// Bad configuration: every problem found, each "file:line:col: message".
 class config_error : public std::runtime_error {
  public:
@@ -62,6 +64,9 @@ class topology {
   const Station* station_for_address(std::string_view address) const;
 
  private:
+  /// Check a topology, wherever it came from, and index it; throws config_error.
+  static topology validated(Topology proto, const config_source& where);
+
   Topology proto_;
   std::string file_name_;
   std::map<std::string, int, std::less<>> station_index_;
