@@ -14,7 +14,8 @@ namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;
 
 int main(int argc, char** argv) {
-  fs::path corpus = argc > 1 ? fs::path(argv[1]) : fs::path(CABLESIM_SOURCE_DIR) / ".." / "shared" / "corpus" / "cables";
+  fs::path corpus =
+      argc > 1 ? fs::path(argv[1]) : fs::path(CABLESIM_SOURCE_DIR) / ".." / "shared" / "corpus" / "cables";
   if (!fs::is_directory(corpus)) {
     std::fprintf(stderr, "bench_codec: corpus folder %s not found (pass one as the first argument)\n", corpus.c_str());
     return 1;
@@ -66,7 +67,7 @@ int main(int argc, char** argv) {
     ++rounds;
     elapsed = std::chrono::duration<double>(clock_type::now() - t2).count();
   } while (elapsed < min_seconds);
-  std::printf("render for transmission: %8.1f MB/s  %9.0f cables/s  (%zu rounds, %.2f s)\n",
-              out_bytes / elapsed / 1e6, rounds * cables.size() / elapsed, rounds, elapsed);
+  std::printf("render for transmission: %8.1f MB/s  %9.0f cables/s  (%zu rounds, %.2f s)\n", out_bytes / elapsed / 1e6,
+              rounds * cables.size() / elapsed, rounds, elapsed);
   return 0;
 }

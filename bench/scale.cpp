@@ -84,16 +84,19 @@ void worldwide(sim::transport_kind transport, double today_seconds, double targe
   std::printf("  %-6s %d cables filed, %zu copies delivered, complete: %s, %llu events\n",
               transport == sim::transport_kind::tcp ? "tcp" : "memory", report.filed_size(), copies,
               report.completed() ? "yes" : "NO", static_cast<unsigned long long>(report.wall_clock().events()));
-  std::printf("         wall %.2f s (today %.0f s, target <= %.0f s); peak RSS growth %.1f MB, %.2f KB per filed cable "
-              "(today 44 KB, target <= 4 KB)\n",
-              wall, today_seconds, target_seconds, static_cast<double>(rss) / 1024,
-              static_cast<double>(rss) / report.filed_size());
+  std::printf(
+      "         wall %.2f s (today %.0f s, target <= %.0f s); peak RSS growth %.1f MB, %.2f KB per filed cable "
+      "(today 44 KB, target <= 4 KB)\n",
+      wall, today_seconds, target_seconds, static_cast<double>(rss) / 1024,
+      static_cast<double>(rss) / report.filed_size());
 }
 
 void big_topology() {
   // 3,000 stations: 30 relays in a ring, 99 posts under each, every relay routing by prefix.
   std::string t = "name: \"generated\"\nepoch: \"2007-09-10T00:00:00Z\"\n";
-  auto relay = [](int r) { return "RUEHZ" + std::string(1, static_cast<char>('A' + r / 26)) + static_cast<char>('A' + r % 26); };
+  auto relay = [](int r) {
+    return "RUEHZ" + std::string(1, static_cast<char>('A' + r / 26)) + static_cast<char>('A' + r % 26);
+  };
   auto post = [](int r, int p) {
     return "RU" + std::string(1, static_cast<char>('A' + r / 26)) + static_cast<char>('A' + r % 26) +
            static_cast<char>('A' + p / 26) + static_cast<char>('A' + p % 26);
@@ -119,7 +122,8 @@ void big_topology() {
         t += " routes { prefix: \"" + relay(o) + "\" via: \"" + relay(next) + "\" }";
       }
     t += " }\n";
-    for (int p = 0; p < posts; ++p) t += "routing { station: \"" + post(r, p) + "\" default_route { via: \"" + relay(r) + "\" } }\n";
+    for (int p = 0; p < posts; ++p)
+      t += "routing { station: \"" + post(r, p) + "\" default_route { via: \"" + relay(r) + "\" } }\n";
   }
   const auto t0 = clock_type::now();
   const auto topo = topology::load(t, "generated.textproto");

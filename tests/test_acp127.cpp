@@ -116,10 +116,12 @@ TEST_CASE("acp127: the seed cable parses as given", "[core][acp127]") {
   SECTION("message identity") { CHECK(acp127::message_id(c) == "RUEHRO-1919-2531426"); }
   SECTION("render reproduces the heading, trailing spaces aside") {
     const auto heading = acp127::render_heading(c);
-    CHECK(heading.starts_with("VZCZCXRO2781\nOO RUEHRN\nDE RUEHRO #1919 2531426\nZNY CCCCC ZZH\nO 101426Z SEP 07\n"
-                              "FM AMEMBASSY ROME\nTO RUCNDT/USMISSION USUN NEW YORK IMMEDIATE 0797\n"));
-    CHECK(heading.ends_with("INFO RUEHRL/AMEMBASSY BERLIN PRIORITY 1784\nRUEHLO/AMEMBASSY LONDON PRIORITY 1410\n"
-                            "RUEHFR/AMEMBASSY PARIS PRIORITY 2323\n"));
+    CHECK(
+        heading.starts_with("VZCZCXRO2781\nOO RUEHRN\nDE RUEHRO #1919 2531426\nZNY CCCCC ZZH\nO 101426Z SEP 07\n"
+                            "FM AMEMBASSY ROME\nTO RUCNDT/USMISSION USUN NEW YORK IMMEDIATE 0797\n"));
+    CHECK(
+        heading.ends_with("INFO RUEHRL/AMEMBASSY BERLIN PRIORITY 1784\nRUEHLO/AMEMBASSY LONDON PRIORITY 1410\n"
+                          "RUEHFR/AMEMBASSY PARIS PRIORITY 2323\n"));
   }
   SECTION("parse(render(parse(x))) == parse(x)") {
     const auto again = parse(acp127::render(c));
@@ -131,8 +133,7 @@ TEST_CASE("acp127: the seed cable parses as given", "[core][acp127]") {
 TEST_CASE("acp127: heading variants of the corpus", "[core][acp127]") {
   SECTION("sections, dual precedence and operating signals after the DTG") {
     auto text = with_line(2, "DE RUEHMD #4314/01 3571155");
-    text = text.substr(0, text.find("R 101426Z")) + "O R 101426Z SEP 07 ZDK\n" +
-           text.substr(text.find("FM AMEMBASSY"));
+    text = text.substr(0, text.find("R 101426Z")) + "O R 101426Z SEP 07 ZDK\n" + text.substr(text.find("FM AMEMBASSY"));
     const auto r = parse(text);
     REQUIRE(r);
     CHECK(r.cable.origin().section() == 1);
@@ -154,10 +155,11 @@ TEST_CASE("acp127: heading variants of the corpus", "[core][acp127]") {
     CHECK(r90.cable.dtg_line().dtg().year() == 1990);
   }
   SECTION("NIACT IMMEDIATE, collectives and addressees without numbers") {
-    auto text = with_line(6, "TO RUEHC/SECSTATE WASHDC NIACT IMMEDIATE 0001\n"
-                             "INFO RUEHXD/MOSCOW POLITICAL COLLECTIVE PRIORITY\n"
-                             "EU MEMBER STATES COLLECTIVE\n"
-                             "RHMFISS/HQ USSOUTHCOM MIAMI FL");
+    auto text = with_line(6,
+                          "TO RUEHC/SECSTATE WASHDC NIACT IMMEDIATE 0001\n"
+                          "INFO RUEHXD/MOSCOW POLITICAL COLLECTIVE PRIORITY\n"
+                          "EU MEMBER STATES COLLECTIVE\n"
+                          "RHMFISS/HQ USSOUTHCOM MIAMI FL");
     const auto r = parse(text);
     REQUIRE(r);
     REQUIRE(r.cable.action_size() == 1);
@@ -172,9 +174,10 @@ TEST_CASE("acp127: heading variants of the corpus", "[core][acp127]") {
     CHECK(r.cable.text().classification_line() == "UNCLAS ROME 000001");
   }
   SECTION("where the addressees end and the text begins") {
-    const auto r = parse(with_line(6, "TO SECSTATE WASHDC IMMEDIATE 0001\n"
-                                      "INFO AMEMBASSY TRIPOLI\n"
-                                      "AMEMBASSY CAIRO PRIORITY"));
+    const auto r = parse(with_line(6,
+                                   "TO SECSTATE WASHDC IMMEDIATE 0001\n"
+                                   "INFO AMEMBASSY TRIPOLI\n"
+                                   "AMEMBASSY CAIRO PRIORITY"));
     REQUIRE(r);
     REQUIRE(r.cable.information_size() == 2);
     CHECK(r.cable.information(1).address() == "AMEMBASSY CAIRO");

@@ -1,9 +1,9 @@
 // The cablesim binary as users run it: exit codes and output of parse, format, explain.
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
 #include <array>
 #include <cstdio>
-#include <sys/wait.h>
 
 #include "support.hpp"
 
@@ -44,8 +44,9 @@ TEST_CASE("cli: explain annotates every format line", "[cli]") {
 
 TEST_CASE("cli: errors and exit codes", "[cli]") {
   SECTION("bad cable text: file:line:col and exit 1") {
-    const auto bad = temp_file("bad.txt", "VZCZCXRO0001\nRR RUEHC\nDE RUEHRO #0001 2531426\nZNR UUUUU\n"
-                                          "R 101426Z SEPT 07\nFM X\nTO RUEHC/Y\n");
+    const auto bad = temp_file("bad.txt",
+                               "VZCZCXRO0001\nRR RUEHC\nDE RUEHRO #0001 2531426\nZNR UUUUU\n"
+                               "R 101426Z SEPT 07\nFM X\nTO RUEHC/Y\n");
     const auto r = run("parse " + bad.string());
     CHECK(r.status == 1);
     CHECK(r.output.find(bad.string() + ":5:11: error: unknown month 'SEPT'") != std::string::npos);

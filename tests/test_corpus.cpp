@@ -20,12 +20,18 @@ std::vector<std::string> split_csv_line(std::string line) {
   for (std::size_t i = 0; i < line.size(); ++i) {
     const char c = line[i];
     if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') field += '"', ++i;
-      else if (c == '"') quoted = false;
-      else field += c;
-    } else if (c == '"') quoted = true;
-    else if (c == ',') out.push_back(field), field.clear();
-    else field += c;
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"')
+        field += '"', ++i;
+      else if (c == '"')
+        quoted = false;
+      else
+        field += c;
+    } else if (c == '"')
+      quoted = true;
+    else if (c == ',')
+      out.push_back(field), field.clear();
+    else
+      field += c;
   }
   out.push_back(field);
   return out;

@@ -3,8 +3,8 @@
 
 #include <google/protobuf/util/json_util.h>
 
-#include <regex>
 #include <sys/wait.h>
+#include <regex>
 
 #include "cablesim/report.pb.h"
 #include "support.hpp"
@@ -44,7 +44,8 @@ std::map<std::string, std::set<std::string>> expected_copies(const fs::path& dir
         continue;
       }
       if (!in_addressees) continue;
-      if (std::regex_search(line, m, addressee)) out[id].insert(m[2]);
+      if (std::regex_search(line, m, addressee))
+        out[id].insert(m[2]);
       else if (!(line.starts_with("TO ") || line.starts_with("INFO ") || line.find("COLLECTIVE") != std::string::npos ||
                  line == "WESTERN HEMISPHERIC AFFAIRS DIPL POSTS"))
         break;

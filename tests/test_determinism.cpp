@@ -30,11 +30,13 @@ struct outcome {
 
 outcome run(const std::string& topology, const std::string& scenario, const std::string& flags) {
   static int runs = 0;
-  const auto dir = fs::temp_directory_path() / ("cablesim_determinism_" + std::to_string(getpid()) + "_" + std::to_string(++runs));
+  const auto dir =
+      fs::temp_directory_path() / ("cablesim_determinism_" + std::to_string(getpid()) + "_" + std::to_string(++runs));
   fs::remove_all(dir);
   fs::create_directories(dir);
-  const auto r = test::run_cablesim("run " + topology + " --scenario " + scenario + " " + flags + " --trace --inbox " +
-                                    (dir / "inbox").string() + " --report " + (dir / "r.json").string() + " 2>/dev/null");
+  const auto r =
+      test::run_cablesim("run " + topology + " --scenario " + scenario + " " + flags + " --trace --inbox " +
+                         (dir / "inbox").string() + " --report " + (dir / "r.json").string() + " 2>/dev/null");
   outcome o;
   o.status = r.status;
   o.trace = r.output;
@@ -126,15 +128,18 @@ TEST_CASE("determinism: every lesson gives the same run over tcp and in memory",
   }
 }
 
-TEST_CASE("determinism: the corpus replay twice, over tcp and in memory, under a CPU hog", "[e2e][determinism][corpus]") {
+TEST_CASE("determinism: the corpus replay twice, over tcp and in memory, under a CPU hog",
+          "[e2e][determinism][corpus]") {
   const auto corpus = test::corpus_dir();
   if (corpus.empty()) return test::skipped("../shared/corpus is absent");
   const auto dir = fs::temp_directory_path() / ("cablesim_determinism_corpus_" + std::to_string(getpid()));
   fs::create_directories(dir);
-  REQUIRE(test::run_cablesim("corpus topology " + (corpus / "cables").string() + " > " + (dir / "t.textproto").string() +
-                             " 2>/dev/null").status == 0);
-  REQUIRE(test::run_cablesim("corpus scenario " + (corpus / "cables").string() + " > " + (dir / "s.textproto").string() +
-                             " 2>/dev/null").status == 0);
+  REQUIRE(test::run_cablesim("corpus topology " + (corpus / "cables").string() + " > " +
+                             (dir / "t.textproto").string() + " 2>/dev/null")
+              .status == 0);
+  REQUIRE(test::run_cablesim("corpus scenario " + (corpus / "cables").string() + " > " +
+                             (dir / "s.textproto").string() + " 2>/dev/null")
+              .status == 0);
   const auto topo = (dir / "t.textproto").string(), scenario = (dir / "s.textproto").string();
   const auto first = run(topo, scenario, "--speedup max --transport tcp");
   REQUIRE(first.status == 0);
@@ -145,7 +150,8 @@ TEST_CASE("determinism: the corpus replay twice, over tcp and in memory, under a
   fs::remove_all(dir);
 }
 
-TEST_CASE("identity: 12,000 cables filed at one post within one simulated minute are all delivered", "[e2e][identity]") {
+TEST_CASE("identity: 12,000 cables filed at one post within one simulated minute are all delivered",
+          "[e2e][identity]") {
   const auto dir = fs::temp_directory_path() / ("cablesim_identity_" + std::to_string(getpid()));
   fs::create_directories(dir);
   const int cables = 12000;
@@ -167,19 +173,22 @@ TEST_CASE("identity: 12,000 cables filed at one post within one simulated minute
   CHECK(r.parsed.completed());
 }
 
-TEST_CASE("completion: a run that ends with a copy neither delivered nor refused exits 3 and lists it", "[e2e][identity]") {
+TEST_CASE("completion: a run that ends with a copy neither delivered nor refused exits 3 and lists it",
+          "[e2e][identity]") {
   // The seed cable on the teaching network's 75-baud trunk cannot arrive within 10 s.
   const auto dir = fs::temp_directory_path() / ("cablesim_incomplete_" + std::to_string(getpid()));
   fs::create_directories(dir);
-  std::ofstream(dir / "s.textproto") << "name: \"too short\"\nmax_seconds: 10\nfilings { station: \"RUEHRO\" cable_file: \""
-                                     << test::seed_cable().string() << "\" at_seconds: 0 }\n";
-  const auto r = run((test::source_dir() / "topologies" / "teaching.textproto").string(), (dir / "s.textproto").string(),
-                     "--speedup max");
+  std::ofstream(dir / "s.textproto")
+      << "name: \"too short\"\nmax_seconds: 10\nfilings { station: \"RUEHRO\" cable_file: \""
+      << test::seed_cable().string() << "\" at_seconds: 0 }\n";
+  const auto r = run((test::source_dir() / "topologies" / "teaching.textproto").string(),
+                     (dir / "s.textproto").string(), "--speedup max");
   fs::remove_all(dir);
   CHECK(r.status == 3);
   CHECK_FALSE(r.parsed.completed());
   REQUIRE(r.parsed.filed_size() == 1);
   CHECK(r.parsed.missing_size() == r.parsed.filed(0).addressees_size() - r.parsed.deliveries_size());
   CHECK(r.trace.find("NOT COMPLETE: ") != std::string::npos);
-  for (const auto& m : r.parsed.missing()) CHECK(r.trace.find(m.message_id() + " for " + m.station()) != std::string::npos);
+  for (const auto& m : r.parsed.missing())
+    CHECK(r.trace.find(m.message_id() + " for " + m.station()) != std::string::npos);
 }

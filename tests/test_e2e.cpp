@@ -5,10 +5,10 @@
 
 #include <asio.hpp>
 
-#include <regex>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <regex>
 
 #include "cablesim/report.pb.h"
 #include "support.hpp"
@@ -52,12 +52,12 @@ void check_seed_inbox(const fs::path& inbox) {
   }
   const auto rn = test::read_file(inbox / "RUEHRN" / "RUEHRO-1919-2531426.txt");
   const auto seed = test::read_file(test::seed_cable());
-  CHECK(rn.substr(rn.find('\n') + 1).starts_with(
-      "OO RUEHRN\nDE RUEHRO #1919 2531426\nZNY CCCCC ZZH\nO 101426Z SEP 07\nFM AMEMBASSY ROME\n"
-      "TO RUCNDT/USMISSION USUN NEW YORK IMMEDIATE 0797\nRUEHC/SECSTATE WASHDC IMMEDIATE 8947\n"
-      "RUEHUNV/USMISSION UNVIE VIENNA IMMEDIATE 0113\nRUEHRN/USMISSION UN ROME IMMEDIATE 0136\n"
-      "INFO RUEHRL/AMEMBASSY BERLIN PRIORITY 1784\nRUEHLO/AMEMBASSY LONDON PRIORITY 1410\n"
-      "RUEHFR/AMEMBASSY PARIS PRIORITY 2323\n\nC O N F I D E N T I A L ROME 001919\n"));
+  CHECK(rn.substr(rn.find('\n') + 1)
+            .starts_with("OO RUEHRN\nDE RUEHRO #1919 2531426\nZNY CCCCC ZZH\nO 101426Z SEP 07\nFM AMEMBASSY ROME\n"
+                         "TO RUCNDT/USMISSION USUN NEW YORK IMMEDIATE 0797\nRUEHC/SECSTATE WASHDC IMMEDIATE 8947\n"
+                         "RUEHUNV/USMISSION UNVIE VIENNA IMMEDIATE 0113\nRUEHRN/USMISSION UN ROME IMMEDIATE 0136\n"
+                         "INFO RUEHRL/AMEMBASSY BERLIN PRIORITY 1784\nRUEHLO/AMEMBASSY LONDON PRIORITY 1410\n"
+                         "RUEHFR/AMEMBASSY PARIS PRIORITY 2323\n\nC O N F I D E N T I A L ROME 001919\n"));
   CHECK(rn.ends_with(seed.substr(seed.find("SIPDIS"))));  // the text, unchanged
 }
 
@@ -67,7 +67,8 @@ std::vector<unsigned short> free_ports(std::size_t n) {
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> held;
   std::vector<unsigned short> ports;
   for (std::size_t i = 0; i < n; ++i) {
-    held.push_back(std::make_unique<asio::ip::tcp::acceptor>(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)));
+    held.push_back(
+        std::make_unique<asio::ip::tcp::acceptor>(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)));
     ports.push_back(held.back()->local_endpoint().port());
   }
   return ports;
@@ -135,8 +136,8 @@ fixed_ports seed_network_with_ports(const fs::path& dir) {
 }
 
 pid_t start_node(const fixed_ports& net, const std::string& ri, const fs::path& dir, const std::string& extra = "") {
-  std::vector<std::string> args{CABLESIM_BINARY, "node", net.file.string(), "--station", ri, "--speedup", "600",
-                                "--inbox", (dir / "inbox").string()};
+  std::vector<std::string> args{CABLESIM_BINARY, "node",    net.file.string(),       "--station", ri, "--speedup",
+                                "600",           "--inbox", (dir / "inbox").string()};
   if (!extra.empty()) {
     args.push_back("--journal");
     args.push_back(extra);
@@ -163,8 +164,9 @@ TEST_CASE("e2e: cablesim run delivers the seed cable to its seven addressee stat
   const auto dir = temp_dir("run_seed");
   std::string out;
   const auto root = test::source_dir().string();
-  REQUIRE(run("run " + root + "/topologies/seed.textproto --scenario " + root + "/scenarios/seed.textproto --speedup 600 --inbox " +
-                  (dir / "inbox").string() + " --report " + (dir / "r.json").string(),
+  REQUIRE(run("run " + root + "/topologies/seed.textproto --scenario " + root +
+                  "/scenarios/seed.textproto --speedup 600 --inbox " + (dir / "inbox").string() + " --report " +
+                  (dir / "r.json").string(),
               &out) == 0);
   INFO(out);
   CHECK(out.find("delivered 7 of 7 addressee copies") != std::string::npos);
@@ -183,13 +185,13 @@ TEST_CASE("e2e: every station as its own cablesim node process", "[e2e][node]") 
   auto port_of = net.port_of;
   std::vector<pid_t> nodes;
   for (const auto& ri : ris) nodes.push_back(start_node(net, ri, dir));
-  const bool up = wait_for([&] { return std::all_of(ris.begin(), ris.end(), [&](auto& ri) { return accepts(port_of[ri]); }); },
-                           std::chrono::seconds(20));
+  const bool up =
+      wait_for([&] { return std::all_of(ris.begin(), ris.end(), [&](auto& ri) { return accepts(port_of[ri]); }); },
+               std::chrono::seconds(20));
   CHECK(up);
   std::string out;
-  const int sent = run("send 127.0.0.1:" + std::to_string(port_of["RUEHRO"]) + " " + test::seed_cable().string() +
-                           " --as RUEHRO",
-                       &out);
+  const int sent = run(
+      "send 127.0.0.1:" + std::to_string(port_of["RUEHRO"]) + " " + test::seed_cable().string() + " --as RUEHRO", &out);
   CHECK(sent == 0);
   CHECK(out == "filed RUEHRO-1919-2531426 at RUEHRO\n");
   const bool all = seed_delivered_then_stop(dir, nodes);
@@ -199,8 +201,9 @@ TEST_CASE("e2e: every station as its own cablesim node process", "[e2e][node]") 
 
   SECTION("send reports a bad cable with file:line:col") {
     // (the nodes are gone: a refused connection is a clear error too)
-    CHECK(run("send 127.0.0.1:" + std::to_string(port_of["RUEHRO"]) + " " + test::seed_cable().string() + " --as RUEHRO",
-              &out) == 1);
+    CHECK(
+        run("send 127.0.0.1:" + std::to_string(port_of["RUEHRO"]) + " " + test::seed_cable().string() + " --as RUEHRO",
+            &out) == 1);
     CHECK(out.find("cannot connect") != std::string::npos);
   }
   fs::remove_all(dir);
@@ -211,7 +214,8 @@ TEST_CASE("e2e: FLASH preempts ROUTINE on the teaching network's slow line", "[e
   const auto root = test::source_dir().string();
   std::string out;
   REQUIRE(run("run " + root + "/topologies/teaching.textproto --scenario " + root +
-                  "/scenarios/lessons/1-flash-preemption/scenario.textproto --speedup max --report " + (dir / "r.json").string(),
+                  "/scenarios/lessons/1-flash-preemption/scenario.textproto --speedup max --report " +
+                  (dir / "r.json").string(),
               &out) == 0);
   INFO(out);
   const auto r = read_report(dir / "r.json");
@@ -243,7 +247,8 @@ TEST_CASE("e2e: FLASH preempts ROUTINE on the teaching network's slow line", "[e
     if (d.message_id() == flash_id) flash_delivered = d.delivered_at();
   std::set<std::string> after_flash, before_flash;
   for (auto it = trunk.begin(); it != pre; ++it)
-    if ((*it)->kind() == LinkEvent::START && (*it)->message_id() != preempted_id) before_flash.insert((*it)->message_id());
+    if ((*it)->kind() == LinkEvent::START && (*it)->message_id() != preempted_id)
+      before_flash.insert((*it)->message_id());
   for (auto it = pre + 1; it != trunk.end(); ++it)
     if ((*it)->kind() == LinkEvent::START && (*it)->message_id() != flash_id) after_flash.insert((*it)->message_id());
   // every ROUTINE crossed the trunk whole either before the FLASH took it or after the FLASH

@@ -50,15 +50,18 @@ TEST_CASE("journal: what a station holds survives a restart", "[store][journal]"
   CHECK(rome.queued("RUEHEUR") == 1);
   station_actions out;
   rome.channel_up("RUEHEUR", sim_time{}, out);
-  const auto started = std::find_if(out.begin(), out.end(), [](const auto& a) { return std::holds_alternative<start_transmission>(a); });
+  const auto started =
+      std::find_if(out.begin(), out.end(), [](const auto& a) { return std::holds_alternative<start_transmission>(a); });
   REQUIRE(started != out.end());
   const auto serial = std::get<start_transmission>(*started).frame.channel_serial();  // before `out` grows
   rome.transmission_done("RUEHEUR", serial, sim_time{}, out);
   out.clear();
   rome.acknowledged("RUEHEUR", serial, sim_time{}, out);
-  const auto drop = std::find_if(out.begin(), out.end(), [](const auto& a) { return std::holds_alternative<journal_drop>(a); });
+  const auto drop =
+      std::find_if(out.begin(), out.end(), [](const auto& a) { return std::holds_alternative<journal_drop>(a); });
   REQUIRE(drop != out.end());
-  CHECK(std::count_if(out.begin(), out.end(), [](const auto& a) { return std::holds_alternative<journal_drop>(a); }) == 1);
+  CHECK(std::count_if(out.begin(), out.end(), [](const auto& a) { return std::holds_alternative<journal_drop>(a); }) ==
+        1);
   j.drop(std::get<journal_drop>(*drop).journal_id);
   CHECK(j.load().pending.empty());
   // filing it again after the restart: a duplicate, nothing new to send
@@ -90,7 +93,8 @@ TEST_CASE("journal: a row that cannot be read stops the load with an error, neve
   }
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open(file.c_str(), &db) == SQLITE_OK);
-  REQUIRE(sqlite3_exec(db, "UPDATE pending SET cable = X'FFFFFFFF' WHERE id = 7", nullptr, nullptr, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "UPDATE pending SET cable = X'FFFFFFFF' WHERE id = 7", nullptr, nullptr, nullptr) ==
+          SQLITE_OK);
   sqlite3_close(db);
   store::journal j(file);
   try {

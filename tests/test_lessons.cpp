@@ -27,11 +27,11 @@ lesson_run run_lesson(const std::string& topology, const std::string& lesson, do
   const auto dir = fs::temp_directory_path() / ("cablesim_lesson_" + std::to_string(getpid()) + "_" + lesson);
   fs::remove_all(dir);
   fs::create_directories(dir);
-  const auto result = test::run_cablesim("run " + (root / "topologies" / topology).string() + " --scenario " +
-                                         (root / "scenarios" / "lessons" / lesson / "scenario.textproto").string() +
-                                         " --speedup " + std::to_string(speedup) + " --trace --inbox " +
-                                         (dir / "inbox").string() + " --report " + (dir / "r.json").string() +
-                                         " --html " + (dir / "r.html").string() + " 2>&1");
+  const auto result =
+      test::run_cablesim("run " + (root / "topologies" / topology).string() + " --scenario " +
+                         (root / "scenarios" / "lessons" / lesson / "scenario.textproto").string() + " --speedup " +
+                         std::to_string(speedup) + " --trace --inbox " + (dir / "inbox").string() + " --report " +
+                         (dir / "r.json").string() + " --html " + (dir / "r.html").string() + " 2>&1");
   lesson_run r;
   r.output = result.output;
   REQUIRE(result.status == 0);
@@ -56,12 +56,15 @@ TEST_CASE("lessons: 2, segregation and dual precedence", "[e2e][lessons]") {
   CHECK(r.report.deliveries_size() == 10);
   std::set<std::string> split_to;
   for (const auto& e : r.report.link_events())
-    if (e.from() == "RUEHEUR" && e.kind() == LinkEvent::START && e.message_id() == "RUEHRO-1919-2531426") split_to.insert(e.to());
+    if (e.from() == "RUEHEUR" && e.kind() == LinkEvent::START && e.message_id() == "RUEHRO-1919-2531426")
+      split_to.insert(e.to());
   CHECK(split_to == std::set<std::string>{"RUEHWAS", "RUEHUNV", "RUEHRN", "RUEHRL", "RUEHLO", "RUEHFR"});
   for (const auto& d : r.report.deliveries()) {
     INFO(d.station() << " " << d.message_id());
-    if (d.message_id() == "RUEHRO-1919-2531426") CHECK(d.precedence() == IMMEDIATE);
-    else CHECK(d.precedence() == (d.station() == "RUEHC" ? IMMEDIATE : ROUTINE));
+    if (d.message_id() == "RUEHRO-1919-2531426")
+      CHECK(d.precedence() == IMMEDIATE);
+    else
+      CHECK(d.precedence() == (d.station() == "RUEHC" ? IMMEDIATE : ROUTINE));
   }
   const auto rn = test::read_file(r.inbox / "RUEHRN" / "RUEHRO-1919-2531426.txt");
   CHECK(rn.find("\nOO RUEHRN\n") != std::string::npos);

@@ -77,8 +77,10 @@ bool closed_by_peer(loopback_network& n, tcp::socket& s) {
   bool closed = false;
   auto buf = std::make_shared<std::array<char, 256>>();
   std::function<void(std::error_code, std::size_t)> on_read = [&](std::error_code ec, std::size_t) {
-    if (ec) closed = true;
-    else s.async_read_some(asio::buffer(*buf), on_read);
+    if (ec)
+      closed = true;
+    else
+      s.async_read_some(asio::buffer(*buf), on_read);
   };
   s.async_read_some(asio::buffer(*buf), on_read);
   n.run_until([&] { return closed; }, std::chrono::seconds(5));

@@ -164,10 +164,10 @@ routing { station: "RUEHCCX" default_route { via: "RUEHCC" } }
                                 "lpm.textproto");
   const routing_table aa(t, "RUEHAA");
   CHECK(aa.route("RUEHAA").kind == route_kind::local);
-  CHECK(aa.route("RUEHCC").via == "RUEHCC");     // the neighbour, exactly
-  CHECK(aa.route("RUEHCCX").via == "RUEHCC");    // longest prefix
-  CHECK(aa.route("RUEHCCY").via == "RUEHBB");    // not the neighbour's RI: prefix RUEH
-  CHECK(aa.route("RHMFISS").via == "RUEHBB");    // default route
+  CHECK(aa.route("RUEHCC").via == "RUEHCC");   // the neighbour, exactly
+  CHECK(aa.route("RUEHCCX").via == "RUEHCC");  // longest prefix
+  CHECK(aa.route("RUEHCCY").via == "RUEHBB");  // not the neighbour's RI: prefix RUEH
+  CHECK(aa.route("RHMFISS").via == "RUEHBB");  // default route
 }
 
 TEST_CASE("routing: collectives expand, XMT removes members", "[core][routing]") {

@@ -5,8 +5,8 @@
 
 #include <map>
 
-#include "support.hpp"
 #include "recorded_network.hpp"
+#include "support.hpp"
 
 using namespace cablesim;
 using test::recorded_network;
@@ -20,7 +20,9 @@ topology shipped(const std::string& name) {
 
 sim_time epoch_of(const topology& t) { return *parse_iso8601(t.proto().epoch()); }
 
-std::string data(const std::string& name) { return test::read_file(test::source_dir() / "tests" / "data" / "cables" / name); }
+std::string data(const std::string& name) {
+  return test::read_file(test::source_dir() / "tests" / "data" / "cables" / name);
+}
 
 }  // namespace
 
@@ -30,7 +32,8 @@ TEST_CASE("station: the seed cable filed at RUEHRO reaches its seven addressee s
   const auto filed = net.file("RUEHRO", test::read_file(test::seed_cable()));
   REQUIRE(filed.ok);
   CHECK(filed.message_id == "RUEHRO-1919-2531426");  // a complete cable keeps its identity
-  CHECK(filed.addressees == std::vector<std::string>{"RUCNDT", "RUEHC", "RUEHUNV", "RUEHRN", "RUEHRL", "RUEHLO", "RUEHFR"});
+  CHECK(filed.addressees ==
+        std::vector<std::string>{"RUCNDT", "RUEHC", "RUEHUNV", "RUEHRN", "RUEHRL", "RUEHLO", "RUEHFR"});
   net.run();
 
   std::map<std::string, int> copies;
@@ -43,8 +46,9 @@ TEST_CASE("station: the seed cable filed at RUEHRO reaches its seven addressee s
     CHECK(d.copy.path.front() == "RUEHRO");
     CHECK(d.copy.path.back() == d.station);
   }
-  CHECK(copies == std::map<std::string, int>{{"RUCNDT", 1}, {"RUEHC", 1}, {"RUEHUNV", 1}, {"RUEHRN", 1},
-                                             {"RUEHRL", 1}, {"RUEHLO", 1}, {"RUEHFR", 1}});
+  CHECK(copies ==
+        std::map<std::string, int>{
+            {"RUCNDT", 1}, {"RUEHC", 1}, {"RUEHUNV", 1}, {"RUEHRN", 1}, {"RUEHRL", 1}, {"RUEHLO", 1}, {"RUEHFR", 1}});
   CHECK(net.all<open_number>().empty());
   CHECK(net.all<reject_copy>().empty());
 
@@ -56,10 +60,12 @@ TEST_CASE("station: the seed cable filed at RUEHRO reaches its seven addressee s
     const auto seed = test::read_file(test::seed_cable());
     CHECK(text.starts_with("VZCZCXUR"));  // FL1 of the last channel: RUEHEUR -> RUEHRN
     const auto from_fl2 = text.substr(text.find('\n') + 1);
-    CHECK(from_fl2.starts_with("OO RUEHRN\nDE RUEHRO #1919 2531426\nZNY CCCCC ZZH\nO 101426Z SEP 07\nFM AMEMBASSY ROME\n"
-                               "TO RUCNDT/USMISSION USUN NEW YORK IMMEDIATE 0797\n"));
+    CHECK(
+        from_fl2.starts_with("OO RUEHRN\nDE RUEHRO #1919 2531426\nZNY CCCCC ZZH\nO 101426Z SEP 07\nFM AMEMBASSY ROME\n"
+                             "TO RUCNDT/USMISSION USUN NEW YORK IMMEDIATE 0797\n"));
     CHECK(from_fl2.find("INFO RUEHRL/AMEMBASSY BERLIN PRIORITY 1784\nRUEHLO/AMEMBASSY LONDON PRIORITY 1410\n"
-                        "RUEHFR/AMEMBASSY PARIS PRIORITY 2323\n\nC O N F I D E N T I A L ROME 001919") != std::string::npos);
+                        "RUEHFR/AMEMBASSY PARIS PRIORITY 2323\n\nC O N F I D E N T I A L ROME 001919") !=
+          std::string::npos);
     CHECK(text.ends_with("SPOGLI"));
   }
   SECTION("it is split at RUEHEUR and again at RUEHWAS") {
@@ -157,7 +163,8 @@ TEST_CASE("station: continuity, duplicates and service messages", "[core][statio
     tr.mutable_cable()->mutable_origin()->set_station_serial(1920);
     out.clear();
     s.receive("RUEHEUR", tr, sim_time{}, out);
-    const auto it = std::find_if(out.begin(), out.end(), [](const auto& a) { return std::holds_alternative<open_number>(a); });
+    const auto it =
+        std::find_if(out.begin(), out.end(), [](const auto& a) { return std::holds_alternative<open_number>(a); });
     REQUIRE(it != out.end());
     CHECK(std::get<open_number>(*it).first == 2);
     CHECK(std::get<open_number>(*it).last == 3);
@@ -193,7 +200,8 @@ TEST_CASE("station: continuity, duplicates and service messages", "[core][statio
     net.run();
     CHECK(net.deliveries().size() == 7);
     for (const auto& d : net.deliveries())
-      if (d.station == "RUEHC") CHECK(d.copy.path == std::vector<std::string>{"RUEHRO", "RUEHEUR", "RUEHLO", "RUEHWAS", "RUEHC"});
+      if (d.station == "RUEHC")
+        CHECK(d.copy.path == std::vector<std::string>{"RUEHRO", "RUEHEUR", "RUEHLO", "RUEHWAS", "RUEHC"});
   }
 }
 
@@ -225,8 +233,8 @@ TEST_CASE("station: station serials wrap at 9999 without repeating an identity, 
     REQUIRE(last.ok);
     ids.insert(last.message_id);
   }
-  CHECK(ids.size() == 9999 + 2);               // every one its own message
-  CHECK(ids.count("RUEHRO-9999-" + minute));       // the last serial of the first cycle
+  CHECK(ids.size() == 9999 + 2);                     // every one its own message
+  CHECK(ids.count("RUEHRO-9999-" + minute));         // the last serial of the first cycle
   CHECK(ids.count("RUEHRO-0001-" + minute + "~1"));  // the first of the second
   CHECK(last.message_id == "RUEHRO-0002-" + minute + "~1");
   out.clear();

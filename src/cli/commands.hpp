@@ -38,8 +38,8 @@ int print_dot(const std::string& file);
 
 struct run_arguments {
   std::string topology, scenario, inbox, report, html, log_level = "warn";
-  std::string speedup;             // a number, or "max"; empty: the scenario's or topology's
-  std::string transport = "tcp";   // tcp or memory
+  std::string speedup;            // a number, or "max"; empty: the scenario's or topology's
+  std::string transport = "tcp";  // tcp or memory
   bool trace = false;
 };
 int run_scenario(const run_arguments& args);

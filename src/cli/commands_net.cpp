@@ -90,14 +90,20 @@ int corpus_command(const std::string& what, const std::string& dir, double max_g
   std::cerr << "corpus: " << cables.size() << " cables with a heading, " << skipped << " without (skipped)\n";
   std::string text;
   if (what == "topology") {
-    text = "# proto-file: proto/cablesim/topology.proto\n# proto-message: cablesim.Topology\n#\n# Derived by `cablesim corpus "
-           "topology " + dir + "`.\n\n";
+    text =
+        "# proto-file: proto/cablesim/topology.proto\n# proto-message: cablesim.Topology\n#\n# Derived by `cablesim "
+        "corpus "
+        "topology " +
+        dir + "`.\n\n";
     std::string body;
     google::protobuf::TextFormat::PrintToString(sim::corpus_topology(cables), &body);
     text += body;
   } else {
-    text = "# proto-file: proto/cablesim/scenario.proto\n# proto-message: cablesim.Scenario\n#\n# Derived by `cablesim corpus "
-           "scenario " + dir + "`; run it on the topology `cablesim corpus topology` derives from the same folder.\n\n";
+    text =
+        "# proto-file: proto/cablesim/scenario.proto\n# proto-message: cablesim.Scenario\n#\n# Derived by `cablesim "
+        "corpus "
+        "scenario " +
+        dir + "`; run it on the topology `cablesim corpus topology` derives from the same folder.\n\n";
     std::string body;
     google::protobuf::TextFormat::PrintToString(sim::corpus_scenario(cables, max_gap), &body);
     text += body;
@@ -117,8 +123,9 @@ int run_node(const std::string& file, const std::string& ri, const std::string& 
   std::vector<std::string> problems;
   for (const auto& n : topo.neighbours(ri))
     if (topo.station(n.ri)->port() == 0)
-      problems.push_back(file + ": error: station " + n.ri + " has port 0; to run stations as separate nodes, "
-                                                             "give every station a fixed port");
+      problems.push_back(file + ": error: station " + n.ri +
+                         " has port 0; to run stations as separate nodes, "
+                         "give every station a fixed port");
   if (self->port() == 0) problems.push_back(file + ": error: station " + ri + " has port 0; give it a fixed port");
   if (!problems.empty()) throw config_error(problems);
 

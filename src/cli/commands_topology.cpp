@@ -1,8 +1,8 @@
 #include <fstream>
 #include <iostream>
-#include <sstream>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "cablesim/core/acp127.hpp"
 #include "cablesim/core/routing.hpp"
@@ -85,13 +85,15 @@ int print_path(const std::string& file, const std::string& from, const std::stri
 int print_dot(const std::string& file) {
   const auto t = load_topology(file);
   std::cout << "graph \"" << t.proto().name() << "\" {\n"
-            << "  graph [overlap=false, splines=true, fontname=\"Helvetica\", label=\"" << t.proto().name()
-            << ": " << t.proto().description() << "\"];\n"
+            << "  graph [overlap=false, splines=true, fontname=\"Helvetica\", label=\"" << t.proto().name() << ": "
+            << t.proto().description() << "\"];\n"
             << "  node [fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=8];\n";
   for (const auto& s : t.proto().stations()) {
     std::string label = s.ri();
-    if (s.addresses_size()) label += "\\n" + s.addresses(0);
-    else if (!s.description().empty()) label += "\\n" + s.description();
+    if (s.addresses_size())
+      label += "\\n" + s.addresses(0);
+    else if (!s.description().empty())
+      label += "\\n" + s.description();
     std::string escaped;
     for (char c : label) {
       if (c == '"') escaped += '\\';

@@ -92,7 +92,8 @@ int main(int argc, char** argv) {
   corpus_topology->add_option("DIR", corpus_dir, "folder of cable text files")->required();
   auto* corpus_scenario = corpus->add_subcommand("scenario", "print a scenario filing every cable in DTG order");
   corpus_scenario->add_option("DIR", corpus_dir, "folder of cable text files")->required();
-  corpus_scenario->add_option("--max-gap", max_gap, "longest quiet time kept between filings, simulated seconds (default 10)");
+  corpus_scenario->add_option("--max-gap", max_gap,
+                              "longest quiet time kept between filings, simulated seconds (default 10)");
 
   std::string html;
   auto* report = app.add_subcommand("report", "render a saved report (R.json) as an HTML page");

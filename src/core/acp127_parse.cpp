@@ -27,12 +27,8 @@ std::string_view ltrim(std::string_view s) {
 }
 std::string_view trim(std::string_view s) { return ltrim(rtrim(s)); }
 
-bool all_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), is_digit);
-}
-bool all_upper(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), is_upper);
-}
+bool all_digits(std::string_view s) { return !s.empty() && std::all_of(s.begin(), s.end(), is_digit); }
+bool all_upper(std::string_view s) { return !s.empty() && std::all_of(s.begin(), s.end(), is_upper); }
 
 unsigned to_uint(std::string_view s) {
   unsigned v = 0;
@@ -42,9 +38,9 @@ unsigned to_uint(std::string_view s) {
 
 /// One line of the input with its position.
 struct line {
-  std::string_view text;  // without the terminator
-  std::size_t number = 0; // 1-based
-  std::size_t offset = 0; // of the first byte in the input
+  std::string_view text;   // without the terminator
+  std::size_t number = 0;  // 1-based
+  std::size_t offset = 0;  // of the first byte in the input
 };
 
 /// A word of a line and its 0-based column.
@@ -115,11 +111,10 @@ std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 void check_ri(const line& l, const word& w, std::string_view what) {
   const auto s = w.text;
   if (std::any_of(s.begin(), s.end(), is_digit))
-    fail(l, w.column, std::string(what) + " " + quoted(s) +
-                          " contains a digit (a routing indicator is 4 to 7 letters)");
+    fail(l, w.column,
+         std::string(what) + " " + quoted(s) + " contains a digit (a routing indicator is 4 to 7 letters)");
   if (!is_routing_indicator(s))
-    fail(l, w.column, std::string(what) + " " + quoted(s) +
-                          " is not a routing indicator (4 to 7 upper-case letters)");
+    fail(l, w.column, std::string(what) + " " + quoted(s) + " is not a routing indicator (4 to 7 upper-case letters)");
 }
 
 int levenshtein(std::string_view a, std::string_view b) {
@@ -138,8 +133,8 @@ int levenshtein(std::string_view a, std::string_view b) {
 /// A word that is meant as a precedence but is not one: a near-miss of a precedence word, or a
 /// precedence from another system.
 bool looks_like_bad_precedence_word(std::string_view w) {
-  static constexpr std::array<std::string_view, 5> foreign = {"URGENT", "EMERGENCY", "DEFERRED",
-                                                              "NORMAL", "OPERATIONAL"};
+  static constexpr std::array<std::string_view, 5> foreign = {"URGENT", "EMERGENCY", "DEFERRED", "NORMAL",
+                                                              "OPERATIONAL"};
   if (std::find(foreign.begin(), foreign.end(), w) != foreign.end()) return true;
   if (w.size() < 5) return false;
   for (auto p : {FLASH, IMMEDIATE, PRIORITY, ROUTINE})
@@ -159,8 +154,7 @@ void parse_fl1(const line& l, Cable& c) {
   while (i < s.size() && is_upper(s[i])) ++i;
   const auto designator = s.substr(5, i - 5);
   const auto serial = s.substr(i);
-  if (designator.empty())
-    fail(l, lead + 5, "FL1 " + quoted(s) + " has no channel designator after VZCZC");
+  if (designator.empty()) fail(l, lead + 5, "FL1 " + quoted(s) + " has no channel designator after VZCZC");
   if (!all_digits(serial) || serial.size() > 6)
     fail(l, lead + i, "FL1 channel serial " + quoted(serial) + " must be 1 to 6 digits");
   auto* t = c.mutable_transmission();
@@ -174,13 +168,12 @@ void parse_fl1(const line& l, Cable& c) {
 void parse_fl2_prosigns(const line& l, const word& w, RoutingLine& rl) {
   const auto s = w.text;
   if (s.size() != 2)
-    fail(l, w.column, "FL2 precedence prosign " + quoted(s) +
-                          " must be a doubled letter such as OO (IMMEDIATE) or RR (ROUTINE)");
+    fail(l, w.column,
+         "FL2 precedence prosign " + quoted(s) + " must be a doubled letter such as OO (IMMEDIATE) or RR (ROUTINE)");
   for (std::size_t k = 0; k < 2; ++k) {
     const auto p = precedence_from_prosign(s[k]);
     if (!p)
-      fail(l, w.column + k, "unknown precedence prosign " + quoted(s.substr(k, 1)) +
-                                " in FL2 (expected Z, O, P or R)");
+      fail(l, w.column + k, "unknown precedence prosign " + quoted(s.substr(k, 1)) + " in FL2 (expected Z, O, P or R)");
     if (k == 0 || s[1] != s[0]) rl.add_precedence(*p);
   }
   if (rl.precedence_size() == 2 && !more_urgent(rl.precedence(0), rl.precedence(1)))
@@ -213,14 +206,14 @@ void parse_fl3(const line& l, Cable& c) {
   const auto words = split_words(rtrim(l.text));
   if (words.empty() || words[0].text != "DE")
     fail(l, words.empty() ? 0 : words[0].column, "expected FL3 'DE <station RI> #<serial> <filing time>'");
-  if (words.size() < 4)
-    fail(l, l.text.size(), "FL3 must read 'DE <station RI> #<serial> <filing time>'");
+  if (words.size() < 4) fail(l, l.text.size(), "FL3 must read 'DE <station RI> #<serial> <filing time>'");
   if (words.size() > 4) fail(l, words[4].column, "unexpected " + quoted(words[4].text) + " after the FL3 filing time");
   auto* o = c.mutable_origin();
   check_ri(l, words[1], "originating station");
   o->set_station_ri(std::string(words[1].text));
   auto ssn = words[2].text;
-  if (ssn.empty() || ssn[0] != '#') fail(l, words[2].column, "station serial number must start with '#', got " + quoted(ssn));
+  if (ssn.empty() || ssn[0] != '#')
+    fail(l, words[2].column, "station serial number must start with '#', got " + quoted(ssn));
   ssn.remove_prefix(1);
   std::string_view section;
   if (const auto slash = ssn.find('/'); slash != std::string_view::npos) {
@@ -247,11 +240,12 @@ void parse_fl4(const line& l, Cable& c) {
          "expected FL4 security warning 'ZNR UUUUU' or 'ZNY CCCCC|SSSSS|TTTTT'");
   const auto cls = classification_from_group(words[1].text);
   if (cls == CLASSIFICATION_UNSPECIFIED)
-    fail(l, words[1].column, "unknown security group " + quoted(words[1].text) +
-                                 " (expected UUUUU, CCCCC, SSSSS or TTTTT)");
+    fail(l, words[1].column,
+         "unknown security group " + quoted(words[1].text) + " (expected UUUUU, CCCCC, SSSSS or TTTTT)");
   if ((words[0].text == "ZNR") != (cls == UNCLASSIFIED))
-    fail(l, words[0].column, std::string(words[0].text) + " does not go with " + quoted(words[1].text) +
-                                 " (ZNR is for UUUUU, ZNY for CCCCC, SSSSS and TTTTT)");
+    fail(l, words[0].column,
+         std::string(words[0].text) + " does not go with " + quoted(words[1].text) +
+             " (ZNR is for UUUUU, ZNY for CCCCC, SSSSS and TTTTT)");
   auto* sec = c.mutable_security();
   sec->set_prosign(std::string(words[0].text));
   sec->set_classification(cls);
@@ -291,8 +285,8 @@ std::size_t parse_dtg(const line& l, const std::vector<word>& words, std::size_t
   const std::chrono::year_month_day ymd{std::chrono::year{static_cast<int>(year)}, std::chrono::month{*month},
                                         std::chrono::day{day}};
   if (!ymd.ok())
-    fail(l, t.column, "DTG day " + std::to_string(day) + " does not exist in " + std::string(m.text) + " " +
-                          std::to_string(year));
+    fail(l, t.column,
+         "DTG day " + std::to_string(day) + " does not exist in " + std::string(m.text) + " " + std::to_string(year));
   d.set_day(day);
   d.set_hour(hour);
   d.set_minute(minute);
@@ -349,11 +343,10 @@ bool is_ri_less_address(std::string_view s) {
   const auto words = split_words(s);
   if (words.size() < 2) return false;
   for (char ch : s)
-    if (!(is_upper(ch) || is_digit(ch) || ch == ' ' || ch == '-' || ch == '.' || ch == '&' || ch == '\''))
-      return false;
+    if (!(is_upper(ch) || is_digit(ch) || ch == ' ' || ch == '-' || ch == '.' || ch == '&' || ch == '\'')) return false;
   static constexpr std::array<std::string_view, 15> text_starts = {
-      "UNCLAS", "UNCLASSIFIED", "SECRET", "CONFIDENTIAL", "TOP", "LIMITED", "SENSITIVE", "SECTION", "BT",
-      "TO", "INFO", "XMT", "FM", "DE", "FOR"};
+      "UNCLAS", "UNCLASSIFIED", "SECRET", "CONFIDENTIAL", "TOP", "LIMITED", "SENSITIVE", "SECTION",
+      "BT",     "TO",           "INFO",   "XMT",          "FM",  "DE",      "FOR"};
   if (std::find(text_starts.begin(), text_starts.end(), words[0].text) != text_starts.end()) return false;
   // "DEPT FOR INR", "AMEMBASSY ATHENS PASS TO ...": distribution instructions of the text
   if (s.find(" FOR ") != std::string_view::npos || s.find(" PASS ") != std::string_view::npos) return false;
@@ -369,7 +362,7 @@ bool is_addressee_line(std::string_view s) {
     const auto ri = s.substr(0, slash);
     // "SECRET/NOFORN" starts a text, not an addressee
     static constexpr std::array<std::string_view, 7> markings = {"SECRET", "UNCLAS", "NOFORN", "SIPDIS",
-                                                                 "NODIS", "EXDIS", "LIMDIS"};
+                                                                 "NODIS",  "EXDIS",  "LIMDIS"};
     if (std::find(markings.begin(), markings.end(), ri) != markings.end()) return false;
     if (std::all_of(ri.begin(), ri.end(), [](char ch) { return is_upper(ch) || is_digit(ch); }) && is_upper(ri[0]))
       return true;
@@ -381,7 +374,8 @@ void parse_addressee(const line& l, std::size_t column0, std::string_view s, Add
   const auto slash = s.find('/');
   std::size_t rest_col = column0;
   if (slash != std::string_view::npos && slash >= 4 && slash <= 7 && is_upper(s[0]) &&
-      std::all_of(s.begin(), s.begin() + static_cast<long>(slash), [](char ch) { return is_upper(ch) || is_digit(ch); })) {
+      std::all_of(s.begin(), s.begin() + static_cast<long>(slash),
+                  [](char ch) { return is_upper(ch) || is_digit(ch); })) {
     check_ri(l, word{s.substr(0, slash), column0}, "addressee routing indicator");
     a.set_routing_indicator(std::string(s.substr(0, slash)));
     s.remove_prefix(slash + 1);
@@ -512,8 +506,8 @@ void parse_refs(std::string_view s, Text& t) {
   std::string current;
   for (const auto& w : split_words(s)) {
     auto text = strip_pilcrow(w.text);
-    const bool marker = text.size() == 2 && (is_upper(text[0]) || is_lower(text[0])) &&
-                        (text[1] == ')' || text[1] == '.');
+    const bool marker =
+        text.size() == 2 && (is_upper(text[0]) || is_lower(text[0])) && (text[1] == ')' || text[1] == '.');
     const bool paren_marker = text.size() == 3 && text[0] == '(' && text[2] == ')' && is_upper(text[1]);
     if (marker || paren_marker) {
       if (!current.empty()) t.add_refs(current);
@@ -527,7 +521,7 @@ void parse_refs(std::string_view s, Text& t) {
 
 bool is_caption(std::string_view s) {
   static constexpr std::array<std::string_view, 10> captions = {
-      "SIPDIS", "NOFORN", "NODIS", "EXDIS", "LIMDIS", "STADIS", "SENSITIVE", "SENSITIVE BUT UNCLASSIFIED",
+      "SIPDIS", "NOFORN",       "NODIS", "EXDIS", "LIMDIS", "STADIS", "SENSITIVE", "SENSITIVE BUT UNCLASSIFIED",
       "Sipdis", "NOFORN SIPDIS"};
   return std::find(captions.begin(), captions.end(), s) != captions.end();
 }
@@ -644,10 +638,10 @@ void parse_heading_addressees(line_reader& r, Cable& c) {
         take_prefix("XMT ", group::exempted)) {
       const auto index = static_cast<std::size_t>(g);
       if (seen[index])
-        fail(l, 0, "a second " + std::string(s.substr(0, col - 1)) +
-                       " line: addressees of one kind continue on lines without the prefix");
-      if (index < last_group)
-        fail(l, 0, "addressee lines must come in the order TO, INFO, XMT");
+        fail(l, 0,
+             "a second " + std::string(s.substr(0, col - 1)) +
+                 " line: addressees of one kind continue on lines without the prefix");
+      if (index < last_group) fail(l, 0, "addressee lines must come in the order TO, INFO, XMT");
       seen[index] = true;
       last_group = index;
     }
@@ -698,8 +692,9 @@ void parse_heading(line_reader& r, Cable& c, bool draft) {
   const auto l6 = expect_line(r, "the originator line (FM ...)");
   const auto s6 = rtrim(l6.text);
   if (!s6.starts_with("FM ") || trim(s6.substr(3)).empty())
-    fail(l6, 0, draft ? "a drafted cable must start with 'FM <originator>'"
-                      : "expected FL6 'FM <originator>' after the DTG line");
+    fail(l6, 0,
+         draft ? "a drafted cable must start with 'FM <originator>'"
+               : "expected FL6 'FM <originator>' after the DTG line");
   c.set_originator(std::string(trim(s6.substr(3))));
   if (r.at_end() || !rtrim(r.peek().text).starts_with("TO "))
     fail(r.at_end() ? l6 : r.peek(), 0, "expected FL7 'TO <RI>/<address>' after the FM line");
@@ -740,10 +735,14 @@ void parse_body(line_reader& r, std::string_view text, Cable& c) {
         if (ch != ' ') s += ch;
       return s;
     }();
-    if (squeezed.starts_with("UNCLAS")) c.set_classification(UNCLASSIFIED);
-    else if (squeezed.starts_with("CONFIDENTIAL")) c.set_classification(CONFIDENTIAL);
-    else if (squeezed.starts_with("TOPSECRET")) c.set_classification(TOP_SECRET);
-    else if (squeezed.starts_with("SECRET")) c.set_classification(SECRET);
+    if (squeezed.starts_with("UNCLAS"))
+      c.set_classification(UNCLASSIFIED);
+    else if (squeezed.starts_with("CONFIDENTIAL"))
+      c.set_classification(CONFIDENTIAL);
+    else if (squeezed.starts_with("TOPSECRET"))
+      c.set_classification(TOP_SECRET);
+    else if (squeezed.starts_with("SECRET"))
+      c.set_classification(SECRET);
   }
 }
 
@@ -753,9 +752,7 @@ std::optional<parse_error> check_encoding(std::string_view text) {
   std::size_t line = 1, line_start = 0;
   for (std::size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);
-    auto error = [&](std::string message) {
-      return parse_error{line, i - line_start + 1, std::move(message)};
-    };
+    auto error = [&](std::string message) { return parse_error{line, i - line_start + 1, std::move(message)}; };
     if (c == '\n') {
       ++line;
       line_start = ++i;

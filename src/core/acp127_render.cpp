@@ -11,7 +11,6 @@ namespace {
 
 constexpr std::size_t line_width = 69;
 
-
 void append_signals(std::string& out, const std::string& trailer,
                     const google::protobuf::RepeatedPtrField<std::string>& signals) {
   if (!trailer.empty()) {

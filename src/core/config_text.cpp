@@ -35,7 +35,8 @@ config_source::config_source(std::string_view text, std::string_view file_name, 
   if (file_name.ends_with(".json")) {
     const auto status = google::protobuf::util::JsonStringToMessage(std::string(text), &message);
     if (!status.ok())
-      throw config_error({file_ + ":1:1: not a " + root_->full_name() + " in protobuf JSON: " + std::string(status.message())});
+      throw config_error(
+          {file_ + ":1:1: not a " + root_->full_name() + " in protobuf JSON: " + std::string(status.message())});
     return;
   }
   tree_ = std::make_unique<TextFormat::ParseInfoTree>();

@@ -84,8 +84,7 @@ std::string format_dtg(const Dtg& d) {
 
 std::string format_filing_time(const FilingTime& ft) {
   char buf[16];
-  std::snprintf(buf, sizeof buf, "%03u%02u%02u", ft.day_of_year() % 1000, ft.hour() % 100,
-                ft.minute() % 100);
+  std::snprintf(buf, sizeof buf, "%03u%02u%02u", ft.day_of_year() % 1000, ft.hour() % 100, ft.minute() % 100);
   return buf;
 }
 

@@ -50,7 +50,9 @@ void note(std::string& out, std::string_view label, const std::string& line, con
 std::string addressee_note(const Addressee& a, std::string_view role) {
   std::string s(role);
   if (a.routing_indicator().empty())
-    s += ": " + a.address() + " (a collective written without a routing indicator; its member stations are found from the collective's definition)";
+    s += ": " + a.address() +
+         " (a collective written without a routing indicator; its member stations are found from the collective's "
+         "definition)";
   else
     s += ": station " + a.routing_indicator() + " delivers to " + a.address();
   if (a.collective() && !a.routing_indicator().empty()) s += " (a collective: the station relays it to every member)";
@@ -59,7 +61,8 @@ std::string addressee_note(const Addressee& a, std::string_view role) {
     s += "; to be handled at " + std::string(precedence_word(a.precedence()));
   else
     s += "; no precedence word, so ROUTINE handling at this addressee";
-  if (!a.number().empty()) s += "; per-addressee serial " + a.number() + " (this originator's count of cables to that addressee)";
+  if (!a.number().empty())
+    s += "; per-addressee serial " + a.number() + " (this originator's count of cables to that addressee)";
   return s;
 }
 
@@ -100,8 +103,8 @@ std::string explain(const Cable& c) {
   }
   if (c.has_routing_line()) {
     const auto& rl = c.routing_line();
-    std::string text = "routing line: prosign " + acp127::routing_prosigns(rl) + " = " + precedence_phrase(rl.precedence()) +
-                       "; ";
+    std::string text =
+        "routing line: prosign " + acp127::routing_prosigns(rl) + " = " + precedence_phrase(rl.precedence()) + "; ";
     if (rl.routing_indicators_size() == 1)
       text += "station " + rl.routing_indicators(0) + " must deliver (or relay) this copy";
     else
@@ -121,13 +124,15 @@ std::string explain(const Cable& c) {
       month[0] = static_cast<char>(month[0] - 'a' + 'A');
       text += " (" + std::to_string(static_cast<unsigned>(ymd.day())) + " " + month + ")";
     }
-    text += " at " + time_of_day(ft.hour(), ft.minute()) + "; origin + serial + filing time identify the message on every copy";
+    text += " at " + time_of_day(ft.hour(), ft.minute()) +
+            "; origin + serial + filing time identify the message on every copy";
     note(out, "FL3", acp127::render_origin_line(o), text);
   }
   if (c.has_security()) {
     const auto& s = c.security();
-    std::string text = "security warning " + s.prosign() + " " + std::string(acp127::classification_group(s.classification())) +
-                       ": " + std::string(classification_name(s.classification())) +
+    std::string text = "security warning " + s.prosign() + " " +
+                       std::string(acp127::classification_group(s.classification())) + ": " +
+                       std::string(classification_name(s.classification())) +
                        (s.classification() == UNCLASSIFIED ? " (ZNR: may go on any circuit)"
                                                            : " (ZNY: only on circuits approved for it)");
     explain_signals(text, s.operating_signals());
@@ -137,7 +142,8 @@ std::string explain(const Cable& c) {
   if (c.has_dtg_line()) {
     const auto& d = c.dtg_line();
     const auto& g = d.dtg();
-    std::string text = "precedence " + precedence_phrase(d.precedence()) + "; date-time group: " + std::to_string(g.day()) + " " +
+    std::string text = "precedence " + precedence_phrase(d.precedence()) +
+                       "; date-time group: " + std::to_string(g.day()) + " " +
                        std::string(month_abbreviation(g.month())) + " " + std::to_string(g.year()) + " at " +
                        time_of_day(g.hour(), g.minute()) + " (Z = UTC), the time the originator released it";
     explain_signals(text, d.operating_signals());
@@ -165,29 +171,40 @@ std::string explain(const Cable& c) {
   const auto& t = c.text();
   out += "BT\n    FL11  separator: the heading ends, the text begins\n";
   if (!t.classification_line().empty())
-    note(out, "TEXT", t.classification_line(),
-         "classification line: " + std::string(classification_name(c.classification())) + ", the originator's short name and serial" +
-             (t.section_count() ? "; section " + std::to_string(t.section()) + " of " + std::to_string(t.section_count()) : ""));
+    note(
+        out, "TEXT", t.classification_line(),
+        "classification line: " + std::string(classification_name(c.classification())) +
+            ", the originator's short name and serial" +
+            (t.section_count() ? "; section " + std::to_string(t.section()) + " of " + std::to_string(t.section_count())
+                               : ""));
   for (const auto& cap : t.captions())
-    note(out, "TEXT", cap, cap == "SIPDIS" ? "caption SIPDIS: may be distributed on SIPRNet (the State Department's classified network)"
-                                           : "caption " + cap + ": restricts distribution");
-  if (!t.eo().empty()) note(out, "TEXT", "E.O. " + t.eo(), "Executive Order authority for the classification and when it is declassified");
+    note(out, "TEXT", cap,
+         cap == "SIPDIS" ? "caption SIPDIS: may be distributed on SIPRNet (the State Department's classified network)"
+                         : "caption " + cap + ": restricts distribution");
+  if (!t.eo().empty())
+    note(out, "TEXT", "E.O. " + t.eo(), "Executive Order authority for the classification and when it is declassified");
   if (t.tags_size()) {
     std::string line = "TAGS:";
     for (const auto& tag : t.tags()) line += " " + tag;
     note(out, "TEXT", line, "subject and country tags used to file and distribute the cable");
   }
   if (!t.subject().empty()) note(out, "TEXT", "SUBJECT: " + t.subject(), "the subject line");
-  for (const auto& r : t.refs()) note(out, "TEXT", "REF: " + r, "a reference: an earlier cable cited by originator and serial");
+  for (const auto& r : t.refs())
+    note(out, "TEXT", "REF: " + r, "a reference: an earlier cable cited by originator and serial");
   if (!t.classified_by().empty()) note(out, "TEXT", "Classified By: " + t.classified_by(), "who classified it and why");
   for (const auto& p : t.paragraphs()) {
     std::string text = p.text();
     if (text.size() > 60) text = text.substr(0, 57) + "...";
-    note(out, "TEXT", std::to_string(p.number()) + ". " + (p.portion_marking().empty() ? "" : "(" + p.portion_marking() + ") ") + text,
+    note(out, "TEXT",
+         std::to_string(p.number()) + ". " + (p.portion_marking().empty() ? "" : "(" + p.portion_marking() + ") ") +
+             text,
          "paragraph " + std::to_string(p.number()) +
-             (p.portion_marking().empty() ? "" : ", portion marked (" + p.portion_marking() + ") for its own classification"));
+             (p.portion_marking().empty()
+                  ? ""
+                  : ", portion marked (" + p.portion_marking() + ") for its own classification"));
   }
-  if (!t.signature().empty()) note(out, "TEXT", t.signature(), "signature: the chief of mission under whose name the cable went");
+  if (!t.signature().empty())
+    note(out, "TEXT", t.signature(), "signature: the chief of mission under whose name the cable went");
   out += "BT\nNNNN\n    FL13/FL16  separator and end of message (ZCZC ... NNNN frame the transmission)\n";
   return out;
 }

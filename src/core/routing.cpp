@@ -159,8 +159,8 @@ segregation segregate(const topology& topo, const routing_table& table, const Ca
 
   const auto& p5 = cable.dtg_line().precedence();
   const auto& p2 = cable.routing_line().precedence();
-  const Precedence high = p2.empty() ? (p5.empty() ? ROUTINE : static_cast<Precedence>(p5[0]))
-                                     : static_cast<Precedence>(p2[0]);
+  const Precedence high =
+      p2.empty() ? (p5.empty() ? ROUTINE : static_cast<Precedence>(p5[0])) : static_cast<Precedence>(p2[0]);
   const bool dual = p5.size() == 2;
   const Precedence low = dual ? static_cast<Precedence>(p5[1]) : high;
 

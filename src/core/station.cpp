@@ -165,8 +165,8 @@ filing_outcome station::file(Cable cable, sim_time now, station_actions& out) {
   result.message_id = acp127::message_id(cable);
   result.precedence = static_cast<Precedence>(rl->precedence(0));
   result.addressees = ris;
-  out.push_back(cable_filed{result.message_id, cable_label(cable), result.precedence,
-                            acp127::render_routing_line(*rl), ris, std::move(unknown)});
+  out.push_back(cable_filed{result.message_id, cable_label(cable), result.precedence, acp127::render_routing_line(*rl),
+                            ris, std::move(unknown)});
   handle(std::move(cable), "", {ri_}, 0, now, out);
   return result;
 }
@@ -241,15 +241,17 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
     const auto* link = topo_.link_between(ri_, copy.via);
     if (link && link->max_classification() < cable.classification()) {
       refuse(copy.ris, refusal::circuit_classification,
-             "a " + std::string(acp127::classification_name(cable.classification())) + " cable may not use the " +
-                 ri_ + "-" + copy.via + " circuit (approved for " +
+             "a " + std::string(acp127::classification_name(cable.classification())) + " cable may not use the " + ri_ +
+                 "-" + copy.via + " circuit (approved for " +
                  std::string(acp127::classification_name(link->max_classification())) + ")");
       continue;
     }
     queued_copy q;
     // the last copy takes the cable itself, unless a service message still needs it
-    if (i + 1 == seg.copies.size() && rejected.empty()) q.cable = std::move(cable);
-    else q.cable = cable;
+    if (i + 1 == seg.copies.size() && rejected.empty())
+      q.cable = std::move(cable);
+    else
+      q.cable = cable;
     auto* rl = q.cable.mutable_routing_line();
     rl->clear_routing_indicators();
     for (const auto& ri : copy.ris) rl->add_routing_indicators(ri);
@@ -276,7 +278,8 @@ bool station::forward_misrouted(const Cable& cable, const std::vector<std::strin
   for (const auto* list : {&cable.action(), &cable.information()})
     for (const auto& a : *list) {
       if (a.routing_indicator() != ri_) continue;
-      const bool served = std::find(self_->addresses().begin(), self_->addresses().end(), a.address()) != self_->addresses().end();
+      const bool served =
+          std::find(self_->addresses().begin(), self_->addresses().end(), a.address()) != self_->addresses().end();
       const auto* right = served ? nullptr : topo_.station_for_address(a.address());
       if (!right || right->ri() == ri_) {
         any_here = true;
@@ -295,7 +298,8 @@ bool station::forward_misrouted(const Cable& cable, const std::vector<std::strin
   sec->add_operating_signals("ZOV");
   sec->add_operating_signals(ri_);
   out.push_back(misroute_found{id, cable_label(cable), right_stations});
-  send_service(cable, {ri_}, std::nullopt, "the address is served by " + join(right_stations) + ", not " + ri_, now, out);
+  send_service(cable, {ri_}, std::nullopt, "the address is served by " + join(right_stations) + ", not " + ri_, now,
+               out);
   handle(std::move(forward), "", path, 0, now, out);
   return !any_here;
 }
@@ -325,8 +329,8 @@ void station::send_service(const Cable& about, const std::vector<std::string>& r
   svc.mutable_routing_line()->add_precedence(p);
   svc.mutable_routing_line()->add_routing_indicators(origin);
   svc.set_body("UNCLAS SVC\n\n" + signal + " " + acp127::render_origin_line(about.origin()).substr(3) + " " +
-               format_dtg(about.dtg_line().dtg()) + "\n" + (invalid_ri ? "INV " : "") + join(ris) + ": " +
-               detail + "\n" + (invalid_ri ? "CHECK ROUTING INDICATORS AND RETRANSMIT\n" : ""));
+               format_dtg(about.dtg_line().dtg()) + "\n" + (invalid_ri ? "INV " : "") + join(ris) + ": " + detail +
+               "\n" + (invalid_ri ? "CHECK ROUTING INDICATORS AND RETRANSMIT\n" : ""));
   out.push_back(service_sent{signal, origin, id, cable_label(about), ris, detail, acp127::message_id(svc)});
   handle(std::move(svc), "", {ri_}, 0, now, out);
 }
@@ -394,7 +398,8 @@ void station::pump(out_channel& ch, sim_time now, station_actions& out) {
 void station::transmission_done(std::string_view peer, uint32_t serial, sim_time now, station_actions& out) {
   auto* ch = channel(peer);
   if (!ch || !ch->current || ch->current->serial != serial) return;  // cancelled meanwhile
-  out.push_back(transmission_ended{ch->peer, serial, ch->current->copy.message_id, cable_label(ch->current->copy.cable)});
+  out.push_back(
+      transmission_ended{ch->peer, serial, ch->current->copy.message_id, cable_label(ch->current->copy.cable)});
   ch->unacked.emplace(serial, std::move(ch->current->copy));
   ch->current.reset();
   pump(*ch, now, out);

@@ -118,10 +118,12 @@ topology topology::validated(Topology proto, const config_source& where) {
   for (int i = 0; i < proto.stations_size(); ++i) {
     const auto& s = proto.stations(i);
     const auto at = where.at({{"stations", i}, {"ri"}}, s.ri());
-    if (!acp127::is_routing_indicator(s.ri())) problem(at, "station RI " + ri_problem(s.ri()));
+    if (!acp127::is_routing_indicator(s.ri()))
+      problem(at, "station RI " + ri_problem(s.ri()));
     else if (auto [it, fresh] = first_station.emplace(s.ri(), i); !fresh)
       problem(at, "duplicate RI '" + s.ri() + "' (also station " + std::to_string(it->second + 1) + " of the file)");
-    if (s.role() == ROLE_UNSPECIFIED) problem(where.at({{"stations", i}, {"role"}}, s.ri()), "station " + s.ri() + " has no role (POST or RELAY)");
+    if (s.role() == ROLE_UNSPECIFIED)
+      problem(where.at({{"stations", i}, {"role"}}, s.ri()), "station " + s.ri() + " has no role (POST or RELAY)");
   }
   auto known = [&](const std::string& ri) { return first_station.count(ri) > 0; };
   std::set<std::string> key_names;
@@ -144,7 +146,8 @@ topology topology::validated(Topology proto, const config_source& where) {
     if (ok && !linked.insert(std::minmax(l.a(), l.b())).second)
       problem(where.at({{"links", i}, {"a"}}, l.a()), "a second link between " + l.a() + " and " + l.b());
     if (!l.dialer().empty() && l.dialer() != l.a() && l.dialer() != l.b())
-      problem(where.at({{"links", i}, {"dialer"}}, l.dialer()), "dialer '" + l.dialer() + "' is neither end of the link " + l.a() + "-" + l.b());
+      problem(where.at({{"links", i}, {"dialer"}}, l.dialer()),
+              "dialer '" + l.dialer() + "' is neither end of the link " + l.a() + "-" + l.b());
     if (!l.key().empty() && !key_names.count(l.key()))
       problem(where.at({{"links", i}, {"key"}}, l.key()), "unknown key '" + l.key() + "' (define it under keys)");
     if (ok) {
@@ -156,13 +159,15 @@ topology topology::validated(Topology proto, const config_source& where) {
   for (int i = 0; i < proto.routing_size(); ++i) {
     const auto& rt = proto.routing(i);
     if (!known(rt.station())) {
-      problem(where.at({{"routing", i}, {"station"}}, rt.station()), "unknown station '" + rt.station() + "' in routing");
+      problem(where.at({{"routing", i}, {"station"}}, rt.station()),
+              "unknown station '" + rt.station() + "' in routing");
       continue;
     }
     if (!routed_stations.insert(rt.station()).second)
       problem(where.at({{"routing", i}, {"station"}}, rt.station()), "a second routing table for " + rt.station());
     auto check_via = [&](const std::string& via, const std::string& at) {
-      if (!known(via)) problem(at, "route via unknown station '" + via + "'");
+      if (!known(via))
+        problem(at, "route via unknown station '" + via + "'");
       else if (!adjacent[rt.station()].count(via))
         problem(at, "route via " + via + ", which is not a neighbour of " + rt.station());
     };
@@ -171,15 +176,19 @@ topology topology::validated(Topology proto, const config_source& where) {
       if (!valid_prefix(r.prefix()))
         problem(where.at({{"routing", i}, {"routes", j}, {"prefix"}}, r.prefix()),
                 "route prefix '" + r.prefix() + "' must be 1 to 7 upper-case letters");
-      if (r.via().empty()) problem(where.at({{"routing", i}, {"routes", j}}, r.prefix()), "route for '" + r.prefix() + "' has no via");
-      else check_via(r.via(), where.at({{"routing", i}, {"routes", j}, {"via"}}, r.via()));
+      if (r.via().empty())
+        problem(where.at({{"routing", i}, {"routes", j}}, r.prefix()), "route for '" + r.prefix() + "' has no via");
+      else
+        check_via(r.via(), where.at({{"routing", i}, {"routes", j}, {"via"}}, r.via()));
       for (int k = 0; k < r.alternates_size(); ++k)
         check_via(r.alternates(k), where.at({{"routing", i}, {"routes", j}, {"alternates", k}}, r.alternates(k)));
     }
     if (rt.has_default_route()) {
       const auto& d = rt.default_route();
-      if (d.via().empty()) problem(where.at({{"routing", i}, {"default_route"}}), "default route has no via");
-      else check_via(d.via(), where.at({{"routing", i}, {"default_route"}, {"via"}}, d.via()));
+      if (d.via().empty())
+        problem(where.at({{"routing", i}, {"default_route"}}), "default route has no via");
+      else
+        check_via(d.via(), where.at({{"routing", i}, {"default_route"}, {"via"}}, d.via()));
       for (int k = 0; k < d.alternates_size(); ++k)
         check_via(d.alternates(k), where.at({{"routing", i}, {"default_route"}, {"alternates", k}}, d.alternates(k)));
     }
@@ -187,15 +196,18 @@ topology topology::validated(Topology proto, const config_source& where) {
   for (int i = 0; i < proto.collectives_size(); ++i) {
     const auto& c = proto.collectives(i);
     const auto at = where.at({{"collectives", i}, {"ri"}}, c.ri());
-    if (!acp127::is_routing_indicator(c.ri())) problem(at, "collective RI " + ri_problem(c.ri()));
-    else if (known(c.ri())) problem(at, "duplicate RI '" + c.ri() + "': a station has it too");
+    if (!acp127::is_routing_indicator(c.ri()))
+      problem(at, "collective RI " + ri_problem(c.ri()));
+    else if (known(c.ri()))
+      problem(at, "duplicate RI '" + c.ri() + "': a station has it too");
     for (int k = 0; k < c.members_size(); ++k)
       if (!known(c.members(k)))
         problem(where.at({{"collectives", i}, {"members", k}}, c.members(k)),
                 "unknown station '" + c.members(k) + "' in collective " + c.ri());
   }
   if (!proto.epoch().empty() && !parse_iso8601(proto.epoch()))
-    problem(where.at({{"epoch"}}, proto.epoch()), "epoch '" + proto.epoch() + "' is not an ISO-8601 UTC time like 2007-09-10T14:00:00Z");
+    problem(where.at({{"epoch"}}, proto.epoch()),
+            "epoch '" + proto.epoch() + "' is not an ISO-8601 UTC time like 2007-09-10T14:00:00Z");
   if (proto.speedup() < 0) problem(where.at({{"speedup"}}), "speedup must be positive");
   if (proto.stations_size() == 0) problem(where.pos(1, 1), "topology has no stations");
   if (!problems.empty()) throw config_error(problems);
@@ -239,8 +251,9 @@ topology topology::validated(Topology proto, const config_source& where) {
       return;
     }
     const auto it = t.routing_index_.find(failing);
-    const auto at = it != t.routing_index_.end() ? where.at({{"routing", it->second}, {"station"}}, failing)
-                                                 : where.at({{"stations", t.station_index_.at(failing)}, {"ri"}}, failing);
+    const auto at = it != t.routing_index_.end()
+                        ? where.at({{"routing", it->second}, {"station"}}, failing)
+                        : where.at({{"stations", t.station_index_.at(failing)}, {"ri"}}, failing);
     problems.push_back(at + ": " + message + " (a cable from " + from + " for " + to + ")");
   };
   enum : uint8_t { unvisited, on_path, reaches, fails };
@@ -292,6 +305,5 @@ topology topology::validated(Topology proto, const config_source& where) {
   if (!problems.empty()) throw config_error(problems);
   return t;
 }
-
 
 }  // namespace cablesim

@@ -58,10 +58,10 @@ std::string portion(Classification c) {
   }
 }
 
-constexpr const char* filler_words[] = {"the",       "post",    "reports", "that",     "local",    "officials",
-                                        "confirmed", "meeting", "on",      "trade",    "security", "cooperation",
-                                        "and",       "visa",    "issues",  "embassy",  "will",     "follow",
-                                        "up",        "with",    "ministry", "contacts", "next",    "week"};
+constexpr const char* filler_words[] = {"the",       "post",    "reports",  "that",     "local",    "officials",
+                                        "confirmed", "meeting", "on",       "trade",    "security", "cooperation",
+                                        "and",       "visa",    "issues",   "embassy",  "will",     "follow",
+                                        "up",        "with",    "ministry", "contacts", "next",     "week"};
 
 std::string filler(portable_random& rng, std::size_t characters, Classification c) {
   std::string text;
@@ -123,13 +123,15 @@ traffic_generator::traffic_generator(const Scenario& scenario, const topology& t
     if (st.per_hour() <= 0) problems.push_back(name + ": per_hour must be positive");
     if (st.choice() == TrafficStream::WEIGHTED && st.weighted_addressees().empty())
       problems.push_back(name + ": WEIGHTED needs weighted_addressees");
-    if (st.choice() == TrafficStream::FIXED && st.addressees().empty()) problems.push_back(name + ": FIXED needs addressees");
+    if (st.choice() == TrafficStream::FIXED && st.addressees().empty())
+      problems.push_back(name + ": FIXED needs addressees");
     if (problems.size() != before) continue;
 
     auto& g = *streams_.emplace_back(std::make_unique<stream>());
     g.proto = st;
     g.name = name;
-    g.rng = portable_random((scenario.seed() ? scenario.seed() : 1) + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(si));
+    g.rng =
+        portable_random((scenario.seed() ? scenario.seed() : 1) + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(si));
     for (const auto& p : st.precedence_mix()) g.precedences.emplace_back(p.precedence(), p.weight());
     if (g.precedences.empty()) g.precedences.emplace_back(ROUTINE, 1.0);
     for (const auto& c : st.classification_mix()) g.classes.emplace_back(c.classification(), c.weight());
@@ -164,8 +166,8 @@ std::optional<generated_filing> traffic_generator::make(stream& g) {
       if (st.choice() == TrafficStream::RANDOM && pool.empty()) pool = posts_;
       const unsigned want = g.to_count + st.info_count();
       for (unsigned k = 0, tries = 0; k < want && tries < want * 20; ++tries) {
-        const auto ri = st.choice() == TrafficStream::WEIGHTED ? pick_weighted(rng, g.weighted)
-                                                              : pool[rng.below(pool.size())];
+        const auto ri =
+            st.choice() == TrafficStream::WEIGHTED ? pick_weighted(rng, g.weighted) : pool[rng.below(pool.size())];
         if (ri == origin || std::find(chosen.begin(), chosen.end(), ri) != chosen.end()) continue;
         chosen.push_back(ri);
         ++k;

@@ -90,7 +90,8 @@ awaitable<std::error_code> accept_handshake(tcp::socket& socket, const std::stri
   // the caller proves the key first: nothing that depends on the key goes out before
   if (!proofs_match(proof.proof().hmac(), link_proof(key, link_role::dialer, peer, me, hello.nonce(), mine)))
     co_return make_error_code(frame_error::bad_proof);
-  co_return co_await write_frame(socket, proof_frame(link_proof(key, link_role::acceptor, me, peer, hello.nonce(), mine)));
+  co_return co_await write_frame(socket,
+                                 proof_frame(link_proof(key, link_role::acceptor, me, peer, hello.nonce(), mine)));
 }
 
 std::string make_nonce() {
@@ -128,9 +129,13 @@ void link_session::start() {
       self->stop(std::string("internal error: ") + ex.what());
     }
   };
-  asio::co_spawn(socket_.get_executor(), [self]() { return self->reader(); }, log_end);
-  asio::co_spawn(socket_.get_executor(), [self]() { return self->writer(); }, log_end);
-  if (wall_delay_.count() > 0) asio::co_spawn(socket_.get_executor(), [self]() { return self->delayer(); }, log_end);
+  asio::co_spawn(
+      socket_.get_executor(), [self]() { return self->reader(); }, log_end);
+  asio::co_spawn(
+      socket_.get_executor(), [self]() { return self->writer(); }, log_end);
+  if (wall_delay_.count() > 0)
+    asio::co_spawn(
+        socket_.get_executor(), [self]() { return self->delayer(); }, log_end);
 }
 
 void link_session::send(const Envelope& envelope) {

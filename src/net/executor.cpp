@@ -70,7 +70,8 @@ void station_executor::write_inbox(const deliver_copy& d) {
   std::filesystem::create_directories(*inbox_, ec);
   // A second delivery of the same message never overwrites the first: duplicates stay visible.
   auto path = *inbox_ / (d.message_id + ".txt");
-  for (int n = 2; std::filesystem::exists(path); ++n) path = *inbox_ / (d.message_id + "." + std::to_string(n) + ".txt");
+  for (int n = 2; std::filesystem::exists(path); ++n)
+    path = *inbox_ / (d.message_id + "." + std::to_string(n) + ".txt");
   std::ofstream out(path, std::ios::binary);
   out << acp127::render(d.copy);
   if (!out) throw std::runtime_error("cannot write " + path.string());

@@ -10,7 +10,8 @@ class frame_category_impl : public std::error_category {
     switch (static_cast<frame_error>(ev)) {
       case frame_error::truncated: return "connection closed in the middle of a frame";
       case frame_error::empty: return "frame of length 0";
-      case frame_error::oversize: return "frame length above the maximum of " + std::to_string(max_frame_size) + " bytes";
+      case frame_error::oversize:
+        return "frame length above the maximum of " + std::to_string(max_frame_size) + " bytes";
       case frame_error::garbage: return "frame payload is not a cablesim.Envelope";
       case frame_error::no_kind: return "envelope carries nothing";
       case frame_error::not_hello: return "first frame is not a Hello";

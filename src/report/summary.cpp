@@ -10,10 +10,14 @@ namespace cablesim::report {
 
 std::string duration_label(double s) {
   char buf[32];
-  if (s < 1) std::snprintf(buf, sizeof buf, "%.2f s", s);
-  else if (s < 120) std::snprintf(buf, sizeof buf, "%.0f s", s);
-  else if (s < 7200) std::snprintf(buf, sizeof buf, "%.1f min", s / 60);
-  else std::snprintf(buf, sizeof buf, "%.1f h", s / 3600);
+  if (s < 1)
+    std::snprintf(buf, sizeof buf, "%.2f s", s);
+  else if (s < 120)
+    std::snprintf(buf, sizeof buf, "%.0f s", s);
+  else if (s < 7200)
+    std::snprintf(buf, sizeof buf, "%.1f min", s / 60);
+  else
+    std::snprintf(buf, sizeof buf, "%.1f h", s / 3600);
   return buf;
 }
 

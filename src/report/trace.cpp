@@ -2,8 +2,8 @@
 
 #include <cstdio>
 
-#include "cablesim/core/precedence.hpp"
 #include "cablesim/core/acp127.hpp"
+#include "cablesim/core/precedence.hpp"
 #include "cablesim/core/text.hpp"
 
 namespace cablesim::report {
@@ -60,7 +60,8 @@ std::optional<trace_line> narrate(const std::string& st, const station_action& a
                                          " on " + st + "->" + x.channel + ", serial " + serial4(x.serial) +
                                          " cancelled; it will be sent again whole"};
         } else if constexpr (std::is_same_v<T, transmission_acknowledged>) {
-          if (x.expected) return trace_line{L::debug, x.channel + " acknowledges serial " + serial4(x.serial) + " from " + st};
+          if (x.expected)
+            return trace_line{L::debug, x.channel + " acknowledges serial " + serial4(x.serial) + " from " + st};
           return trace_line{L::debug, st + " got an acknowledgment from " + x.channel + " for serial " +
                                           serial4(x.serial) + " it was not waiting for"};
         } else if constexpr (std::is_same_v<T, transmission_received>) {
@@ -70,7 +71,8 @@ std::optional<trace_line> narrate(const std::string& st, const station_action& a
           return trace_line{L::debug, st + ": transmission " + serial4(x.serial) + " from " + x.channel +
                                           " was cancelled; the number is used, not open"};
         } else if constexpr (std::is_same_v<T, serials_restarted>) {
-          return trace_line{L::debug, st + ": channel from " + x.channel + " restarted its serials at " + serial4(x.serial)};
+          return trace_line{L::debug,
+                            st + ": channel from " + x.channel + " restarted its serials at " + serial4(x.serial)};
         } else if constexpr (std::is_same_v<T, open_number>) {
           return trace_line{L::warn, st + " reports open number" +
                                          (x.last > x.first ? "s " + serial4(x.first) + "-" : " ") + serial4(x.last) +
@@ -88,7 +90,8 @@ std::optional<trace_line> narrate(const std::string& st, const station_action& a
                                          ": suspected duplicate (ZFD), filed and not passed on again"};
         } else if constexpr (std::is_same_v<T, misroute_found>) {
           return trace_line{L::info, st + " finds cable " + x.label + " misrouted: the address is served by " +
-                                         join(x.right_stations) + "; it forwards it there with the misroute pilot ZOV " + st};
+                                         join(x.right_stations) +
+                                         "; it forwards it there with the misroute pilot ZOV " + st};
         } else if constexpr (std::is_same_v<T, service_sent>) {
           return trace_line{L::info, st + " sends service message " + x.signal + " to " + x.to + " about cable " +
                                          x.about_label + ": " + join(x.ris) + " - " + x.detail};
@@ -97,7 +100,8 @@ std::optional<trace_line> narrate(const std::string& st, const station_action& a
           return trace_line{L::info, st + ": channel to " + x.channel + " is down" +
                                          (x.moved ? "; rerouting " + std::to_string(x.moved) + " cable(s)" : "")};
         } else if constexpr (std::is_same_v<T, copy_rerouted>) {
-          return trace_line{L::info, st + " reroutes cable " + x.label + " for " + join(x.ris) + " to the channel to " + x.via};
+          return trace_line{L::info,
+                            st + " reroutes cable " + x.label + " for " + join(x.ris) + " to the channel to " + x.via};
         } else {
           return std::nullopt;  // acknowledgments sent, journal bookkeeping, queue depths
         }

@@ -137,7 +137,8 @@ Scenario corpus_scenario(const std::vector<corpus_cable>& cables, double max_gap
                     " real cables filed at its originating station in DTG order; quiet time compressed to at most " +
                     std::to_string(static_cast<int>(max_gap_seconds)) + " s between filings");
   s.set_speedup(600);
-  if (!order.empty()) s.set_epoch(format_iso8601(to_time(order.front()->cable.dtg_line().dtg()) - std::chrono::minutes(1)));
+  if (!order.empty())
+    s.set_epoch(format_iso8601(to_time(order.front()->cable.dtg_line().dtg()) - std::chrono::minutes(1)));
   double at = 60;
   for (std::size_t i = 0; i < order.size(); ++i) {
     if (i > 0) {

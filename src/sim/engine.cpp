@@ -1,7 +1,7 @@
 #include "cablesim/sim/engine.hpp"
 
-#include <stdexcept>
 #include <optional>
+#include <stdexcept>
 #include <vector>
 
 namespace cablesim::sim {

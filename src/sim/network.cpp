@@ -49,11 +49,11 @@ struct network::node final : net::station_environment {
 };
 
 struct network::link_state {
-  std::size_t a = 0, b = 0;    // station indexes
+  std::size_t a = 0, b = 0;  // station indexes
   sim_duration delay{0};
-  bool up = true;              // not taken down by the scenario
-  bool channel_up = false;     // up, and both stations running
-  uint32_t epoch = 0;          // times it went down: frames sent before are lost
+  bool up = true;           // not taken down by the scenario
+  bool channel_up = false;  // up, and both stations running
+  uint32_t epoch = 0;       // times it went down: frames sent before are lost
 };
 
 /// Real TCP connections on loopback, one per link, authenticated like any link.
@@ -245,9 +245,10 @@ void network::send(node& from, const std::string& to, Envelope frame) {
   const auto arrive_at = engine_.now() + l.delay;
   const auto key = from.key_for(target);
   if (!tcp_) {
-    engine_.schedule(arrive_at, key, [this, target, sender = from.index, frame = std::move(frame), epoch = l.epoch]() mutable {
-      arrive(target, sender, std::move(frame), epoch);
-    });
+    engine_.schedule(arrive_at, key,
+                     [this, target, sender = from.index, frame = std::move(frame), epoch = l.epoch]() mutable {
+                       arrive(target, sender, std::move(frame), epoch);
+                     });
     return;
   }
   auto* timing = frame.mutable_timing();

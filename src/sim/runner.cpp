@@ -10,8 +10,8 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <unordered_map>
 #include <sstream>
+#include <unordered_map>
 
 #include "cablesim/core/acp127.hpp"
 #include "cablesim/core/config_text.hpp"
@@ -103,8 +103,8 @@ class copy_book {
   }
 
   struct message_copies {
-    const std::string* id;                              // the key in ids_
-    std::vector<std::pair<uint32_t, uint8_t>> copies;   // station, flags
+    const std::string* id;                             // the key in ids_
+    std::vector<std::pair<uint32_t, uint8_t>> copies;  // station, flags
     double filed_at;
   };
   std::unordered_map<std::string, uint32_t> ids_, stations_;
@@ -160,7 +160,8 @@ class collector {
             received_at_.emplace(std::pair{station, x.message_id}, at(t));
           } else if constexpr (std::is_same_v<T, start_transmission>) {
             if (x.line_time.count() > 0)  // on an unpaced line it starts and ends at once: the counts say it all
-              link_event(t, station, x.channel, LinkEvent::START, x.frame.channel_serial(), x.message_id, x.frame.precedence())
+              link_event(t, station, x.channel, LinkEvent::START, x.frame.channel_serial(), x.message_id,
+                         x.frame.precedence())
                   ->set_line_time(std::chrono::duration<double>(x.line_time).count());
             // a service message's filing time: its first transmission from its origin
             if (!x.frame.path().empty() && x.frame.path(0) == station) {
@@ -215,8 +216,10 @@ class collector {
     auto& s = station_stats(station);
     s.queued = s.queued + depth - l.last_depth;
     s.high_water = std::max(s.high_water, s.queued);
-    if (!l.samples.empty() && l.samples.back().first == at(t)) l.samples.back().second = depth;
-    else l.samples.emplace_back(at(t), depth);
+    if (!l.samples.empty() && l.samples.back().first == at(t))
+      l.samples.back().second = depth;
+    else
+      l.samples.emplace_back(at(t), depth);
     l.last_depth = depth;
   }
   void event(sim_time t, const std::string& description) {
@@ -238,7 +241,7 @@ class collector {
     deliveries_ = {};
     report_.set_duration(duration);
     *report_.mutable_network() = topo.proto();
-    report_.mutable_network()->clear_keys();  // no secrets in reports
+    report_.mutable_network()->clear_keys();                    // no secrets in reports
     std::vector<std::pair<std::string, std::string>> channels;  // in a fixed order
     for (const auto& [key, l] : links_) channels.push_back(key);
     std::sort(channels.begin(), channels.end());
@@ -296,18 +299,21 @@ class collector {
         }
     for (auto& [p, s] : by) {
       s.set_precedence(static_cast<Precedence>(p));
-      const double objective = std::chrono::duration<double>(speed_of_service_objective(static_cast<Precedence>(p))).count();
+      const double objective =
+          std::chrono::duration<double>(speed_of_service_objective(static_cast<Precedence>(p))).count();
       s.set_objective_seconds(objective);
       const auto& l = latencies[p];
       if (!l.empty())
-        s.set_delivered_within_objective(static_cast<double>(std::count_if(l.begin(), l.end(), [&](double x) { return x <= objective; })) /
-                                         static_cast<double>(l.size()));
+        s.set_delivered_within_objective(
+            static_cast<double>(std::count_if(l.begin(), l.end(), [&](double x) { return x <= objective; })) /
+            static_cast<double>(l.size()));
       const auto& h = handling_[p];
       s.set_relay_handling_p50(percentile(h, 0.5));
       s.set_relay_handling_max(h.empty() ? 0 : *std::max_element(h.begin(), h.end()));
       if (!h.empty())
-        s.set_relay_within_objective(static_cast<double>(std::count_if(h.begin(), h.end(), [&](double x) { return x <= objective; })) /
-                                     static_cast<double>(h.size()));
+        s.set_relay_within_objective(
+            static_cast<double>(std::count_if(h.begin(), h.end(), [&](double x) { return x <= objective; })) /
+            static_cast<double>(h.size()));
       s.set_latency_p50(percentile(l, 0.5));
       s.set_latency_p90(percentile(l, 0.9));
       s.set_latency_p99(percentile(l, 0.99));
@@ -362,8 +368,9 @@ class collector {
 scenario_file load_scenario(const std::filesystem::path& path, const topology& topo) {
   const auto text = store::read_file(path);
   if (!text)
-    throw config_error({path.string() + ":1:1: cannot read the scenario file" +
-                        (std::filesystem::is_directory(path) ? " (it is a folder; a scenario is a .textproto file)" : "")});
+    throw config_error(
+        {path.string() + ":1:1: cannot read the scenario file" +
+         (std::filesystem::is_directory(path) ? " (it is a folder; a scenario is a .textproto file)" : "")});
   scenario_file s;
   s.path = path;
   const config_source where(*text, path.string(), s.proto);
@@ -373,7 +380,8 @@ scenario_file load_scenario(const std::filesystem::path& path, const topology& t
     if (!topo.station(f.station()))
       problems.push_back(where.at({{"filings", i}, {"station"}}, f.station()) + ": unknown station '" + f.station() +
                          "' (not in " + topo.file_name() + ")");
-    if (f.at_seconds() < 0) problems.push_back(where.at({{"filings", i}, {"at_seconds"}}) + ": at_seconds must not be negative");
+    if (f.at_seconds() < 0)
+      problems.push_back(where.at({{"filings", i}, {"at_seconds"}}) + ": at_seconds must not be negative");
     const auto file = path.parent_path() / f.cable_file();
     const auto cable_text = store::read_file(file);
     if (f.cable_file().empty() || !cable_text) {
@@ -389,9 +397,11 @@ scenario_file load_scenario(const std::filesystem::path& path, const topology& t
   for (int i = 0; i < s.proto.events_size(); ++i) {
     const auto& e = s.proto.events(i);
     const bool link = e.kind() == ScriptedEvent::LINK_DOWN || e.kind() == ScriptedEvent::LINK_UP;
-    if (!topo.station(e.a())) problems.push_back(where.at({{"events", i}, {"a"}}, e.a()) + ": unknown station '" + e.a() + "'");
+    if (!topo.station(e.a()))
+      problems.push_back(where.at({{"events", i}, {"a"}}, e.a()) + ": unknown station '" + e.a() + "'");
     else if (link && !topo.link_between(e.a(), e.b()))
-      problems.push_back(where.at({{"events", i}, {"b"}}, e.b()) + ": no link between " + e.a() + " and '" + e.b() + "'");
+      problems.push_back(where.at({{"events", i}, {"b"}}, e.b()) + ": no link between " + e.a() + " and '" + e.b() +
+                         "'");
   }
   try {
     traffic_generator check(s.proto, topo);
@@ -428,7 +438,8 @@ Report run(const topology& topo, const std::optional<scenario_file>& scenario, c
   net_options.observe = [&](const std::string& station, const station_action& a, sim_time at) {
     collect.acted(station, a, at);
     if (!options.trace) return;
-    if (auto line = report::narrate(station, a); line && (options.trace_debug || line->level != report::trace_level::debug))
+    if (auto line = report::narrate(station, a);
+        line && (options.trace_debug || line->level != report::trace_level::debug))
       options.trace(clock_label(at) + " " + line->text);
   };
   std::optional<network> network_;
@@ -461,7 +472,8 @@ Report run(const topology& topo, const std::optional<scenario_file>& scenario, c
     net.at(clock_at(next_generated->at_seconds), next_generated->station, [&] {
       --pending;
       const auto outcome = net.file(next_generated->station, std::move(next_generated->cable));
-      if (!outcome.ok) log->warn("{} refused a {} cable: {}", next_generated->station, next_generated->source, outcome.error);
+      if (!outcome.ok)
+        log->warn("{} refused a {} cable: {}", next_generated->station, next_generated->source, outcome.error);
       schedule_generated();
     });
   };
@@ -497,11 +509,11 @@ Report run(const topology& topo, const std::optional<scenario_file>& scenario, c
   const auto done = [&] {
     if (options.progress && std::chrono::steady_clock::now() - last_progress > std::chrono::seconds(2)) {
       last_progress = std::chrono::steady_clock::now();
-      options.progress(clock_label(net.now()) + ": " + std::to_string(report.filed_size()) + " filed, " +
-                       std::to_string(collect.deliveries()) + " copies delivered, " + std::to_string(pending) +
-                       " filings and events to come (" +
-                       std::to_string(std::chrono::duration_cast<std::chrono::seconds>(last_progress - wall_start).count()) +
-                       " s)");
+      options.progress(
+          clock_label(net.now()) + ": " + std::to_string(report.filed_size()) + " filed, " +
+          std::to_string(collect.deliveries()) + " copies delivered, " + std::to_string(pending) +
+          " filings and events to come (" +
+          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(last_progress - wall_start).count()) + " s)");
     }
     return pending == 0 && collect.settled() && net.idle();
   };

@@ -67,8 +67,9 @@ journal::journal(const std::filesystem::path& file) : file_(file) {
   }
   exec("PRAGMA journal_mode=WAL");
   exec("PRAGMA synchronous=NORMAL");
-  exec("CREATE TABLE IF NOT EXISTS pending (id INTEGER PRIMARY KEY, channel TEXT NOT NULL, precedence INTEGER,"
-       " message_id TEXT, path TEXT, cable BLOB NOT NULL)");
+  exec(
+      "CREATE TABLE IF NOT EXISTS pending (id INTEGER PRIMARY KEY, channel TEXT NOT NULL, precedence INTEGER,"
+      " message_id TEXT, path TEXT, cable BLOB NOT NULL)");
   exec("CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY)");
 }
 
@@ -84,7 +85,8 @@ void journal::exec(const char* sql) const {
 }
 
 void journal::put(const std::string& channel, const queued_copy& copy) {
-  statement(db_, "INSERT OR REPLACE INTO pending (id, channel, precedence, message_id, path, cable) VALUES (?,?,?,?,?,?)")
+  statement(db_,
+            "INSERT OR REPLACE INTO pending (id, channel, precedence, message_id, path, cable) VALUES (?,?,?,?,?,?)")
       .integer(1, static_cast<int64_t>(copy.journal_id))
       .text(2, channel)
       .integer(3, copy.precedence)
@@ -98,7 +100,9 @@ void journal::drop(uint64_t journal_id) {
   statement(db_, "DELETE FROM pending WHERE id = ?").integer(1, static_cast<int64_t>(journal_id)).step();
 }
 
-void journal::seen(const std::string& key) { statement(db_, "INSERT OR IGNORE INTO seen (key) VALUES (?)").text(1, key).step(); }
+void journal::seen(const std::string& key) {
+  statement(db_, "INSERT OR IGNORE INTO seen (key) VALUES (?)").text(1, key).step();
+}
 
 journal::contents journal::load() const {
   contents c;

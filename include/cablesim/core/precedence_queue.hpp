@@ -17,11 +17,11 @@ namespace cablesim {
 
 /// A copy of a cable waiting for (or on) a channel.
 struct queued_copy {
-  Cable cable;                 // FL2 already holds this copy's RIs and precedence
+  Cable cable;  // FL2 already holds this copy's RIs and precedence
   Precedence precedence = ROUTINE;
   std::string message_id;
-  std::vector<std::string> path;  // stations it passed, origin first, this station last
-  uint64_t journal_id = 0;        // this station's number for it while it is in its charge
+  std::vector<std::string> path;    // stations it passed, origin first, this station last
+  uint64_t journal_id = 0;          // this station's number for it while it is in its charge
   std::size_t text_characters = 0;  // as transmitted, from FL3 on (0: not counted yet)
 };
 
@@ -47,11 +47,11 @@ class precedence_queue {
 
 /// What the preemption decision needs to know.
 struct preemption_question {
-  Precedence waiting = ROUTINE;       // the most urgent cable waiting
-  Precedence current = ROUTINE;       // the one being transmitted
-  sim_duration remaining{0};          // line time left on the current transmission
-  sim_duration cancel_cost{0};        // line time of the cancel sequence and a new heading
-  std::size_t current_characters = 0; // size of the current transmission
+  Precedence waiting = ROUTINE;        // the most urgent cable waiting
+  Precedence current = ROUTINE;        // the one being transmitted
+  sim_duration remaining{0};           // line time left on the current transmission
+  sim_duration cancel_cost{0};         // line time of the cancel sequence and a new heading
+  std::size_t current_characters = 0;  // size of the current transmission
   PreemptionPolicy policy = PREEMPTION_ACP127;
 };
 

@@ -27,9 +27,9 @@ enum class route_kind {
 /// Where one RI goes from one station.
 struct route_decision {
   route_kind kind = route_kind::none;
-  std::string via;          // the neighbour, for route_kind::channel
-  bool alternate = false;   // the primary channel was down and an alternate is used
-  std::string reason;       // for route_kind::none: why
+  std::string via;         // the neighbour, for route_kind::channel
+  bool alternate = false;  // the primary channel was down and an alternate is used
+  std::string reason;      // for route_kind::none: why
 };
 
 /// The effective routing table of one station.
@@ -42,9 +42,9 @@ class routing_table {
 
   /// One row of the effective table, for printing.
   struct entry {
-    std::string prefix;  // "" for the default route
+    std::string prefix;                 // "" for the default route
     std::vector<std::string> channels;  // primary first, then alternates
-    bool implicit = false;  // a neighbour's own RI, routed to it without a Route entry
+    bool implicit = false;              // a neighbour's own RI, routed to it without a Route entry
   };
   std::vector<entry> entries() const;
 
@@ -101,8 +101,7 @@ std::vector<std::string> expand_collectives(const topology& topo, const Cable& c
 /// RIs by outgoing channel (local delivery is a group too), one copy per group in order of first
 /// appearance. With a dual precedence (FL5 `O R`), a copy whose RIs serve only information
 /// addressees goes at the lower precedence.
-segregation segregate(const topology& topo, const routing_table& table, const Cable& cable,
-                      const down_set& down = {});
+segregation segregate(const topology& topo, const routing_table& table, const Cable& cable, const down_set& down = {});
 
 /// The routing tables of every station of a topology.
 class network_routes {

@@ -12,9 +12,9 @@
 #include <map>
 #include <optional>
 #include <set>
-#include <unordered_set>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <variant>
 #include <vector>
 
@@ -39,7 +39,7 @@ struct start_transmission {
   std::size_t characters = 0;  // of the copy as transmitted
   std::string designator;      // the channel designator in its FL1
   std::string message_id;
-  std::string label;           // how a student recognises the cable: "RUEHRO #1919"
+  std::string label;  // how a student recognises the cable: "RUEHRO #1919"
 };
 
 /// Interrupt the transmission in progress on a channel; its serial is used up.
@@ -48,7 +48,7 @@ struct cancel_transmission {
   uint32_t serial = 0;
   std::string message_id;
   std::string label;
-  Precedence precedence = ROUTINE;   // of the interrupted cable
+  Precedence precedence = ROUTINE;  // of the interrupted cable
   Precedence preempted_by = ROUTINE;
 };
 
@@ -194,10 +194,10 @@ struct queue_changed {
 };
 
 using station_action =
-    std::variant<start_transmission, cancel_transmission, send_ack, deliver_copy, reject_copy, open_number,
-                 journal_put, journal_drop, journal_seen, cable_filed, copy_relayed, transmission_ended,
-                 transmission_acknowledged, transmission_received, cancel_received, serials_restarted,
-                 duplicate_dropped, misroute_found, service_sent, channel_changed, copy_rerouted, queue_changed>;
+    std::variant<start_transmission, cancel_transmission, send_ack, deliver_copy, reject_copy, open_number, journal_put,
+                 journal_drop, journal_seen, cable_filed, copy_relayed, transmission_ended, transmission_acknowledged,
+                 transmission_received, cancel_received, serials_restarted, duplicate_dropped, misroute_found,
+                 service_sent, channel_changed, copy_rerouted, queue_changed>;
 using station_actions = std::vector<station_action>;
 
 /// The outcome of filing a cable at a post.

@@ -5,10 +5,10 @@
 // topology or throws config_error listing every problem as "file:line:col: message".
 
 #include <map>
-#include <unordered_map>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "cablesim/topology.pb.h"

@@ -28,8 +28,8 @@ class portable_random {
  public:
   explicit portable_random(uint64_t seed) : state_(seed) {}
   uint64_t next();
-  double uniform();                        // [0, 1)
-  uint64_t below(uint64_t n);              // [0, n)
+  double uniform();            // [0, 1)
+  uint64_t below(uint64_t n);  // [0, n)
   double exponential(double mean);
 
  private:

@@ -32,15 +32,15 @@ constexpr std::size_t max_frame_size = 4 * 1024 * 1024;
 
 /// Why a frame was refused.
 enum class frame_error {
-  truncated = 1,    // the stream ended inside a frame
-  empty,            // length 0
-  oversize,         // length above max_frame_size
-  garbage,          // the payload is not an Envelope
-  no_kind,          // an Envelope with nothing in it
-  not_hello,        // the first frame of a connection is not a Hello
-  not_proof,        // the second frame of a link is not a Proof
-  bad_proof,        // the Proof does not match the link's key
-  unknown_peer,     // the Hello names a station with no link to this one
+  truncated = 1,  // the stream ended inside a frame
+  empty,          // length 0
+  oversize,       // length above max_frame_size
+  garbage,        // the payload is not an Envelope
+  no_kind,        // an Envelope with nothing in it
+  not_hello,      // the first frame of a connection is not a Hello
+  not_proof,      // the second frame of a link is not a Proof
+  bad_proof,      // the Proof does not match the link's key
+  unknown_peer,   // the Hello names a station with no link to this one
 };
 
 const std::error_category& frame_category();

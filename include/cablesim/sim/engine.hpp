@@ -19,11 +19,11 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <queue>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
-#include <optional>
-#include <tuple>
 
 #include "cablesim/core/dtg.hpp"
 
