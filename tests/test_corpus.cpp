@@ -89,7 +89,10 @@ TEST_CASE("corpus: every real cable parses, reproduces its heading and round-tri
   const auto corpus = test::corpus_dir();
   if (corpus.empty()) return test::skipped("../shared/corpus is absent");
   const auto index = read_index(corpus / "index.csv");
-  REQUIRE(index.size() == 328);
+  const auto files = std::distance(std::filesystem::directory_iterator(corpus / "cables"), {});
+  REQUIRE(index.size() == static_cast<std::size_t>(files));  // the index describes every cable
+  const auto headed = std::count_if(index.begin(), index.end(), [](const auto& kv) { return kv.second.full_header; });
+  REQUIRE(headed > 0);
 
   int with_heading = 0, without_heading = 0;
   for (const auto& entry : std::filesystem::directory_iterator(corpus / "cables")) {
@@ -132,6 +135,6 @@ TEST_CASE("corpus: every real cable parses, reproduces its heading and round-tri
     REQUIRE(again);
     CHECK(again.cable.SerializeAsString() == c.SerializeAsString());
   }
-  CHECK(with_heading == 303);
-  CHECK(without_heading == 25);
+  CHECK(with_heading == headed);
+  CHECK(without_heading == files - headed);
 }

@@ -5,10 +5,15 @@
 
 #include <asio.hpp>
 
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/inotify.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
 #include <regex>
+#include <set>
 
 #include "cablesim/report.pb.h"
 #include "support.hpp"
@@ -61,27 +66,6 @@ void check_seed_inbox(const fs::path& inbox) {
   CHECK(rn.ends_with(seed.substr(seed.find("SIPDIS"))));  // the text, unchanged
 }
 
-/// Ports that were free a moment ago (bound to port 0 together, then released).
-std::vector<unsigned short> free_ports(std::size_t n) {
-  asio::io_context io;
-  std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> held;
-  std::vector<unsigned short> ports;
-  for (std::size_t i = 0; i < n; ++i) {
-    held.push_back(
-        std::make_unique<asio::ip::tcp::acceptor>(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)));
-    ports.push_back(held.back()->local_endpoint().port());
-  }
-  return ports;
-}
-
-bool accepts(unsigned short port) {
-  asio::io_context io;
-  asio::ip::tcp::socket s(io);
-  std::error_code ec;
-  s.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
-  return !ec;
-}
-
 pid_t spawn(const std::vector<std::string>& args, const fs::path& log) {
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -97,57 +81,86 @@ pid_t spawn(const std::vector<std::string>& args, const fs::path& log) {
   return pid;
 }
 
+/// Wait until pred() holds or the deadline passes. pred() is checked again whenever something
+/// under `root` is created, written or renamed (inotify): no sleeping, no polling on a timer.
 template <class Pred>
-bool wait_for(Pred pred, std::chrono::seconds deadline) {
+bool wait_for_files(const fs::path& root, Pred pred, std::chrono::seconds deadline) {
+  fs::create_directories(root);
+  const int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  REQUIRE(fd >= 0);
+  std::set<fs::path> watched;
+  auto watch = [&](const fs::path& d) {
+    if (watched.insert(d).second) inotify_add_watch(fd, d.c_str(), IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO);
+  };
   const auto end = std::chrono::steady_clock::now() + deadline;
-  asio::io_context io;
-  asio::steady_timer t(io);
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > end) return false;
-    // poll the condition every 20 ms until the deadline
-    t.expires_after(std::chrono::milliseconds(20));
-    t.wait();
+  bool held = false;
+  for (;;) {
+    // watch every folder before checking, so that nothing happens unseen between check and wait
+    watch(root);
+    for (const auto& e : fs::recursive_directory_iterator(root))
+      if (e.is_directory()) watch(e.path());
+    if ((held = pred())) break;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd p{fd, POLLIN, 0};
+    poll(&p, 1, static_cast<int>(left.count()));
+    std::array<char, 4096> events;
+    while (read(fd, events.data(), events.size()) > 0) {
+    }
   }
-  return true;
+  close(fd);
+  return held;
 }
 
-/// The seed network with a fixed free port for every station, written into `dir`.
-struct fixed_ports {
-  fs::path file;
+/// The seed network for one process per station: every station listens on a port of its own
+/// choosing and says which in `ports/` (node --port-dir), so no test picks a port that another
+/// could take first.
+struct node_network {
+  fs::path file, ports;
   std::vector<std::string> ris;
-  std::map<std::string, unsigned short> port_of;
+  /// Wait (20 s at most) until these stations listen; their ports.
+  std::map<std::string, unsigned short> listening(const std::vector<std::string>& which) const {
+    std::map<std::string, unsigned short> out;
+    const bool all = wait_for_files(
+        ports,
+        [&] {
+          return std::all_of(which.begin(), which.end(), [&](auto& ri) { return fs::exists(ports / (ri + ".port")); });
+        },
+        std::chrono::seconds(20));
+    REQUIRE(all);
+    for (const auto& ri : which)
+      out[ri] = static_cast<unsigned short>(std::stoul(test::read_file(ports / (ri + ".port"))));
+    return out;
+  }
 };
-fixed_ports seed_network_with_ports(const fs::path& dir) {
-  fixed_ports out;
-  auto topo_text = test::read_file(test::source_dir() / "topologies" / "seed.textproto");
+node_network seed_network(const fs::path& dir) {
+  node_network out;
+  out.file = test::source_dir() / "topologies" / "seed.textproto";  // every port 0
+  out.ports = dir / "ports";
+  const auto topo_text = test::read_file(out.file);
   const std::regex station_line(R"re(stations \{ ri: "([A-Z]+)")re");
   for (std::sregex_iterator it(topo_text.begin(), topo_text.end(), station_line), end; it != end; ++it)
     out.ris.push_back((*it)[1]);
-  REQUIRE(out.ris.size() == 10);
-  const auto ports = free_ports(out.ris.size());
-  for (std::size_t i = 0; i < out.ris.size(); ++i) {
-    out.port_of[out.ris[i]] = ports[i];
-    const std::string from = "stations { ri: \"" + out.ris[i] + "\"";
-    topo_text.replace(topo_text.find(from), from.size(), from + " port: " + std::to_string(ports[i]));
-  }
-  out.file = dir / "seed-nodes.textproto";
-  std::ofstream(out.file) << topo_text;
+  REQUIRE(out.ris.size() > seed_addressees.size());
   return out;
 }
 
-pid_t start_node(const fixed_ports& net, const std::string& ri, const fs::path& dir, const std::string& extra = "") {
-  std::vector<std::string> args{CABLESIM_BINARY, "node",    net.file.string(),       "--station", ri, "--speedup",
-                                "600",           "--inbox", (dir / "inbox").string()};
-  if (!extra.empty()) {
+pid_t start_node(const node_network& net, const std::string& ri, const fs::path& dir, const std::string& journal = "") {
+  fs::remove(net.ports / (ri + ".port"));  // a restarted node says its new port
+  std::vector<std::string> args{
+      CABLESIM_BINARY,          "node",       net.file.string(), "--station", ri, "--speedup", "600", "--inbox",
+      (dir / "inbox").string(), "--port-dir", net.ports.string()};
+  if (!journal.empty()) {
     args.push_back("--journal");
-    args.push_back(extra);
+    args.push_back(journal);
   }
   return spawn(args, dir / (ri + ".log"));
 }
 
 /// Wait (30 s at most) for the seed cable in every addressee station's inbox; then stop the nodes.
 bool seed_delivered_then_stop(const fs::path& dir, const std::vector<pid_t>& nodes) {
-  const bool all = wait_for(
+  const bool all = wait_for_files(
+      dir / "inbox",
       [&] {
         return std::all_of(seed_addressees.begin(), seed_addressees.end(),
                            [&](auto& ri) { return fs::exists(dir / "inbox" / ri / "RUEHRO-1919-2531426.txt"); });
@@ -180,15 +193,10 @@ TEST_CASE("e2e: cablesim run delivers the seed cable to its seven addressee stat
 
 TEST_CASE("e2e: every station as its own cablesim node process", "[e2e][node]") {
   const auto dir = temp_dir("nodes");
-  const auto net = seed_network_with_ports(dir);
-  const auto& ris = net.ris;
-  auto port_of = net.port_of;
+  const auto net = seed_network(dir);
   std::vector<pid_t> nodes;
-  for (const auto& ri : ris) nodes.push_back(start_node(net, ri, dir));
-  const bool up =
-      wait_for([&] { return std::all_of(ris.begin(), ris.end(), [&](auto& ri) { return accepts(port_of[ri]); }); },
-               std::chrono::seconds(20));
-  CHECK(up);
+  for (const auto& ri : net.ris) nodes.push_back(start_node(net, ri, dir));
+  auto port_of = net.listening(net.ris);
   std::string out;
   const int sent = run(
       "send 127.0.0.1:" + std::to_string(port_of["RUEHRO"]) + " " + test::seed_cable().string() + " --as RUEHRO", &out);
@@ -270,12 +278,11 @@ TEST_CASE("e2e: FLASH preempts ROUTINE on the teaching network's slow line", "[e
 
 TEST_CASE("e2e: a node restarted with its journal loses no accepted cable", "[e2e][node][journal]") {
   const auto dir = temp_dir("journal");
-  const auto net = seed_network_with_ports(dir);
+  const auto net = seed_network(dir);
   const auto journal = (dir / "journal").string();
-  auto port_of = net.port_of;
   // Only Rome is up: it accepts the cable but cannot pass it on.
   auto rome = start_node(net, "RUEHRO", dir, journal);
-  REQUIRE(wait_for([&] { return accepts(port_of["RUEHRO"]); }, std::chrono::seconds(20)));
+  auto port_of = net.listening({"RUEHRO"});
   std::string out;
   CHECK(run("send 127.0.0.1:" + std::to_string(port_of["RUEHRO"]) + " " + test::seed_cable().string() + " --as RUEHRO",
             &out) == 0);

@@ -45,8 +45,12 @@ struct run_arguments {
 int run_scenario(const run_arguments& args);
 int corpus_command(const std::string& what, const std::string& dir, double max_gap);
 int render_report(const std::string& json_file, const std::string& html);
-int run_node(const std::string& topology, const std::string& station, const std::string& inbox,
-             const std::string& journal, double speedup, const std::string& log_level);
+struct node_arguments {
+  std::string topology, station, inbox, journal, log_level = "info";
+  std::string port_dir;  // where stations with port 0 say where they listen
+  double speedup = 0;
+};
+int run_node(const node_arguments& args);
 int send_cable(const std::string& host_port, const std::string& file, const std::string& as);
 
 }  // namespace cablesim::cli

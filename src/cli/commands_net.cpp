@@ -16,6 +16,7 @@
 #include "cablesim/report/trace.hpp"
 #include "cablesim/sim/corpus.hpp"
 #include "cablesim/sim/runner.hpp"
+#include "cablesim/store/files.hpp"
 #include "commands.hpp"
 
 namespace cablesim::cli {
@@ -112,8 +113,9 @@ int corpus_command(const std::string& what, const std::string& dir, double max_g
   return exit_ok;
 }
 
-int run_node(const std::string& file, const std::string& ri, const std::string& inbox, const std::string& journal,
-             double speedup, const std::string& log_level) {
+int run_node(const node_arguments& a) {
+  const auto& file = a.topology;
+  const auto& ri = a.station;
   const auto topo = load_topology(file);
   const auto* self = topo.station(ri);
   if (!self) {
@@ -121,25 +123,35 @@ int run_node(const std::string& file, const std::string& ri, const std::string& 
     return exit_bad_input;
   }
   std::vector<std::string> problems;
-  for (const auto& n : topo.neighbours(ri))
-    if (topo.station(n.ri)->port() == 0)
-      problems.push_back(file + ": error: station " + n.ri +
-                         " has port 0; to run stations as separate nodes, "
-                         "give every station a fixed port");
-  if (self->port() == 0) problems.push_back(file + ": error: station " + ri + " has port 0; give it a fixed port");
+  const auto fixed = [&](const std::string& who) {
+    if (topo.station(who)->port() == 0 && a.port_dir.empty())
+      problems.push_back(file + ": error: station " + who +
+                         " has port 0; to run stations as separate nodes, give every station a fixed port "
+                         "(or let them find each other with --port-dir)");
+  };
+  fixed(ri);
+  for (const auto& n : topo.neighbours(ri)) fixed(n.ri);
   if (!problems.empty()) throw config_error(problems);
+  const std::filesystem::path port_dir = a.port_dir;
 
   asio::io_context io(1);
-  net::sim_clock clock(*parse_iso8601(topo.proto().epoch()), speedup > 0 ? speedup : topo.proto().speedup());
+  net::sim_clock clock(*parse_iso8601(topo.proto().epoch()), a.speedup > 0 ? a.speedup : topo.proto().speedup());
   auto logger = std::make_shared<spdlog::logger>(ri, std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
-  logger->set_level(spdlog::level::from_str(log_level));
+  logger->set_level(spdlog::level::from_str(a.log_level));
   logger->set_pattern("[%n] %^%l%$: %v");
-  auto resolve = [&topo](const std::string& peer) -> std::optional<tcp::endpoint> {
+  auto resolve = [&topo, &port_dir](const std::string& peer) -> std::optional<tcp::endpoint> {
     const auto* s = topo.station(peer);
     std::error_code ec;
     const auto address = asio::ip::make_address(s->host(), ec);
     if (ec) return std::nullopt;
-    return tcp::endpoint(address, static_cast<unsigned short>(s->port()));
+    unsigned long port = s->port();
+    if (port == 0) {  // not started yet, or not saying: the dial loop tries again
+      const auto said = store::read_file(port_dir / (peer + ".port"));
+      if (!said) return std::nullopt;
+      port = std::strtoul(said->c_str(), nullptr, 10);
+      if (port == 0 || port > 65535) return std::nullopt;
+    }
+    return tcp::endpoint(address, static_cast<unsigned short>(port));
   };
   auto log_action = [&logger, &clock](const std::string& st, const station_action& a, sim_time at) {
     const auto line = report::narrate(st, a);
@@ -150,9 +162,15 @@ int run_node(const std::string& file, const std::string& ri, const std::string& 
     logger->log(level, "{} {}", clock_label(at), line->text);
   };
   net::station_runtime station(io, topo, ri, clock, logger, resolve, log_action);
-  if (!inbox.empty()) station.use_inbox(inbox);
-  if (!journal.empty()) station.use_journal(journal);
+  if (!a.inbox.empty()) station.use_inbox(a.inbox);
+  if (!a.journal.empty()) station.use_journal(a.journal);
   const auto ep = station.listen();
+  if (!port_dir.empty()) {  // written whole, then renamed: a reader never sees half a number
+    std::filesystem::create_directories(port_dir);
+    const auto tmp = port_dir / (ri + ".port.tmp");
+    std::ofstream(tmp) << ep.port() << "\n";
+    std::filesystem::rename(tmp, port_dir / (ri + ".port"));
+  }
   station.start();
   logger->info("station {} ({}) listening on {}:{}", ri, self->role() == RELAY ? "relay" : "post",
                ep.address().to_string(), ep.port());

@@ -65,18 +65,18 @@ int main(int argc, char** argv) {
   run->add_option("--log-level", run_args.log_level, "with --trace, debug adds every transmission's start and end")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
 
-  std::string inbox;
-  double speedup = 0;
+  node_arguments node_args;
   auto* node = app.add_subcommand("node", "run one station of a topology as its own process");
-  node->add_option("TOPOLOGY", file, "topology file")->required();
-  node->add_option("--station", station, "the station's RI")->required();
-  node->add_option("--inbox", inbox, "write each delivered copy to DIR/<station RI>/");
-  node->add_option("--speedup", speedup, "simulated seconds per wall-clock second (real time)");
-  std::string log_level = "info";
-  node->add_option("--log-level", log_level, "debug, info (default), warn, error")
+  node->add_option("TOPOLOGY", node_args.topology, "topology file")->required();
+  node->add_option("--station", node_args.station, "the station's RI")->required();
+  node->add_option("--inbox", node_args.inbox, "write each delivered copy to DIR/<station RI>/");
+  node->add_option("--speedup", node_args.speedup, "simulated seconds per wall-clock second (real time)");
+  node->add_option("--log-level", node_args.log_level, "debug, info (default), warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
-  std::string journal;
-  node->add_option("--journal", journal, "keep a journal here: a restart loses no accepted cable");
+  node->add_option("--journal", node_args.journal, "keep a journal here: a restart loses no accepted cable");
+  node->add_option("--port-dir", node_args.port_dir,
+                   "stations with port 0 listen on any free port and say which in DIR/<RI>.port; "
+                   "neighbours with port 0 are found there");
 
   std::string host_port, as;
   auto* send = app.add_subcommand("send", "file a cable at a running post");
@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
     if (*path) return print_path(file, from, to);
     if (*dot) return print_dot(file);
     if (*run) return run_scenario(run_args);
-    if (*node) return run_node(file, station, inbox, journal, speedup, log_level);
+    if (*node) return run_node(node_args);
     if (*send) return send_cable(host_port, file, as);
     if (*report) return render_report(file, html);
     if (*corpus) return corpus_command(*corpus_topology ? "topology" : "scenario", corpus_dir, max_gap);
