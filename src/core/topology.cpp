@@ -98,6 +98,144 @@ const Station* topology::station_for_address(std::string_view address) const {
   return it == address_index_.end() ? nullptr : &proto_.stations(it->second);
 }
 
+namespace {
+
+/// The checks of one topology, item by item; each problem with where it was written.
+class topology_checker {
+ public:
+  topology_checker(const Topology& proto, const config_source& where) : proto_(proto), where_(where) {}
+
+  std::vector<std::string> check() {
+    stations();
+    links();
+    routing();
+    collectives();
+    scalars();
+    return std::move(problems_);
+  }
+
+ private:
+  void problem(const std::string& at, const std::string& message) { problems_.push_back(at + ": " + message); }
+  bool known(const std::string& ri) const { return first_station_.count(ri) > 0; }
+
+  void stations() {
+    for (int i = 0; i < proto_.stations_size(); ++i) {
+      const auto& s = proto_.stations(i);
+      const auto at = where_.at({{"stations", i}, {"ri"}}, s.ri());
+      if (!acp127::is_routing_indicator(s.ri()))
+        problem(at, "station RI " + ri_problem(s.ri()));
+      else if (auto [it, fresh] = first_station_.emplace(s.ri(), i); !fresh)
+        problem(at, "duplicate RI '" + s.ri() + "' (also station " + std::to_string(it->second + 1) + " of the file)");
+      if (s.role() == ROLE_UNSPECIFIED)
+        problem(where_.at({{"stations", i}, {"role"}}, s.ri()), "station " + s.ri() + " has no role (POST or RELAY)");
+    }
+  }
+
+  void links() {
+    std::set<std::string> key_names;
+    for (const auto& k : proto_.keys()) key_names.insert(k.name());
+    std::set<std::pair<std::string, std::string>> linked;
+    for (int i = 0; i < proto_.links_size(); ++i) {
+      const auto& l = proto_.links(i);
+      bool ok = true;
+      for (auto [field, ri] : {std::pair{"a", l.a()}, std::pair{"b", l.b()}}) {
+        if (!known(ri)) {
+          problem(where_.at({{"links", i}, {field}}, ri), "unknown station '" + ri + "' in link");
+          ok = false;
+        }
+      }
+      if (ok && l.a() == l.b()) {
+        problem(where_.at({{"links", i}, {"b"}}, l.b()), "link from " + l.a() + " to itself");
+        ok = false;
+      }
+      if (ok && !linked.insert(std::minmax(l.a(), l.b())).second)
+        problem(where_.at({{"links", i}, {"a"}}, l.a()), "a second link between " + l.a() + " and " + l.b());
+      if (!l.dialer().empty() && l.dialer() != l.a() && l.dialer() != l.b())
+        problem(where_.at({{"links", i}, {"dialer"}}, l.dialer()),
+                "dialer '" + l.dialer() + "' is neither end of the link " + l.a() + "-" + l.b());
+      if (!l.key().empty() && !key_names.count(l.key()))
+        problem(where_.at({{"links", i}, {"key"}}, l.key()), "unknown key '" + l.key() + "' (define it under keys)");
+      if (ok) {
+        adjacent_[l.a()].insert(l.b());
+        adjacent_[l.b()].insert(l.a());
+      }
+    }
+  }
+
+  void routing() {
+    std::set<std::string> routed_stations;
+    for (int i = 0; i < proto_.routing_size(); ++i) {
+      const auto& rt = proto_.routing(i);
+      if (!known(rt.station())) {
+        problem(where_.at({{"routing", i}, {"station"}}, rt.station()),
+                "unknown station '" + rt.station() + "' in routing");
+        continue;
+      }
+      if (!routed_stations.insert(rt.station()).second)
+        problem(where_.at({{"routing", i}, {"station"}}, rt.station()), "a second routing table for " + rt.station());
+      auto check_via = [&](const std::string& via, const std::string& at) {
+        if (!known(via))
+          problem(at, "route via unknown station '" + via + "'");
+        else if (!adjacent_[rt.station()].count(via))
+          problem(at, "route via " + via + ", which is not a neighbour of " + rt.station());
+      };
+      for (int j = 0; j < rt.routes_size(); ++j) {
+        const auto& r = rt.routes(j);
+        if (!valid_prefix(r.prefix()))
+          problem(where_.at({{"routing", i}, {"routes", j}, {"prefix"}}, r.prefix()),
+                  "route prefix '" + r.prefix() + "' must be 1 to 7 upper-case letters");
+        if (r.via().empty())
+          problem(where_.at({{"routing", i}, {"routes", j}}, r.prefix()), "route for '" + r.prefix() + "' has no via");
+        else
+          check_via(r.via(), where_.at({{"routing", i}, {"routes", j}, {"via"}}, r.via()));
+        for (int k = 0; k < r.alternates_size(); ++k)
+          check_via(r.alternates(k), where_.at({{"routing", i}, {"routes", j}, {"alternates", k}}, r.alternates(k)));
+      }
+      if (rt.has_default_route()) {
+        const auto& d = rt.default_route();
+        if (d.via().empty())
+          problem(where_.at({{"routing", i}, {"default_route"}}), "default route has no via");
+        else
+          check_via(d.via(), where_.at({{"routing", i}, {"default_route"}, {"via"}}, d.via()));
+        for (int k = 0; k < d.alternates_size(); ++k)
+          check_via(d.alternates(k),
+                    where_.at({{"routing", i}, {"default_route"}, {"alternates", k}}, d.alternates(k)));
+      }
+    }
+  }
+
+  void collectives() {
+    for (int i = 0; i < proto_.collectives_size(); ++i) {
+      const auto& c = proto_.collectives(i);
+      const auto at = where_.at({{"collectives", i}, {"ri"}}, c.ri());
+      if (!acp127::is_routing_indicator(c.ri()))
+        problem(at, "collective RI " + ri_problem(c.ri()));
+      else if (known(c.ri()))
+        problem(at, "duplicate RI '" + c.ri() + "': a station has it too");
+      for (int k = 0; k < c.members_size(); ++k)
+        if (!known(c.members(k)))
+          problem(where_.at({{"collectives", i}, {"members", k}}, c.members(k)),
+                  "unknown station '" + c.members(k) + "' in collective " + c.ri());
+    }
+  }
+
+  void scalars() {
+    if (!proto_.epoch().empty() && !parse_iso8601(proto_.epoch()))
+      problem(where_.at({{"epoch"}}, proto_.epoch()),
+              "epoch '" + proto_.epoch() + "' is not an ISO-8601 UTC time like 2007-09-10T14:00:00Z");
+    if (proto_.speedup() < 0) problem(where_.at({{"speedup"}}), "speedup must be positive");
+    if (proto_.stations_size() == 0) problem(where_.pos(1, 1), "topology has no stations");
+  }
+
+  const Topology& proto_;
+  const config_source& where_;
+  std::vector<std::string> problems_;
+  std::map<std::string, int, std::less<>> first_station_;  // RI -> its first index
+  std::map<std::string, std::set<std::string>> adjacent_;  // the neighbours of each station
+};
+
+}  // namespace
+
 topology topology::load(std::string_view text, std::string_view file_name) {
   Topology proto;
   const config_source where(text, file_name, proto);
@@ -110,113 +248,20 @@ topology topology::from_proto(Topology proto, std::string_view origin) {
 }
 
 topology topology::validated(Topology proto, const config_source& where) {
+  if (auto problems = topology_checker(proto, where).check(); !problems.empty()) throw config_error(problems);
+  topology t = indexed(std::move(proto), where.file_name());
+  // the whole network: every station must reach every other, without loops
   std::vector<std::string> problems;
-
-  // --- per-item checks ---
-  auto problem = [&](const std::string& at, const std::string& message) { problems.push_back(at + ": " + message); };
-  std::map<std::string, int, std::less<>> first_station;
-  for (int i = 0; i < proto.stations_size(); ++i) {
-    const auto& s = proto.stations(i);
-    const auto at = where.at({{"stations", i}, {"ri"}}, s.ri());
-    if (!acp127::is_routing_indicator(s.ri()))
-      problem(at, "station RI " + ri_problem(s.ri()));
-    else if (auto [it, fresh] = first_station.emplace(s.ri(), i); !fresh)
-      problem(at, "duplicate RI '" + s.ri() + "' (also station " + std::to_string(it->second + 1) + " of the file)");
-    if (s.role() == ROLE_UNSPECIFIED)
-      problem(where.at({{"stations", i}, {"role"}}, s.ri()), "station " + s.ri() + " has no role (POST or RELAY)");
-  }
-  auto known = [&](const std::string& ri) { return first_station.count(ri) > 0; };
-  std::set<std::string> key_names;
-  for (const auto& k : proto.keys()) key_names.insert(k.name());
-  std::set<std::pair<std::string, std::string>> linked;
-  std::map<std::string, std::set<std::string>> adjacent;
-  for (int i = 0; i < proto.links_size(); ++i) {
-    const auto& l = proto.links(i);
-    bool ok = true;
-    for (auto [field, ri] : {std::pair{"a", l.a()}, std::pair{"b", l.b()}}) {
-      if (!known(ri)) {
-        problem(where.at({{"links", i}, {field}}, ri), "unknown station '" + ri + "' in link");
-        ok = false;
-      }
-    }
-    if (ok && l.a() == l.b()) {
-      problem(where.at({{"links", i}, {"b"}}, l.b()), "link from " + l.a() + " to itself");
-      ok = false;
-    }
-    if (ok && !linked.insert(std::minmax(l.a(), l.b())).second)
-      problem(where.at({{"links", i}, {"a"}}, l.a()), "a second link between " + l.a() + " and " + l.b());
-    if (!l.dialer().empty() && l.dialer() != l.a() && l.dialer() != l.b())
-      problem(where.at({{"links", i}, {"dialer"}}, l.dialer()),
-              "dialer '" + l.dialer() + "' is neither end of the link " + l.a() + "-" + l.b());
-    if (!l.key().empty() && !key_names.count(l.key()))
-      problem(where.at({{"links", i}, {"key"}}, l.key()), "unknown key '" + l.key() + "' (define it under keys)");
-    if (ok) {
-      adjacent[l.a()].insert(l.b());
-      adjacent[l.b()].insert(l.a());
-    }
-  }
-  std::set<std::string> routed_stations;
-  for (int i = 0; i < proto.routing_size(); ++i) {
-    const auto& rt = proto.routing(i);
-    if (!known(rt.station())) {
-      problem(where.at({{"routing", i}, {"station"}}, rt.station()),
-              "unknown station '" + rt.station() + "' in routing");
-      continue;
-    }
-    if (!routed_stations.insert(rt.station()).second)
-      problem(where.at({{"routing", i}, {"station"}}, rt.station()), "a second routing table for " + rt.station());
-    auto check_via = [&](const std::string& via, const std::string& at) {
-      if (!known(via))
-        problem(at, "route via unknown station '" + via + "'");
-      else if (!adjacent[rt.station()].count(via))
-        problem(at, "route via " + via + ", which is not a neighbour of " + rt.station());
-    };
-    for (int j = 0; j < rt.routes_size(); ++j) {
-      const auto& r = rt.routes(j);
-      if (!valid_prefix(r.prefix()))
-        problem(where.at({{"routing", i}, {"routes", j}, {"prefix"}}, r.prefix()),
-                "route prefix '" + r.prefix() + "' must be 1 to 7 upper-case letters");
-      if (r.via().empty())
-        problem(where.at({{"routing", i}, {"routes", j}}, r.prefix()), "route for '" + r.prefix() + "' has no via");
-      else
-        check_via(r.via(), where.at({{"routing", i}, {"routes", j}, {"via"}}, r.via()));
-      for (int k = 0; k < r.alternates_size(); ++k)
-        check_via(r.alternates(k), where.at({{"routing", i}, {"routes", j}, {"alternates", k}}, r.alternates(k)));
-    }
-    if (rt.has_default_route()) {
-      const auto& d = rt.default_route();
-      if (d.via().empty())
-        problem(where.at({{"routing", i}, {"default_route"}}), "default route has no via");
-      else
-        check_via(d.via(), where.at({{"routing", i}, {"default_route"}, {"via"}}, d.via()));
-      for (int k = 0; k < d.alternates_size(); ++k)
-        check_via(d.alternates(k), where.at({{"routing", i}, {"default_route"}, {"alternates", k}}, d.alternates(k)));
-    }
-  }
-  for (int i = 0; i < proto.collectives_size(); ++i) {
-    const auto& c = proto.collectives(i);
-    const auto at = where.at({{"collectives", i}, {"ri"}}, c.ri());
-    if (!acp127::is_routing_indicator(c.ri()))
-      problem(at, "collective RI " + ri_problem(c.ri()));
-    else if (known(c.ri()))
-      problem(at, "duplicate RI '" + c.ri() + "': a station has it too");
-    for (int k = 0; k < c.members_size(); ++k)
-      if (!known(c.members(k)))
-        problem(where.at({{"collectives", i}, {"members", k}}, c.members(k)),
-                "unknown station '" + c.members(k) + "' in collective " + c.ri());
-  }
-  if (!proto.epoch().empty() && !parse_iso8601(proto.epoch()))
-    problem(where.at({{"epoch"}}, proto.epoch()),
-            "epoch '" + proto.epoch() + "' is not an ISO-8601 UTC time like 2007-09-10T14:00:00Z");
-  if (proto.speedup() < 0) problem(where.at({{"speedup"}}), "speedup must be positive");
-  if (proto.stations_size() == 0) problem(where.pos(1, 1), "topology has no stations");
+  check_reachability(t, where, problems);
   if (!problems.empty()) throw config_error(problems);
+  return t;
+}
 
-  // --- index ---
+topology topology::indexed(Topology proto, const std::string& file_name) {
   apply_defaults(proto);
   topology t;
   t.proto_ = std::move(proto);
-  t.file_name_ = where.file_name();
+  t.file_name_ = file_name;
   for (int i = 0; i < t.proto_.stations_size(); ++i) {
     const auto& s = t.proto_.stations(i);
     t.station_index_.emplace(s.ri(), i);
@@ -233,7 +278,10 @@ topology topology::validated(Topology proto, const config_source& where) {
     t.link_of_.emplace(link_key_of(l.b(), l.a()), i);
   }
 
-  // --- the whole network: every station must reach every other, without loops ---
+  return t;
+}
+
+void topology::check_reachability(const topology& t, const config_source& where, std::vector<std::string>& problems) {
   // For each destination, every station's next hop makes a functional graph; one walk over it
   // marks each station as reaching the destination or not, so each station is looked at once
   // per destination (N² route lookups in all, not N² paths).
@@ -302,8 +350,6 @@ topology topology::validated(Topology proto, const config_source& where) {
     }
   }
   if (more) problems.push_back(where.pos(1, 1) + ": ... and " + std::to_string(more) + " more routing problems");
-  if (!problems.empty()) throw config_error(problems);
-  return t;
 }
 
 }  // namespace cablesim

@@ -66,6 +66,10 @@ class topology {
  private:
   /// Check a topology, wherever it came from, and index it; throws config_error.
   static topology validated(Topology proto, const config_source& where);
+  /// The indexes over a topology that passed its checks.
+  static topology indexed(Topology proto, const std::string& file_name);
+  /// Every station reaches every other, without loops: each problem found, where it was written.
+  static void check_reachability(const topology& t, const config_source& where, std::vector<std::string>& problems);
 
   Topology proto_;
   std::string file_name_;
