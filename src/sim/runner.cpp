@@ -415,6 +415,83 @@ scenario_file load_scenario(const std::filesystem::path& path, const topology& t
   return s;
 }
 
+namespace {
+
+/// Plays a scenario on a network: its filings, its generated traffic (made as it falls due, one
+/// filing scheduled at a time) and its scripted events, each at its simulated time.
+class scenario_driver {
+ public:
+  scenario_driver(network& net, const std::optional<scenario_file>& scenario, const Scenario& sc, const topology& topo,
+                  collector& collect, const run_options& options)
+      : net_(net), collect_(collect), options_(options), traffic_(sc, topo) {
+    for (int i = 0; scenario && i < sc.filings_size(); ++i) {
+      const auto& f = sc.filings(i);
+      for (unsigned k = 0; k < std::max(1u, f.repeat()); ++k)
+        file_at(f.at_seconds() + k * f.every_seconds(), f.station(), &scenario->cables[static_cast<std::size_t>(i)],
+                f.cable_file());
+    }
+    next_generated();
+    for (const auto& e : sc.events()) event_at(e);
+  }
+
+  /// Filings and events still to come.
+  std::size_t pending() const { return pending_; }
+
+ private:
+  sim_time at(double seconds) const {
+    return net_.clock().epoch() + sim_duration{static_cast<int64_t>(std::llround(seconds * 1000))};
+  }
+
+  void file_at(double seconds, const std::string& station, const Cable* cable, const std::string& name) {
+    ++pending_;
+    net_.at(at(seconds), station, [this, station, cable, name] {
+      --pending_;
+      const auto outcome = net_.file(station, *cable);
+      if (!outcome.ok) log_->warn("{} refused {}: {}", station, name, outcome.error);
+    });
+  }
+
+  void next_generated() {
+    generated_ = traffic_.next();
+    if (!generated_) return;
+    ++pending_;
+    net_.at(at(generated_->at_seconds), generated_->station, [this] {
+      --pending_;
+      const auto outcome = net_.file(generated_->station, std::move(generated_->cable));
+      if (!outcome.ok) log_->warn("{} refused a {} cable: {}", generated_->station, generated_->source, outcome.error);
+      next_generated();
+    });
+  }
+
+  void event_at(const ScriptedEvent& e) {
+    ++pending_;
+    net_.at(at(e.at_seconds()), e.a(), [this, e] {
+      --pending_;
+      const bool link = e.kind() == ScriptedEvent::LINK_DOWN || e.kind() == ScriptedEvent::LINK_UP;
+      const bool up = e.kind() == ScriptedEvent::LINK_UP || e.kind() == ScriptedEvent::STATION_START;
+      const std::string what = link ? "the link " + e.a() + "-" + e.b() + (up ? " comes back up" : " goes down")
+                                    : "station " + e.a() + (up ? " starts again" : " stops");
+      if (options_.trace) options_.trace(clock_label(net_.now()) + " *** " + what);
+      if (link)
+        net_.set_link(e.a(), e.b(), up);
+      else
+        net_.set_station(e.a(), up);
+      collect_.event(net_.now(), what);
+    });
+  }
+
+  network& net_;
+  collector& collect_;
+  const run_options& options_;
+  traffic_generator traffic_;
+  std::optional<generated_filing> generated_;
+  std::size_t pending_ = 0;
+  std::shared_ptr<spdlog::logger> log_ =
+      std::make_shared<spdlog::logger>("scenario", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+};
+
+}  // namespace
+
 Report run(const topology& topo, const std::optional<scenario_file>& scenario, const run_options& options) {
   const auto& t = topo.proto();
   const Scenario empty;
@@ -434,7 +511,6 @@ Report run(const topology& topo, const std::optional<scenario_file>& scenario, c
   net_options.transport = options.transport;
   net_options.speedup = speedup;
   net_options.inbox = options.inbox;
-  auto clock_at = [epoch](double s) { return epoch + sim_duration{static_cast<int64_t>(std::llround(s * 1000))}; };
   net_options.observe = [&](const std::string& station, const station_action& a, sim_time at) {
     collect.acted(station, a, at);
     if (!options.trace) return;
@@ -444,65 +520,7 @@ Report run(const topology& topo, const std::optional<scenario_file>& scenario, c
   };
   std::optional<network> network_;
   auto& net = network_.emplace(topo, epoch, std::move(net_options));
-
-  // Everything that happens at a simulated time: filings, generated traffic, scripted events.
-  std::size_t pending = 0;
-  auto log = std::make_shared<spdlog::logger>("scenario", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
-  auto file_at = [&](double at_s, const std::string& station, const Cable* cable, const std::string& name) {
-    ++pending;
-    net.at(clock_at(at_s), station, [&, station, cable, name] {
-      --pending;
-      const auto outcome = net.file(station, *cable);
-      if (!outcome.ok) log->warn("{} refused {}: {}", station, name, outcome.error);
-    });
-  };
-  for (int i = 0; scenario && i < sc.filings_size(); ++i) {
-    const auto& f = sc.filings(i);
-    for (unsigned k = 0; k < std::max(1u, f.repeat()); ++k)
-      file_at(f.at_seconds() + k * f.every_seconds(), f.station(), &scenario->cables[static_cast<std::size_t>(i)],
-              f.cable_file());
-  }
-  traffic_generator traffic(sc, topo);
-  std::optional<generated_filing> next_generated;
-  // Generated traffic is made as it falls due: one filing is scheduled at a time.
-  std::function<void()> schedule_generated = [&] {
-    next_generated = traffic.next();
-    if (!next_generated) return;
-    ++pending;
-    net.at(clock_at(next_generated->at_seconds), next_generated->station, [&] {
-      --pending;
-      const auto outcome = net.file(next_generated->station, std::move(next_generated->cable));
-      if (!outcome.ok)
-        log->warn("{} refused a {} cable: {}", next_generated->station, next_generated->source, outcome.error);
-      schedule_generated();
-    });
-  };
-  schedule_generated();
-  for (const auto& e : sc.events()) {
-    ++pending;
-    net.at(clock_at(e.at_seconds()), e.a(), [&, e] {
-      --pending;
-      std::string what;
-      switch (e.kind()) {
-        case ScriptedEvent::LINK_DOWN:
-        case ScriptedEvent::LINK_UP: {
-          const bool up = e.kind() == ScriptedEvent::LINK_UP;
-          what = "the link " + e.a() + "-" + e.b() + (up ? " comes back up" : " goes down");
-          if (options.trace) options.trace(clock_label(net.now()) + " *** " + what);
-          net.set_link(e.a(), e.b(), up);
-          break;
-        }
-        default: {
-          const bool running = e.kind() != ScriptedEvent::STATION_STOP;
-          what = "station " + e.a() + (running ? " starts again" : " stops");
-          if (options.trace) options.trace(clock_label(net.now()) + " *** " + what);
-          net.set_station(e.a(), running);
-          break;
-        }
-      }
-      collect.event(net.now(), what);
-    });
-  }
+  scenario_driver driver(net, scenario, sc, topo, collect, options);
 
   // Done when every filing is made, every expected copy delivered or refused, and all idle.
   auto last_progress = wall_start;
@@ -511,13 +529,13 @@ Report run(const topology& topo, const std::optional<scenario_file>& scenario, c
       last_progress = std::chrono::steady_clock::now();
       options.progress(
           clock_label(net.now()) + ": " + std::to_string(report.filed_size()) + " filed, " +
-          std::to_string(collect.deliveries()) + " copies delivered, " + std::to_string(pending) +
+          std::to_string(collect.deliveries()) + " copies delivered, " + std::to_string(driver.pending()) +
           " filings and events to come (" +
           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(last_progress - wall_start).count()) + " s)");
     }
-    return pending == 0 && collect.settled() && net.idle();
+    return driver.pending() == 0 && collect.settled() && net.idle();
   };
-  const bool in_time = net.run(clock_at(max_seconds), done);
+  const bool in_time = net.run(epoch + sim_duration{static_cast<int64_t>(max_seconds * 1000)}, done);
   const double duration = std::chrono::duration<double>(net.now() - epoch).count();
   const auto events = net.clock().events_run();
   network_.reset();  // the report is built when the stations are gone
