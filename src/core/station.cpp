@@ -89,53 +89,38 @@ void station::number(Cable& cable, sim_time now) {
   *o->mutable_filing_time() = filing_time_from_time(now);
 }
 
-filing_outcome station::file(Cable cable, sim_time now, station_actions& out) {
-  filing_outcome result;
-  if (cable.action_size() == 0) {
-    result.error = "the cable has no action addressee (TO)";
-    return result;
+void station::complete_draft(Cable& cable, sim_time now) {
+  number(cable, now);
+  // Precedence from the addressees' words: the highest action precedence, and a lower
+  // information precedence makes it a dual-precedence cable.
+  auto highest = [](const auto& list) {
+    Precedence p = PRECEDENCE_UNSPECIFIED;
+    for (const auto& a : list)
+      if (more_urgent(a.precedence(), p)) p = a.precedence();
+    return p == PRECEDENCE_UNSPECIFIED ? ROUTINE : p;
+  };
+  const Precedence action = highest(cable.action());
+  const Precedence info = highest(cable.information());
+  auto* dl = cable.mutable_dtg_line();
+  if (dl->precedence_size() == 0) {
+    dl->add_precedence(action);
+    if (cable.information_size() > 0 && more_urgent(action, info)) dl->add_precedence(info);
   }
-  const bool draft = !cable.has_origin();
-  if (draft) {
-    number(cable, now);
-    // Precedence from the addressees' words: the highest action precedence, and a lower
-    // information precedence makes it a dual-precedence cable.
-    auto highest = [](const auto& list) {
-      Precedence p = PRECEDENCE_UNSPECIFIED;
-      for (const auto& a : list)
-        if (more_urgent(a.precedence(), p)) p = a.precedence();
-      return p;
-    };
-    Precedence action = highest(cable.action());
-    if (action == PRECEDENCE_UNSPECIFIED) action = ROUTINE;
-    Precedence info = highest(cable.information());
-    if (info == PRECEDENCE_UNSPECIFIED) info = ROUTINE;
-    auto* dl = cable.mutable_dtg_line();
-    if (dl->precedence_size() == 0) {
-      dl->add_precedence(action);
-      if (cable.information_size() > 0 && more_urgent(action, info)) dl->add_precedence(info);
-    }
-    *dl->mutable_dtg() = dtg_from_time(now);
-    auto* sec = cable.mutable_security();
-    const auto cls = cable.classification() == CLASSIFICATION_UNSPECIFIED ? UNCLASSIFIED : cable.classification();
-    cable.set_classification(cls);
-    sec->set_prosign(cls == UNCLASSIFIED ? "ZNR" : "ZNY");
-    sec->set_classification(cls);
-    sec->clear_operating_signals();
-    sec->add_operating_signals("ZZH");
-    sec->clear_trailer();
-  }
-  cable.clear_preamble();
-  // The text travels once, verbatim in `body`; its parsed form is for reading (explain), and
-  // anyone who needs it parses the body again.
-  cable.clear_text();
-  cable.clear_transmission();
-  cable.set_has_bt(false);
-  cable.set_has_nnnn(false);
+  *dl->mutable_dtg() = dtg_from_time(now);
+  auto* sec = cable.mutable_security();
+  const auto cls = cable.classification() == CLASSIFICATION_UNSPECIFIED ? UNCLASSIFIED : cable.classification();
+  cable.set_classification(cls);
+  sec->set_prosign(cls == UNCLASSIFIED ? "ZNR" : "ZNY");
+  sec->set_classification(cls);
+  sec->clear_operating_signals();
+  sec->add_operating_signals("ZZH");
+  sec->clear_trailer();
+}
 
-  // FL2 from the TO and INFO addressees, each station once, collectives expanded.
+std::vector<std::string> station::addressee_stations(const Cable& cable, std::vector<std::string>& unknown) const {
+  // each station once, in order; an addressee without an RI is found by its address
   std::vector<std::string> ris;
-  std::vector<std::string> unknown;
+  std::set<std::string, std::less<>> have;
   auto add = [&](const Addressee& a) {
     std::string ri = a.routing_indicator();
     if (ri.empty()) {
@@ -143,23 +128,41 @@ filing_outcome station::file(Cable cable, sim_time now, station_actions& out) {
       for (const auto& c : topo_.proto().collectives())
         if (c.address() == a.address()) ri = c.ri();
     }
-    if (ri.empty()) {
+    if (ri.empty())
       unknown.push_back(a.address());
-      return;
-    }
-    if (std::find(ris.begin(), ris.end(), ri) == ris.end()) ris.push_back(ri);
+    else if (have.insert(ri).second)
+      ris.push_back(std::move(ri));
   };
   for (const auto& a : cable.action()) add(a);
   for (const auto& a : cable.information()) add(a);
-  ris = expand_collectives(topo_, cable, ris);
+  return expand_collectives(topo_, cable, ris);
+}
+
+filing_outcome station::file(Cable cable, sim_time now, station_actions& out) {
+  filing_outcome result;
+  if (cable.action_size() == 0) {
+    result.error = "the cable has no action addressee (TO)";
+    return result;
+  }
+  std::vector<std::string> unknown;
+  const auto ris = addressee_stations(cable, unknown);
+  if (ris.empty()) {  // refused before it is numbered: no station serial is used up
+    result.error = "no addressee has a routing indicator this network knows";
+    return result;
+  }
+  if (!cable.has_origin()) complete_draft(cable, now);
+  cable.clear_preamble();
+  // The text travels once, verbatim in `body`; its parsed form is for reading (explain), and
+  // anyone who needs it parses the body again.
+  cable.clear_text();
+  cable.clear_transmission();
+  cable.set_has_bt(false);
+  cable.set_has_nnnn(false);
+  // FL2 from the TO and INFO addressees
   auto* rl = cable.mutable_routing_line();
   rl->Clear();
   rl->add_precedence(static_cast<Precedence>(cable.dtg_line().precedence(0)));
   for (const auto& ri : ris) rl->add_routing_indicators(ri);
-  if (ris.empty()) {
-    result.error = "no addressee has a routing indicator this network knows";
-    return result;
-  }
 
   result.ok = true;
   result.message_id = acp127::message_id(cable);

@@ -277,6 +277,10 @@ class station {
   /// `text_characters`: as the Transmission carried them (0 = count them when transmitting).
   void handle(Cable cable, std::string_view from, std::vector<std::string> path, std::size_t text_characters,
               sim_time now, station_actions& out);
+  /// Number and date a draft, and give it its precedence and security line.
+  void complete_draft(Cable& cable, sim_time now);
+  /// The addressee stations of a cable (collectives expanded); addresses with no RI in `unknown`.
+  std::vector<std::string> addressee_stations(const Cable& cable, std::vector<std::string>& unknown) const;
   void enqueue(out_channel& ch, queued_copy copy, sim_time now, station_actions& out);
   void pump(out_channel& ch, sim_time now, station_actions& out);
   void reroute(out_channel& ch, std::deque<queued_copy> copies, sim_time now, station_actions& out);
