@@ -174,10 +174,7 @@ filing_outcome station::file(Cable cable, sim_time now, station_actions& out) {
   return result;
 }
 
-void station::handle(Cable cable, std::string_view from, std::vector<std::string> path, std::size_t text_characters,
-                     sim_time now, station_actions& out) {
-  const auto id = acp127::message_id(cable);
-  const auto label = cable_label(cable);
+bool station::keep_fresh(Cable& cable, const std::string& id, const std::string& label, station_actions& out) {
   // Duplicate detection: each (message, addressee station) is handled here once.
   std::vector<std::string> fresh, duplicate;
   for (const auto& ri : cable.routing_line().routing_indicators()) {
@@ -186,12 +183,20 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
     if (is_new && journalled_) out.push_back(journal_seen{id + "/" + ri});
   }
   if (!duplicate.empty()) out.push_back(duplicate_dropped{id, label, std::move(duplicate)});
-  if (fresh.empty()) return;
+  auto* rl = cable.mutable_routing_line();
+  rl->clear_routing_indicators();
+  for (auto& ri : fresh) rl->add_routing_indicators(std::move(ri));
+  rl->clear_indicators_per_line();
+  rl->set_blank_lines_after(0);
+  return rl->routing_indicators_size() > 0;
+}
+
+void station::handle(Cable cable, std::string_view from, std::vector<std::string> path, std::size_t text_characters,
+                     sim_time now, station_actions& out) {
+  const auto id = acp127::message_id(cable);
+  const auto label = cable_label(cable);
   const RoutingLine received_line = cable.routing_line();  // a delivered copy shows it as it came
-  cable.mutable_routing_line()->clear_routing_indicators();
-  for (const auto& ri : fresh) cable.mutable_routing_line()->add_routing_indicators(ri);
-  cable.mutable_routing_line()->clear_indicators_per_line();
-  cable.mutable_routing_line()->set_blank_lines_after(0);
+  if (!keep_fresh(cable, id, label, out)) return;
 
   // A switching centre checks every RI against its tables (INV: not in the routing tables);
   // a post passes what it does not know to its relay.
