@@ -70,8 +70,8 @@ int run_scenario(const run_arguments& a) {
   const auto report = sim::run(topo, scenario, options);
   if (a.trace) std::cout << "\n";
   std::cout << report::summarize(report);
-  if (!a.report.empty() && !write_report(report, a.report)) return exit_bad_input;
-  if (!a.html.empty() && !write_html(report, a.html)) return exit_bad_input;
+  if (!a.report.empty() && !write_report(report, a.report)) return exit_environment;
+  if (!a.html.empty() && !write_html(report, a.html)) return exit_environment;
   return report.completed() ? exit_ok : exit_not_complete;
 }
 

@@ -1,52 +1,84 @@
 // cablesim: the command line. Thin: parse arguments, call the library.
-// Exit codes: 0 success, 1 bad input (the message says where), 2 usage error.
+// Exit codes: 0 success, 1 bad input (the message says where), 2 usage error, 3 a run that
+// ended NOT COMPLETE, 4 an environment or internal failure.
 
 #include <CLI/CLI.hpp>
 
+#include <functional>
 #include <iostream>
+#include <memory>
 
 #include "commands.hpp"
 
-int main(int argc, char** argv) {
-  using namespace cablesim::cli;
-  CLI::App app{"cablesim: an ACP 127 message-handling simulator for cable routing"};
-  app.require_subcommand(1);
+namespace cablesim::cli {
+namespace {
 
-  std::vector<std::string> cable_files;
+/// What the chosen subcommand will do, once the command line has been parsed.
+using action = std::function<int()>;
+
+CLI::Validator log_levels() { return CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}); }
+
+void add_cable_commands(CLI::App& app, action& chosen) {
+  auto files = std::make_shared<std::vector<std::string>>();
   auto* parse = app.add_subcommand("parse", "cable text -> JSON (one object per file); errors as file:line:col");
-  parse->add_option("CABLE", cable_files, "cable text files")->required();
+  parse->add_option("CABLE", *files, "cable text files")->required();
+  parse->callback([&chosen, files] { chosen = [files] { return parse_cables(*files); }; });
 
-  std::string file;
-  bool transmission = false;
+  auto file = std::make_shared<std::string>();
+  auto transmission = std::make_shared<bool>(false);
   auto* format = app.add_subcommand("format", "JSON -> cable text");
-  format->add_option("CABLE_JSON", file, "a Cable in protobuf JSON")->required();
-  format->add_flag("--transmission", transmission, "wrap at 69 characters and add BT and NNNN, as on the wire");
+  format->add_option("CABLE_JSON", *file, "a Cable in protobuf JSON")->required();
+  format->add_flag("--transmission", *transmission, "wrap at 69 characters and add BT and NNNN, as on the wire");
+  format->callback([&chosen, file, transmission] { chosen = [=] { return format_cable(*file, *transmission); }; });
 
   auto* explain = app.add_subcommand("explain", "each format line annotated in plain English");
-  explain->add_option("CABLE", file, "cable text file")->required();
+  explain->add_option("CABLE", *file, "cable text file")->required();
+  explain->callback([&chosen, file] { chosen = [file] { return explain_cable(*file); }; });
+}
 
+void add_topology_commands(CLI::App& app, action& chosen) {
+  auto file = std::make_shared<std::string>();
   auto* validate = app.add_subcommand("validate", "check a topology file: exit 0, or file:line:col errors and exit 1");
-  validate->add_option("TOPOLOGY", file, "topology file (.textproto or .json)")->required();
+  validate->add_option("TOPOLOGY", *file, "topology file (.textproto or .json)")->required();
+  validate->callback([&chosen, file] { chosen = [file] { return validate_topology(*file); }; });
 
-  std::string station;
+  auto station = std::make_shared<std::string>();
   auto* routes = app.add_subcommand("routes", "effective routing tables");
-  routes->add_option("TOPOLOGY", file, "topology file")->required();
-  routes->add_option("--station", station, "only this station's table");
+  routes->add_option("TOPOLOGY", *file, "topology file")->required();
+  routes->add_option("--station", *station, "only this station's table");
+  routes->callback([&chosen, file, station] { chosen = [=] { return print_routes(*file, *station); }; });
 
-  std::string from, to;
+  auto from = std::make_shared<std::string>(), to = std::make_shared<std::string>();
   auto* path = app.add_subcommand("path", "the stations a cable passes from one station to another");
-  path->add_option("TOPOLOGY", file, "topology file")->required();
-  path->add_option("FROM_RI", from, "originating station")->required();
-  path->add_option("TO_RI", to, "destination station")->required();
+  path->add_option("TOPOLOGY", *file, "topology file")->required();
+  path->add_option("FROM_RI", *from, "originating station")->required();
+  path->add_option("TO_RI", *to, "destination station")->required();
+  path->callback([&chosen, file, from, to] { chosen = [=] { return print_path(*file, *from, *to); }; });
 
   auto* dot = app.add_subcommand("dot", "Graphviz picture of the network (pipe into dot -Tsvg)");
-  dot->add_option("TOPOLOGY", file, "topology file")->required();
+  dot->add_option("TOPOLOGY", *file, "topology file")->required();
+  dot->callback([&chosen, file] { chosen = [file] { return print_dot(*file); }; });
 
-  run_arguments run_args;
-  auto* run = app.add_subcommand("run", "run every station of a topology in one process on loopback");
-  run->add_option("TOPOLOGY", run_args.topology, "topology file")->required();
-  run->add_option("--scenario", run_args.scenario, "scenario file (what to file, where, when)");
-  run->add_option("--speedup", run_args.speedup,
+  auto dir = std::make_shared<std::string>();
+  auto max_gap = std::make_shared<double>(10);
+  auto* corpus = app.add_subcommand("corpus", "derive a topology or a replay scenario from a folder of real cables");
+  corpus->require_subcommand(1);
+  auto* topology = corpus->add_subcommand("topology", "print a topology: every RI a station, relays by prefix");
+  topology->add_option("DIR", *dir, "folder of cable text files")->required();
+  topology->callback([&chosen, dir, max_gap] { chosen = [=] { return corpus_command("topology", *dir, *max_gap); }; });
+  auto* scenario = corpus->add_subcommand("scenario", "print a scenario filing every cable in DTG order");
+  scenario->add_option("DIR", *dir, "folder of cable text files")->required();
+  scenario->add_option("--max-gap", *max_gap,
+                       "longest quiet time kept between filings, simulated seconds (default 10)");
+  scenario->callback([&chosen, dir, max_gap] { chosen = [=] { return corpus_command("scenario", *dir, *max_gap); }; });
+}
+
+void add_run_commands(CLI::App& app, action& chosen) {
+  auto a = std::make_shared<run_arguments>();
+  auto* run = app.add_subcommand("run", "run every station of a topology in one process, in virtual time");
+  run->add_option("TOPOLOGY", a->topology, "topology file")->required();
+  run->add_option("--scenario", a->scenario, "scenario file (what to file, where, when)");
+  run->add_option("--speedup", a->speedup,
                   "pacing: at most N simulated seconds per wall-clock second, or max (results never depend on it)")
       ->check([](const std::string& v) -> std::string {
         if (v == "max") return {};
@@ -56,78 +88,71 @@ int main(int argc, char** argv) {
         }
         return "expected a positive number or max, got '" + v + "'";
       });
-  run->add_option("--transport", run_args.transport, "how frames pass between stations: tcp (default) or memory")
+  run->add_option("--transport", a->transport, "how frames pass between stations: tcp (default) or memory")
       ->check(CLI::IsMember({"tcp", "memory"}));
-  run->add_option("--inbox", run_args.inbox, "write each delivered copy to DIR/<station RI>/");
-  run->add_option("--report", run_args.report, "write the report (Report proto, JSON) here");
-  run->add_option("--html", run_args.html, "write the report as a self-contained HTML page here");
-  run->add_flag("--trace", run_args.trace, "narrate each cable's journey");
-  run->add_option("--log-level", run_args.log_level, "with --trace, debug adds every transmission's start and end")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  run->add_option("--inbox", a->inbox, "write each delivered copy to DIR/<station RI>/");
+  run->add_option("--report", a->report, "write the report (Report proto, JSON) here");
+  run->add_option("--html", a->html, "write the report as a self-contained HTML page here");
+  run->add_flag("--trace", a->trace, "narrate each cable's journey");
+  run->add_option("--log-level", a->log_level, "with --trace, debug adds every transmission's start and end")
+      ->check(log_levels());
+  run->callback([&chosen, a] { chosen = [a] { return run_scenario(*a); }; });
 
-  node_arguments node_args;
-  auto* node = app.add_subcommand("node", "run one station of a topology as its own process");
-  node->add_option("TOPOLOGY", node_args.topology, "topology file")->required();
-  node->add_option("--station", node_args.station, "the station's RI")->required();
-  node->add_option("--inbox", node_args.inbox, "write each delivered copy to DIR/<station RI>/");
-  node->add_option("--speedup", node_args.speedup, "simulated seconds per wall-clock second (real time)");
-  node->add_option("--log-level", node_args.log_level, "debug, info (default), warn, error")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
-  node->add_option("--journal", node_args.journal, "keep a journal here: a restart loses no accepted cable");
-  node->add_option("--port-dir", node_args.port_dir,
+  auto file = std::make_shared<std::string>(), html = std::make_shared<std::string>();
+  auto* report = app.add_subcommand("report", "render a saved report (R.json) as an HTML page");
+  report->add_option("REPORT_JSON", *file, "a report written by run --report")->required();
+  report->add_option("--html", *html, "the HTML page to write")->required();
+  report->callback([&chosen, file, html] { chosen = [=] { return render_report(*file, *html); }; });
+}
+
+void add_node_commands(CLI::App& app, action& chosen) {
+  auto a = std::make_shared<node_arguments>();
+  auto* node = app.add_subcommand("node", "run one station of a topology as its own process, in real time");
+  node->add_option("TOPOLOGY", a->topology, "topology file")->required();
+  node->add_option("--station", a->station, "the station's RI")->required();
+  node->add_option("--inbox", a->inbox, "write each delivered copy to DIR/<station RI>/");
+  node->add_option("--speedup", a->speedup, "simulated seconds per wall-clock second (real time)");
+  node->add_option("--log-level", a->log_level, "debug, info (default), warn, error")->check(log_levels());
+  node->add_option("--journal", a->journal, "keep a journal here: a restart loses no accepted cable");
+  node->add_option("--port-dir", a->port_dir,
                    "stations with port 0 listen on any free port and say which in DIR/<RI>.port; "
                    "neighbours with port 0 are found there");
+  node->callback([&chosen, a] { chosen = [a] { return run_node(*a); }; });
 
-  std::string host_port, as;
+  auto host_port = std::make_shared<std::string>(), file = std::make_shared<std::string>(),
+       as = std::make_shared<std::string>();
   auto* send = app.add_subcommand("send", "file a cable at a running post");
-  send->add_option("HOST:PORT", host_port, "where the post listens")->required();
-  send->add_option("CABLE", file, "cable text, drafted or complete")->required();
-  send->add_option("--as", as, "the post's RI")->required();
+  send->add_option("HOST:PORT", *host_port, "where the post listens")->required();
+  send->add_option("CABLE", *file, "cable text, drafted or complete")->required();
+  send->add_option("--as", *as, "the post's RI")->required();
+  send->callback([&chosen, host_port, file, as] { chosen = [=] { return send_cable(*host_port, *file, *as); }; });
+}
 
-  std::string corpus_dir;
-  double max_gap = 10;
-  auto* corpus = app.add_subcommand("corpus", "derive a topology or a replay scenario from a folder of real cables");
-  corpus->require_subcommand(1);
-  auto* corpus_topology = corpus->add_subcommand("topology", "print a topology: every RI a station, relays by prefix");
-  corpus_topology->add_option("DIR", corpus_dir, "folder of cable text files")->required();
-  auto* corpus_scenario = corpus->add_subcommand("scenario", "print a scenario filing every cable in DTG order");
-  corpus_scenario->add_option("DIR", corpus_dir, "folder of cable text files")->required();
-  corpus_scenario->add_option("--max-gap", max_gap,
-                              "longest quiet time kept between filings, simulated seconds (default 10)");
+}  // namespace
+}  // namespace cablesim::cli
 
-  std::string html;
-  auto* report = app.add_subcommand("report", "render a saved report (R.json) as an HTML page");
-  report->add_option("REPORT_JSON", file, "a report written by run --report")->required();
-  report->add_option("--html", html, "the HTML page to write")->required();
-
+int main(int argc, char** argv) {
+  using namespace cablesim::cli;
+  CLI::App app{"cablesim: an ACP 127 message-handling simulator for cable routing"};
+  app.require_subcommand(1);
+  action chosen;
+  add_cable_commands(app, chosen);
+  add_topology_commands(app, chosen);
+  add_run_commands(app, chosen);
+  add_node_commands(app, chosen);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? exit_ok : exit_usage;
   }
-
+  if (!chosen) return exit_usage;
   try {
-    if (*parse) return parse_cables(cable_files);
-    if (*format) return format_cable(file, transmission);
-    if (*explain) return explain_cable(file);
-    if (*validate) return validate_topology(file);
-    if (*routes) return print_routes(file, station);
-    if (*path) return print_path(file, from, to);
-    if (*dot) return print_dot(file);
-    if (*run) return run_scenario(run_args);
-    if (*node) return run_node(node_args);
-    if (*send) return send_cable(host_port, file, as);
-    if (*report) return render_report(file, html);
-    if (*corpus) return corpus_command(*corpus_topology ? "topology" : "scenario", corpus_dir, max_gap);
+    return chosen();
   } catch (const cablesim::config_error& e) {
     for (const auto& p : e.problems()) std::cerr << p << "\n";
     return exit_bad_input;
-  } catch (const std::system_error& e) {
-    std::cerr << "cablesim: error: " << e.what() << "\n";
-    return exit_environment;
-  } catch (const std::exception& e) {
+  } catch (const std::exception& e) {  // the environment (a socket, a disk) or a bug: not the input
     std::cerr << "cablesim: error: " << e.what() << "\n";
     return exit_environment;
   }
-  return exit_usage;
 }
