@@ -78,7 +78,7 @@ int run_scenario(const run_arguments& a) {
 int render_report(const std::string& json_file, const std::string& html) {
   Report report;
   if (!read_json(json_file, report)) return exit_bad_input;
-  return write_html(report, html) ? exit_ok : exit_bad_input;
+  return write_html(report, html) ? exit_ok : exit_environment;
 }
 
 int corpus_command(const std::string& what, const std::string& dir, double max_gap) {

@@ -89,10 +89,11 @@ std::string operating_signal_meaning(const std::string& signal) {
   return "part of the transmission instructions";
 }
 
-std::string explain(const Cable& c) {
-  std::string out;
-  const int year = c.dtg_line().dtg().year() ? static_cast<int>(c.dtg_line().dtg().year()) : 2000;
+namespace {
 
+/// FL1-FL5: the lines a communications centre reads to handle the cable.
+void explain_heading(const Cable& c, std::string& out) {
+  const int year = c.dtg_line().dtg().year() ? static_cast<int>(c.dtg_line().dtg().year()) : 2000;
   if (c.has_transmission()) {
     const auto& t = c.transmission();
     const auto heading = acp127::render_heading(c);
@@ -151,6 +152,10 @@ std::string explain(const Cable& c) {
     for (auto p : d.precedence()) line += std::string(1, precedence_prosign(static_cast<Precedence>(p))) + " ";
     note(out, "FL5", line + format_dtg(g) + d.trailer(), text);
   }
+}
+
+/// FL6-FL9: who sent it, and to whom.
+void explain_addressees(const Cable& c, std::string& out) {
   note(out, "FL6", "FM " + c.originator(), "originator: the plain-language address of the office that sent it");
   bool first = true;
   for (const auto& a : c.action()) {
@@ -168,6 +173,10 @@ std::string explain(const Cable& c) {
          "exempted: " + a.address() + " is a member of a collective above but must not get this cable");
     first = false;
   }
+}
+
+/// The text between the BT separators.
+void explain_text(const Cable& c, std::string& out) {
   const auto& t = c.text();
   out += "BT\n    FL11  separator: the heading ends, the text begins\n";
   if (!t.classification_line().empty())
@@ -206,6 +215,15 @@ std::string explain(const Cable& c) {
   if (!t.signature().empty())
     note(out, "TEXT", t.signature(), "signature: the chief of mission under whose name the cable went");
   out += "BT\nNNNN\n    FL13/FL16  separator and end of message (ZCZC ... NNNN frame the transmission)\n";
+}
+
+}  // namespace
+
+std::string explain(const Cable& c) {
+  std::string out;
+  explain_heading(c, out);
+  explain_addressees(c, out);
+  explain_text(c, out);
   return out;
 }
 
