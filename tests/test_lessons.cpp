@@ -53,7 +53,10 @@ TEST_CASE("lessons: 2, segregation and dual precedence", "[e2e][lessons]") {
   const auto r = run_lesson("seed.textproto", "2-segregation", 3000);
   INFO(r.output);
   REQUIRE(r.report.completed());
-  CHECK(r.report.deliveries_size() == 10);
+  int copies = 0;  // one delivery per addressee station of every cable filed
+  for (const auto& f : r.report.filed()) copies += f.addressees_size();
+  CHECK(copies > 0);
+  CHECK(r.report.deliveries_size() == copies);
   std::set<std::string> split_to;
   for (const auto& e : r.report.link_events())
     if (e.from() == "RUEHEUR" && e.kind() == LinkEvent::START && e.message_id() == "RUEHRO-1919-2531426")

@@ -58,7 +58,7 @@ std::string addressee_note(const Addressee& a, std::string_view role) {
   if (a.collective() && !a.routing_indicator().empty()) s += " (a collective: the station relays it to every member)";
   if (a.niact()) s += "; NIACT = night action, wake the duty officer";
   if (a.precedence() != PRECEDENCE_UNSPECIFIED)
-    s += "; to be handled at " + std::string(precedence_word(a.precedence()));
+    s += "; to be handled at " + precedence_word(a.precedence());
   else
     s += "; no precedence word, so ROUTINE handling at this addressee";
   if (!a.number().empty())

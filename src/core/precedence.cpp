@@ -24,7 +24,7 @@ std::optional<Precedence> precedence_from_prosign(char c) {
   }
 }
 
-std::string_view precedence_word(Precedence p) {
+std::string precedence_word(Precedence p) {
   switch (p) {
     case FLASH_OVERRIDE: return "FLASH OVERRIDE";
     case FLASH: return "FLASH";

@@ -44,8 +44,6 @@ const char* colour(Precedence p) {
   }
 }
 
-std::string word(Precedence p) { return std::string(precedence_word(p)); }
-
 /// Simulated clock label of seconds after the epoch.
 std::string clock_at(const Report& r, double s) {
   const auto epoch = parse_iso8601(r.epoch()).value_or(sim_time{});
@@ -90,8 +88,8 @@ std::string latency_chart(const Report& r) {
     auto v = it->second;
     std::sort(v.begin(), v.end());
     const double y = top + row * i + row / 2.0;
-    o << "<text x=\"" << left - 10 << "\" y=\"" << num(y + 5) << "\" class=\"label\" text-anchor=\"end\">" << word(p)
-      << "</text>";
+    o << "<text x=\"" << left - 10 << "\" y=\"" << num(y + 5) << "\" class=\"label\" text-anchor=\"end\">"
+      << precedence_word(p) << "</text>";
     const double objective = std::chrono::duration<double>(speed_of_service_objective(p)).count();
     o << "<line x1=\"" << num(x(objective)) << "\" x2=\"" << num(x(objective)) << "\" y1=\"" << num(y - 28)
       << "\" y2=\"" << num(y + 28)
@@ -221,9 +219,10 @@ std::string timeline_chart(const Report& r, std::string& title) {
     o << "<rect x=\"" << num(x(b.start)) << "\" y=\"" << num(y) << "\" width=\"" << num(w) << "\" height=\"" << lane - 6
       << "\" fill=\"" << colour(b.p) << "\""
       << (b.preempted ? " stroke=\"#000\" stroke-width=\"2\" stroke-dasharray=\"4 2\"" : "") << "><title>serial "
-      << b.serial << ", " << word(b.p) << " " << esc(b.id) << (b.preempted ? ", preempted" : "") << "</title></rect>";
+      << b.serial << ", " << precedence_word(b.p) << " " << esc(b.id) << (b.preempted ? ", preempted" : "")
+      << "</title></rect>";
     std::string label =
-        "#" + std::to_string(b.serial) + " " + word(b.p) + " " + b.id + (b.preempted ? "  ✕ preempted" : "");
+        "#" + std::to_string(b.serial) + " " + precedence_word(b.p) + " " + b.id + (b.preempted ? "  ✕ preempted" : "");
     const double lx = x(b.end) + 6 > width - 330 ? x(b.start) - 6 : x(b.end) + 6;
     o << "<text x=\"" << num(lx) << "\" y=\"" << num(y + lane - 10) << "\" class=\"small\""
       << (lx < x(b.start) ? " text-anchor=\"end\"" : "") << ">" << esc(label) << "</text>";
@@ -347,7 +346,7 @@ std::string render_html(const Report& r) {
     << "</b>open numbers</div><div><b>" << r.duplicates() << "</b>duplicates</div></div>";
   o << "<p class=\"key\">";
   for (auto p : {FLASH, IMMEDIATE, PRIORITY, ROUTINE})
-    o << "<span><i style=\"background:" << colour(p) << "\"></i>" << word(p) << "</span>";
+    o << "<span><i style=\"background:" << colour(p) << "\"></i>" << precedence_word(p) << "</span>";
   o << "</p>";
 
   o << "<h2>Speed of service</h2><table><tr><th>precedence</th><th>filed</th><th>delivered</th><th>refused</th><th>in "
@@ -356,7 +355,7 @@ std::string render_html(const Report& r) {
        "(median / max)</th></tr>";
   for (const auto& p : r.precedences()) {
     const bool good = p.delivered() == 0 || p.delivered_within_objective() >= 0.999;
-    o << "<tr><td style=\"color:" << colour(p.precedence()) << ";font-weight:bold\">" << word(p.precedence())
+    o << "<tr><td style=\"color:" << colour(p.precedence()) << ";font-weight:bold\">" << precedence_word(p.precedence())
       << "</td><td>" << p.filed() << "</td><td>" << p.delivered() << "</td><td>" << p.rejected() << "</td><td>"
       << p.in_flight() << "</td><td>" << duration_label(p.latency_p50()) << "</td><td>"
       << duration_label(p.latency_p90()) << "</td><td>" << duration_label(p.latency_max()) << "</td><td>"
@@ -413,9 +412,9 @@ std::string render_html(const Report& r) {
       std::string path;
       for (const auto& s : d.path()) path += (path.empty() ? "" : " → ") + s;
       o << "<tr><td>" << clock_at(r, d.delivered_at()) << "</td><td>" << esc(d.station())
-        << "</td><td style=\"color:" << colour(d.precedence()) << "\">" << word(d.precedence()) << "</td><td>"
-        << esc(d.message_id()) << "</td><td>" << duration_label(d.delivered_at() - d.filed_at()) << "</td><td>"
-        << esc(path) << "</td></tr>";
+        << "</td><td style=\"color:" << colour(d.precedence()) << "\">" << precedence_word(d.precedence())
+        << "</td><td>" << esc(d.message_id()) << "</td><td>" << duration_label(d.delivered_at() - d.filed_at())
+        << "</td><td>" << esc(path) << "</td></tr>";
     }
     o << "</table>";
     if (r.deliveries_size() > 60)

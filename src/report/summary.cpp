@@ -48,10 +48,10 @@ std::string summarize(const Report& r) {
                   "in flight", "p50", "p90", "p99", "max");
     out << line;
     for (const auto& p : r.precedences()) {
-      std::snprintf(line, sizeof line, "%-10s %6u %10u %10u %9s %9s %9s %9s\n",
-                    std::string(precedence_word(p.precedence())).c_str(), p.filed(), p.delivered(), p.in_flight(),
-                    duration_label(p.latency_p50()).c_str(), duration_label(p.latency_p90()).c_str(),
-                    duration_label(p.latency_p99()).c_str(), duration_label(p.latency_max()).c_str());
+      std::snprintf(line, sizeof line, "%-10s %6u %10u %10u %9s %9s %9s %9s\n", precedence_word(p.precedence()).c_str(),
+                    p.filed(), p.delivered(), p.in_flight(), duration_label(p.latency_p50()).c_str(),
+                    duration_label(p.latency_p90()).c_str(), duration_label(p.latency_p99()).c_str(),
+                    duration_label(p.latency_max()).c_str());
       out << line;
     }
     out << "(latency: filing to delivery, simulated time)\n";
@@ -63,7 +63,7 @@ std::string summarize(const Report& r) {
       for (const auto& s : d.path()) path += (path.empty() ? "" : " -> ") + s;
       char line[200];
       std::snprintf(line, sizeof line, "  %s  %-8s %-9s %-24s %7s  via %s\n", when(d.delivered_at()).c_str(),
-                    d.station().c_str(), std::string(precedence_word(d.precedence())).c_str(), d.message_id().c_str(),
+                    d.station().c_str(), precedence_word(d.precedence()).c_str(), d.message_id().c_str(),
                     duration_label(d.delivered_at() - d.filed_at()).c_str(), path.c_str());
       out << line;
     }

@@ -11,8 +11,6 @@ namespace {
 
 std::string serial4(uint32_t n) { return zero_pad(n, 4); }
 
-std::string word(Precedence p) { return std::string(precedence_word(p)); }
-
 std::string seconds(sim_duration d) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(d.count()) / 1000);
@@ -38,17 +36,17 @@ std::optional<trace_line> narrate(const std::string& st, const station_action& a
       [&](const auto& x) -> std::optional<trace_line> {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, cable_filed>) {
-          return trace_line{L::info, st + " files " + word(x.precedence) + " cable " + x.label + " for " +
+          return trace_line{L::info, st + " files " + precedence_word(x.precedence) + " cable " + x.label + " for " +
                                          std::to_string(x.addressees.size()) + " addressee station" +
                                          (x.addressees.size() == 1 ? "" : "s") + ": " + x.routing_line +
                                          (x.unknown.empty() ? "" : "; no RI for " + join(x.unknown) + ", no copy")};
         } else if constexpr (std::is_same_v<T, copy_relayed>) {
           return trace_line{L::info, st + (x.split ? " splits the routing line: " : " relays ") + join(x.ris) +
-                                         " -> channel to " + x.via + " at " + word(x.precedence) +
+                                         " -> channel to " + x.via + " at " + precedence_word(x.precedence) +
                                          (x.alternate ? " (alternate route)" : "") +
                                          (x.split ? "" : " (cable " + x.label + ")")};
         } else if constexpr (std::is_same_v<T, start_transmission>) {
-          return trace_line{L::debug, st + " starts " + word(x.frame.precedence()) + " cable " + x.label +
+          return trace_line{L::debug, st + " starts " + precedence_word(x.frame.precedence()) + " cable " + x.label +
                                           " on the channel to " + x.channel + ": " + x.designator +
                                           serial4(x.frame.channel_serial()) + ", " + std::to_string(x.characters) +
                                           " characters, " + seconds(x.line_time) + " of line time"};
@@ -56,9 +54,9 @@ std::optional<trace_line> narrate(const std::string& st, const station_action& a
           return trace_line{L::debug, st + " has sent cable " + x.label + " whole to " + x.channel + " (serial " +
                                           serial4(x.serial) + ")"};
         } else if constexpr (std::is_same_v<T, cancel_transmission>) {
-          return trace_line{L::info, word(x.preempted_by) + " preempts " + word(x.precedence) + " cable " + x.label +
-                                         " on " + st + "->" + x.channel + ", serial " + serial4(x.serial) +
-                                         " cancelled; it will be sent again whole"};
+          return trace_line{L::info, precedence_word(x.preempted_by) + " preempts " + precedence_word(x.precedence) +
+                                         " cable " + x.label + " on " + st + "->" + x.channel + ", serial " +
+                                         serial4(x.serial) + " cancelled; it will be sent again whole"};
         } else if constexpr (std::is_same_v<T, transmission_acknowledged>) {
           if (x.expected)
             return trace_line{L::debug, x.channel + " acknowledges serial " + serial4(x.serial) + " from " + st};
@@ -80,8 +78,8 @@ std::optional<trace_line> narrate(const std::string& st, const station_action& a
         } else if constexpr (std::is_same_v<T, deliver_copy>) {
           std::string fl2 = acp127::routing_prosigns(x.copy.routing_line());
           for (const auto& ri : x.copy.routing_line().routing_indicators()) fl2 += " " + ri;
-          return trace_line{L::info, st + " delivers " + word(x.precedence) + " cable " + x.label + " (" + fl2 + ")" +
-                                         (x.address.empty() ? "" : " to " + x.address)};
+          return trace_line{L::info, st + " delivers " + precedence_word(x.precedence) + " cable " + x.label + " (" +
+                                         fl2 + ")" + (x.address.empty() ? "" : " to " + x.address)};
         } else if constexpr (std::is_same_v<T, reject_copy>) {
           return trace_line{L::warn, st + " cannot pass cable " + x.label + " to " + join(x.ris) + ": " +
                                          refusal_sign(x.reason) + ": " + x.detail};

@@ -16,7 +16,7 @@ char precedence_prosign(Precedence p);
 std::optional<Precedence> precedence_from_prosign(char c);
 
 /// The word written in addressee lines: FLASH, IMMEDIATE, PRIORITY, ROUTINE.
-std::string_view precedence_word(Precedence p);
+std::string precedence_word(Precedence p);
 
 /// Inverse of precedence_word (exact upper-case match); nullopt for any other word.
 std::optional<Precedence> precedence_from_word(std::string_view word);
