@@ -336,3 +336,30 @@ TEST_CASE("station: restore() queues a journalled copy again", "[core][station]"
     CHECK(puts[0].copy.journal_id > 41);
   }
 }
+
+TEST_CASE("station: a refused filing says why with an error code", "[core][station]") {
+  const auto t = shipped("seed");
+  station rome(t, "RUEHRO");
+  station_actions out;
+  auto draft = acp127::parse(data("routine_draft.txt"), {.allow_draft = true}).cable;
+  SECTION("no action addressee") {
+    draft.clear_action();
+    const auto r = rome.file(draft, epoch_of(t), out);
+    CHECK_FALSE(r.ok);
+    CHECK(r.code == errc::no_action_addressee);
+  }
+  SECTION("no addressee this network knows") {
+    draft.mutable_action(0)->clear_routing_indicator();
+    draft.mutable_action(0)->set_address("AMEMBASSY NOWHERE");
+    const auto r = rome.file(draft, epoch_of(t), out);
+    CHECK_FALSE(r.ok);
+    CHECK(r.code == errc::no_known_addressee);
+    CHECK(r.error == r.code.message());
+    SECTION("and no station serial is used up by it") {
+      const auto ok =
+          rome.file(acp127::parse(data("routine_draft.txt"), {.allow_draft = true}).cable, epoch_of(t), out);
+      REQUIRE(ok.ok);
+      CHECK(ok.message_id.starts_with("RUEHRO-0001-"));
+    }
+  }
+}

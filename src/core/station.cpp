@@ -141,13 +141,15 @@ std::vector<std::string> station::addressee_stations(const Cable& cable, std::ve
 filing_outcome station::file(Cable cable, sim_time now, station_actions& out) {
   filing_outcome result;
   if (cable.action_size() == 0) {
-    result.error = "the cable has no action addressee (TO)";
+    result.code = errc::no_action_addressee;
+    result.error = result.code.message();
     return result;
   }
   std::vector<std::string> unknown;
   const auto ris = addressee_stations(cable, unknown);
   if (ris.empty()) {  // refused before it is numbered: no station serial is used up
-    result.error = "no addressee has a routing indicator this network knows";
+    result.code = errc::no_known_addressee;
+    result.error = result.code.message();
     return result;
   }
   if (!cable.has_origin()) complete_draft(cable, now);

@@ -250,11 +250,13 @@ filing_outcome station_runtime::file_text(const std::string& text, const std::st
   auto parsed = acp127::parse(text, {.allow_draft = true});
   if (!parsed) {
     filing_outcome bad;
+    bad.code = errc::bad_cable_text;
     bad.error = parsed.error->format(name.empty() ? "<filing>" : name);
     log_->warn("refused a filing: {}", bad.error);
     return bad;
   }
   filing_outcome outcome;
+  outcome.code = errc::station_stopped;
   outcome.error = "station " + ri_ + " has stopped";
   if (!stopped_) guarded([&] { outcome = exec_.file(std::move(parsed.cable)); });
   if (!outcome.ok) log_->warn("refused a filing: {}", outcome.error);

@@ -195,6 +195,7 @@ filing_outcome network::file(const std::string& ri, Cable cable) {
   auto& n = station_at(ri);
   if (!n.running) {
     filing_outcome stopped;
+    stopped.code = errc::station_stopped;
     stopped.error = "station " + ri + " is stopped";
     return stopped;
   }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "cablesim/core/dtg.hpp"
+#include "cablesim/core/errors.hpp"
 #include "cablesim/core/precedence_queue.hpp"
 #include "cablesim/core/routing.hpp"
 #include "cablesim/core/topology.hpp"
@@ -204,7 +205,8 @@ using station_actions = std::vector<station_action>;
 struct filing_outcome {
   bool ok = false;
   std::string message_id;
-  std::string error;
+  std::error_code code;  // why it was refused (errc)
+  std::string error;     // the same for people, with specifics (file:line:col for bad text)
   Precedence precedence = ROUTINE;
   std::vector<std::string> addressees;  // addressee station RIs, collectives expanded
 };
