@@ -1,4 +1,5 @@
 #include "cablesim/report/html.hpp"
+#include "cablesim/report/html_writer.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -56,4 +57,14 @@ TEST_CASE("report: the HTML page is self-contained and shows the charts", "[repo
   CHECK(html.find("RUEHC&lt;script&gt;") != std::string::npos);
   CHECK_FALSE(std::regex_search(html, std::regex(R"((src|href)\s*=)")));
   CHECK_FALSE(std::regex_search(html, std::regex(R"(https?://|url\()")));
+}
+
+TEST_CASE("report: the HTML writer escapes every text node and attribute value", "[report]") {
+  report::html_writer h;
+  h.open("p", {{"title", "\"><script>alert(1)</script>"}}).text("a < b & c").close("p");
+  CHECK(h.str() == "<p title=\"&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\">a &lt; b &amp; c</p>");
+  report::html_writer inner;
+  inner.element("b", "<i>");
+  h.append(inner);
+  CHECK(h.str().ends_with("<b>&lt;i&gt;</b>"));
 }
