@@ -193,6 +193,20 @@ bool station::keep_fresh(Cable& cable, const std::string& id, const std::string&
   return rl->routing_indicators_size() > 0;
 }
 
+std::vector<std::string> station::take_unknown_ris(Cable& cable) const {
+  // A switching centre checks every RI against its tables (INV); a post passes what it does
+  // not know to its relay.
+  if (!self_ || self_->role() != RELAY) return {};
+  std::vector<std::string> known, unknown;
+  for (const auto& ri : cable.routing_line().routing_indicators())
+    (topo_.station(ri) || topo_.collective(ri) ? known : unknown).push_back(ri);
+  if (unknown.empty()) return {};
+  auto* ris = cable.mutable_routing_line()->mutable_routing_indicators();
+  ris->Clear();
+  for (auto& ri : known) ris->Add(std::move(ri));
+  return unknown;
+}
+
 void station::handle(Cable cable, std::string_view from, std::vector<std::string> path, std::size_t text_characters,
                      sim_time now, station_actions& out) {
   const auto id = acp127::message_id(cable);
@@ -200,8 +214,6 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
   const RoutingLine received_line = cable.routing_line();  // a delivered copy shows it as it came
   if (!keep_fresh(cable, id, label, out)) return;
 
-  // A switching centre checks every RI against its tables (INV: not in the routing tables);
-  // a post passes what it does not know to its relay.
   std::vector<std::string> rejected;
   refusal reason = refusal::no_route;
   std::string detail;
@@ -210,17 +222,8 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
     reason = why;
     detail = std::move(text);
   };
-  if (self_ && self_->role() == RELAY) {
-    std::vector<std::string> known, unknown;
-    for (const auto& ri : cable.routing_line().routing_indicators())
-      (topo_.station(ri) || topo_.collective(ri) ? known : unknown).push_back(ri);
-    if (!unknown.empty()) {
-      refuse(unknown, refusal::unknown_ri, join(unknown) + " not in the routing tables of " + ri_);
-      auto* ris = cable.mutable_routing_line()->mutable_routing_indicators();
-      ris->Clear();
-      for (auto& ri : known) ris->Add(std::move(ri));
-    }
-  }
+  if (const auto unknown = take_unknown_ris(cable); !unknown.empty())
+    refuse(unknown, refusal::unknown_ri, join(unknown) + " not in the routing tables of " + ri_);
   const auto seg = segregate(topo_, routes_, cable, failed_channels());
   if (!seg.unroutable.empty()) refuse(seg.unroutable, refusal::no_route, seg.unroutable_reasons.front());
   const bool split = seg.copies.size() > 1;

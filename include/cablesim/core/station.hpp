@@ -282,6 +282,8 @@ class station {
   /// Take the RIs of FL2 that this station has not handled for this message before; the others
   /// are a suspected duplicate. False when none is left.
   bool keep_fresh(Cable& cable, const std::string& id, const std::string& label, station_actions& out);
+  /// At a relay, take the RIs not in its tables out of FL2 and return them (INV).
+  std::vector<std::string> take_unknown_ris(Cable& cable) const;
   /// Number and date a draft, and give it its precedence and security line.
   void complete_draft(Cable& cable, sim_time now);
   /// The addressee stations of a cable (collectives expanded); addresses with no RI in `unknown`.
