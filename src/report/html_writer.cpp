@@ -17,7 +17,9 @@ std::string html_writer::escape(std::string_view text) {
   return out;
 }
 
-void html_writer::attributes_of(attributes attrs) {
+void html_writer::start_tag(std::string_view tag, attributes attrs) {
+  out_ += '<';
+  out_ += tag;
   for (const auto& [name, value] : attrs) {
     out_ += ' ';
     out_ += name;
@@ -28,9 +30,7 @@ void html_writer::attributes_of(attributes attrs) {
 }
 
 html_writer& html_writer::open(std::string_view tag, attributes attrs) {
-  out_ += '<';
-  out_ += tag;
-  attributes_of(attrs);
+  start_tag(tag, attrs);
   out_ += '>';
   return *this;
 }
@@ -43,9 +43,7 @@ html_writer& html_writer::close(std::string_view tag) {
 }
 
 html_writer& html_writer::empty(std::string_view tag, attributes attrs) {
-  out_ += '<';
-  out_ += tag;
-  attributes_of(attrs);
+  start_tag(tag, attrs);
   out_ += "/>";
   return *this;
 }

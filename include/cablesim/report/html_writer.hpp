@@ -36,7 +36,8 @@ class html_writer {
   static std::string escape(std::string_view text);
 
  private:
-  void attributes_of(attributes attrs);
+  /// "<tag a="v" ..." without its end.
+  void start_tag(std::string_view tag, attributes attrs);
   std::string out_;
 };
 
