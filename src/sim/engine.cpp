@@ -11,13 +11,34 @@ engine::engine(asio::io_context& io, sim_time epoch, double speedup)
 
 uint64_t engine::schedule(sim_time at, event_key key, std::function<void()> what) {
   if (at < now_) at = now_;
-  const auto handle = ++next_handle_;
-  queue_.push({at, key, handle});
-  pending_.emplace(handle, std::move(what));
-  return handle;
+  uint32_t index;
+  if (free_slots_.empty()) {
+    index = static_cast<uint32_t>(slots_.size());
+    slots_.emplace_back();
+  } else {
+    index = free_slots_.back();
+    free_slots_.pop_back();
+  }
+  auto& s = slots_[index];
+  s.what = std::move(what);
+  queue_.push({at, key, index, s.generation});
+  return (static_cast<uint64_t>(s.generation) << 32) | index;
 }
 
-void engine::cancel(uint64_t handle) { pending_.erase(handle); }
+std::function<void()> engine::release(uint32_t index) {
+  auto& s = slots_[index];
+  auto what = std::move(s.what);
+  s.what = nullptr;
+  ++s.generation;
+  free_slots_.push_back(index);
+  return what;
+}
+
+void engine::cancel(uint64_t handle) {
+  const auto index = static_cast<uint32_t>(handle);
+  const auto generation = static_cast<uint32_t>(handle >> 32);
+  if (index < slots_.size() && slots_[index].generation == generation && slots_[index].what) release(index);
+}
 
 void engine::wait_for_frames() {
   while (in_flight_ > 0) {
@@ -48,7 +69,7 @@ bool engine::run(sim_time until, const std::function<bool()>& done) {
   for (;;) {
     wait_for_frames();
     if (done && done()) return true;
-    while (!queue_.empty() && !pending_.count(queue_.top().handle)) queue_.pop();  // cancelled
+    while (!queue_.empty() && slots_[queue_.top().slot].generation != queue_.top().generation) queue_.pop();
     if (queue_.empty()) return false;
     const auto t = queue_.top().at;
     if (t > until) {
@@ -65,12 +86,10 @@ bool engine::run(sim_time until, const std::function<bool()>& done) {
     while (!queue_.empty() && queue_.top().at == t) {
       const auto d = queue_.top();
       queue_.pop();
-      const auto it = pending_.find(d.handle);
-      if (it == pending_.end()) continue;  // cancelled
+      if (slots_[d.slot].generation != d.generation) continue;  // cancelled
       if (last && *last == d.key) throw std::logic_error("two events with the same place in the canonical order");
       last = d.key;
-      cycle.push_back(std::move(it->second));
-      pending_.erase(it);
+      cycle.push_back(release(d.slot));
     }
     for (auto& what : cycle) {
       what();

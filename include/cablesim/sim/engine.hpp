@@ -22,7 +22,6 @@
 #include <optional>
 #include <queue>
 #include <tuple>
-#include <unordered_map>
 #include <vector>
 
 #include "cablesim/core/dtg.hpp"
@@ -70,16 +69,25 @@ class engine {
   double speedup_;
   std::chrono::steady_clock::time_point wall_start_{};
   bool started_ = false;
+  /// An event in the heap: when, its place, and the slot that holds what it does.
   struct due {
     sim_time at;
     event_key key;
-    uint64_t handle;
+    uint32_t slot;
+    uint32_t generation;  // of the slot when scheduled: a reused slot is another event
     // a min-heap on (at, key): std::priority_queue keeps the greatest on top
     bool operator<(const due& o) const { return std::tie(at, key) > std::tie(o.at, o.key); }
   };
+  struct slot {
+    std::function<void()> what;  // empty: free, run or cancelled
+    uint32_t generation = 1;
+  };
+  /// Take what a slot holds and free it.
+  std::function<void()> release(uint32_t index);
+
   std::priority_queue<due, std::vector<due>> queue_;
-  std::unordered_map<uint64_t, std::function<void()>> pending_;  // by handle; cancelled ones are gone
-  uint64_t next_handle_ = 0;
+  std::vector<slot> slots_;
+  std::vector<uint32_t> free_slots_;
   int64_t in_flight_ = 0;
   uint64_t events_run_ = 0;
 };
