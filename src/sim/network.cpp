@@ -2,6 +2,8 @@
 
 #include <asio/experimental/as_tuple.hpp>
 
+#include <sys/resource.h>
+
 #include <map>
 #include <stdexcept>
 
@@ -60,6 +62,11 @@ struct network::link_state {
 class network::tcp_links {
  public:
   explicit tcp_links(network& net) : net_(net) {
+    // a listener per station and two sockets per link: allow as many open files as the system does
+    if (rlimit limit{}; getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+      limit.rlim_cur = limit.rlim_max;
+      setrlimit(RLIMIT_NOFILE, &limit);
+    }
     const auto n = net.nodes_.size();
     for (std::size_t i = 0; i < n; ++i) {
       auto& acceptor = acceptors_.emplace_back(net.io_);
