@@ -3,14 +3,9 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <asio/experimental/as_tuple.hpp>
-
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <map>
-#include <set>
-#include <sstream>
 #include <unordered_map>
 
 #include "cablesim/core/acp127.hpp"
