@@ -35,6 +35,7 @@ class recorded_network {
   /// Run until nothing is left to do, or virtual time passes `until`.
   void run(sim_time until = sim_time::max()) { net_.run(until); }
   void cut(const std::string& a, const std::string& b) { net_.set_link(a, b, false); }
+  void mend(const std::string& a, const std::string& b) { net_.set_link(a, b, true); }
 
   sim_time now() const { return net_.now(); }
   station& at(const std::string& ri) { return net_.core(ri); }

@@ -363,3 +363,29 @@ TEST_CASE("station: a refused filing says why with an error code", "[core][stati
     }
   }
 }
+
+TEST_CASE("station: traffic for a channel that is down waits for it, never refused for that", "[core][station]") {
+  const auto t = shipped("seed");
+  recorded_network net(t, epoch_of(t));
+  // RUEHEUR has no other way to Paris: while the circuit is down, Paris's copy waits at RUEHEUR
+  net.cut("RUEHEUR", "RUEHFR");
+  REQUIRE(net.file("RUEHRO", test::read_file(test::seed_cable())).ok);
+  net.run();
+  auto at = [&](const std::string& ri) {
+    return std::count_if(net.deliveries().begin(), net.deliveries().end(),
+                         [&](const auto& d) { return d.station == ri; });
+  };
+  CHECK(at("RUEHFR") == 0);
+  CHECK(net.deliveries().size() == 6);  // the others went on
+  CHECK(net.all<reject_copy>().empty());
+  CHECK(net.all<service_sent>().empty());
+  CHECK(net.at("RUEHEUR").queued("RUEHFR") == 1);
+  const auto relayed = net.all<copy_relayed>();
+  CHECK(std::any_of(relayed.begin(), relayed.end(), [](const auto& r) { return r.via == "RUEHFR" && r.held; }));
+  // the circuit comes back: the copy goes, once
+  net.mend("RUEHEUR", "RUEHFR");
+  net.run();
+  CHECK(at("RUEHFR") == 1);
+  CHECK(net.deliveries().size() == 7);
+  CHECK(net.at("RUEHEUR").idle());
+}

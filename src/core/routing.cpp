@@ -107,6 +107,7 @@ route_decision routing_table::route(std::string_view ri, const down_set& down) c
     return d;
   }
   d.reason = "every channel " + station_ + " has for " + std::string(ri) + " is down";
+  d.wait_on = e->channels.front();
   return d;
 }
 
@@ -167,7 +168,12 @@ segregation segregate(const topology& topo, const routing_table& table, const Ca
   segregation out;
   std::vector<bool> info_only;
   for (const auto& ri : ris) {
-    const auto d = table.route(ri, down);
+    auto d = table.route(ri, down);
+    const bool held = d.kind == route_kind::none && !d.wait_on.empty();
+    if (held) {  // a station holds traffic for a channel that is down; it never refuses it for that
+      d.kind = route_kind::channel;
+      d.via = d.wait_on;
+    }
     if (d.kind == route_kind::none) {
       out.unroutable.push_back(ri);
       out.unroutable_reasons.push_back(d.reason);
@@ -176,7 +182,7 @@ segregation segregate(const topology& topo, const routing_table& table, const Ca
     auto it = std::find_if(out.copies.begin(), out.copies.end(),
                            [&](const routed_copy& c) { return c.kind == d.kind && c.via == d.via; });
     if (it == out.copies.end()) {
-      out.copies.push_back({d.kind, d.via, high, {}, d.alternate});
+      out.copies.push_back({d.kind, d.via, high, {}, d.alternate, held});
       info_only.push_back(true);
       it = out.copies.end() - 1;
     }

@@ -274,7 +274,7 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
     q.message_id = id;
     q.path = path;
     q.text_characters = text_characters;
-    out.push_back(copy_relayed{id, label, copy.ris, copy.via, copy.precedence, copy.alternate, split});
+    out.push_back(copy_relayed{id, label, copy.ris, copy.via, copy.precedence, copy.alternate, split, copy.held});
     if (auto* ch = channel(copy.via)) enqueue(*ch, std::move(q), now, out);
   }
   if (!rejected.empty()) send_service(cable, rejected, reason, detail, now, out);
@@ -516,6 +516,13 @@ void station::reroute(out_channel& ch, std::deque<queued_copy> copies, sim_time 
       if (copy.kind != route_kind::channel) continue;
       auto* alt = channel(copy.via);
       if (!alt) continue;
+      if (copy.held) {  // no way round: it waits for its channel to come back
+        queued_copy waiting = q;
+        waiting.cable.mutable_routing_line()->clear_routing_indicators();
+        for (const auto& ri : copy.ris) waiting.cable.mutable_routing_line()->add_routing_indicators(ri);
+        enqueue(*alt, std::move(waiting), now, out);
+        continue;
+      }
       queued_copy moved = q;
       moved.cable.mutable_routing_line()->clear_routing_indicators();
       for (const auto& ri : copy.ris) moved.cable.mutable_routing_line()->add_routing_indicators(ri);

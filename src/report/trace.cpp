@@ -44,6 +44,7 @@ std::optional<trace_line> narrate(const std::string& st, const station_action& a
           return trace_line{L::info, st + (x.split ? " splits the routing line: " : " relays ") + join(x.ris) +
                                          " -> channel to " + x.via + " at " + precedence_word(x.precedence) +
                                          (x.alternate ? " (alternate route)" : "") +
+                                         (x.held ? " (the channel is down: it waits)" : "") +
                                          (x.split ? "" : " (cable " + x.label + ")")};
         } else if constexpr (std::is_same_v<T, start_transmission>) {
           return trace_line{L::debug, st + " starts " + precedence_word(x.frame.precedence()) + " cable " + x.label +

@@ -30,6 +30,7 @@ struct route_decision {
   std::string via;         // the neighbour, for route_kind::channel
   bool alternate = false;  // the primary channel was down and an alternate is used
   std::string reason;      // for route_kind::none: why
+  std::string wait_on;     // for route_kind::none when every channel is down: the primary one
 };
 
 /// The effective routing table of one station.
@@ -83,6 +84,7 @@ struct routed_copy {
   Precedence precedence = ROUTINE;        // the copy's FL2 precedence
   std::vector<std::string> ris;           // its routing line, in original order, each once
   bool alternate = false;                 // goes out on an alternate channel
+  bool held = false;                      // every channel for it is down: it waits on `via`
 };
 
 /// The copies a station makes of a cable, and the RIs it cannot route.

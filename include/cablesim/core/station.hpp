@@ -127,6 +127,7 @@ struct copy_relayed {
   Precedence precedence = ROUTINE;
   bool alternate = false;
   bool split = false;
+  bool held = false;  // the channel is down (with every alternate): the copy waits for it
 };
 /// The transmission with this serial has gone out whole on the channel.
 struct transmission_ended {
