@@ -9,12 +9,14 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/inotify.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <regex>
 #include <set>
 
+#include "cablesim/net/frame.hpp"
 #include "cablesim/report.pb.h"
 #include "support.hpp"
 
@@ -298,5 +300,39 @@ TEST_CASE("e2e: a node restarted with its journal loses no accepted cable", "[e2
   CHECK(all);
   CHECK(test::read_file(dir / "RUEHRO.log").find("journal: 1 cable copies still in this station's charge") !=
         std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("e2e: SIGTERM stops a node within 2 s, whatever its clients are doing", "[e2e][node]") {
+  const auto dir = temp_dir("shutdown");
+  const auto net = seed_network(dir);
+  // RUEHEUR alone: its dial loops back off (no neighbour listens), and two clients hold on
+  const auto node = start_node(net, "RUEHEUR", dir);
+  const auto port = net.listening({"RUEHEUR"}).at("RUEHEUR");
+  asio::io_context io;
+  const asio::ip::tcp::endpoint at(asio::ip::make_address("127.0.0.1"), port);
+  asio::ip::tcp::socket idle(io), half_open(io);
+  idle.connect(at);       // says nothing at all
+  half_open.connect(at);  // says hello, then nothing: a handshake left half-way
+  Envelope hello;
+  hello.mutable_hello()->set_station_ri("RUEHRN");
+  hello.mutable_hello()->set_nonce("0123456789abcdef");
+  asio::write(half_open, asio::buffer(net::encode_frame(hello)));
+
+  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, node, 0));
+  REQUIRE(pidfd >= 0);
+  const auto sent = std::chrono::steady_clock::now();
+  kill(node, SIGTERM);
+  pollfd p{pidfd, POLLIN, 0};
+  const bool exited = poll(&p, 1, 2000) == 1;  // readable when the process has ended
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sent);
+  close(pidfd);
+  INFO("took " << took.count() << " ms");
+  CHECK(exited);
+  if (!exited) kill(node, SIGKILL);
+  int status = 0;
+  waitpid(node, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
   fs::remove_all(dir);
 }

@@ -114,6 +114,11 @@ TEST_CASE("net: bad clients are disconnected and logged, and the other links kee
     CHECK(closed_by_peer(n, *s));
     CHECK(n.logged("frame length above the maximum"));
   }
+  SECTION("a frame larger than any handshake, before login: nothing is read or allocated for it") {
+    auto s = rogue(n, "RUEHEUR", std::string("\x00\x01\x00\x00", 4));  // 64 KiB: a cable, not a Hello
+    CHECK(closed_by_peer(n, *s));
+    CHECK(n.logged("frame length above the maximum"));
+  }
   SECTION("a transmission before hello") {
     Envelope e;
     e.mutable_transmission()->set_channel_serial(1);

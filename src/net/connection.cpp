@@ -12,12 +12,12 @@ using asio::awaitable;
 using asio::use_awaitable;
 constexpr auto as_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
-awaitable<std::error_code> read_frame(tcp::socket& socket, Envelope& envelope) {
+awaitable<std::error_code> read_frame(tcp::socket& socket, Envelope& envelope, std::size_t max) {
   unsigned char header[frame_header_size];
   auto [ec, n] = co_await asio::async_read(socket, asio::buffer(header), as_tuple);
   if (ec) co_return (ec == asio::error::eof && n > 0) ? make_error_code(frame_error::truncated) : ec;
   std::size_t length = 0;
-  if (auto e = decode_length(header, length)) co_return e;
+  if (auto e = decode_length(header, length, max)) co_return e;
   std::string payload(length, '\0');
   auto [ec2, n2] = co_await asio::async_read(socket, asio::buffer(payload), as_tuple);
   if (ec2) co_return ec2 == asio::error::eof ? make_error_code(frame_error::truncated) : ec2;
@@ -65,14 +65,14 @@ awaitable<std::error_code> dial_handshake(tcp::socket& socket, const std::string
   const auto mine = make_nonce();
   if (auto ec = co_await write_frame(socket, hello_frame(me, mine))) co_return ec;
   Envelope reply;
-  if (auto ec = co_await read_frame(socket, reply)) co_return ec;
+  if (auto ec = co_await read_frame(socket, reply, max_handshake_frame_size)) co_return ec;
   if (reply.kind_case() != Envelope::kHello || reply.hello().station_ri() != peer)
     co_return make_error_code(frame_error::not_hello);
   const auto& theirs = reply.hello().nonce();
   if (auto ec = co_await write_frame(socket, proof_frame(link_proof(key, link_role::dialer, me, peer, mine, theirs))))
     co_return ec;
   Envelope proof;
-  if (auto ec = co_await read_frame(socket, proof)) co_return ec;
+  if (auto ec = co_await read_frame(socket, proof, max_handshake_frame_size)) co_return ec;
   if (proof.kind_case() != Envelope::kProof) co_return make_error_code(frame_error::not_proof);
   if (!proofs_match(proof.proof().hmac(), link_proof(key, link_role::acceptor, peer, me, mine, theirs)))
     co_return make_error_code(frame_error::bad_proof);
@@ -85,7 +85,7 @@ awaitable<std::error_code> accept_handshake(tcp::socket& socket, const std::stri
   const auto& peer = hello.station_ri();
   if (auto ec = co_await write_frame(socket, hello_frame(me, mine))) co_return ec;
   Envelope proof;
-  if (auto ec = co_await read_frame(socket, proof)) co_return ec;
+  if (auto ec = co_await read_frame(socket, proof, max_handshake_frame_size)) co_return ec;
   if (proof.kind_case() != Envelope::kProof) co_return make_error_code(frame_error::not_proof);
   // the caller proves the key first: nothing that depends on the key goes out before
   if (!proofs_match(proof.proof().hmac(), link_proof(key, link_role::dialer, peer, me, hello.nonce(), mine)))

@@ -43,10 +43,10 @@ std::string encode_frame(const Envelope& envelope) {
   return out;
 }
 
-std::error_code decode_length(const unsigned char* h, std::size_t& length) {
+std::error_code decode_length(const unsigned char* h, std::size_t& length, std::size_t max) {
   length = (std::size_t{h[0]} << 24) | (std::size_t{h[1]} << 16) | (std::size_t{h[2]} << 8) | std::size_t{h[3]};
   if (length == 0) return frame_error::empty;
-  if (length > max_frame_size) return frame_error::oversize;
+  if (length > max) return frame_error::oversize;
   return {};
 }
 

@@ -19,9 +19,40 @@ station_runtime::station_runtime(asio::io_context& io, const topology& topo, std
       log_(std::move(logger)),
       resolve_(std::move(resolve)),
       exec_(topo, ri_, *this, std::move(observe)),
-      acceptor_(io) {}
+      acceptor_(io),
+      accept_backoff_(io) {}
 
 station_runtime::~station_runtime() { stop(); }
+
+/// How long a connection may take to prove itself (and a filing client may sit idle).
+constexpr auto handshake_deadline = std::chrono::seconds(10);
+
+/// A connection that has not proven itself yet: stop() closes it, and so does its deadline.
+class station_runtime::unproven_connection {
+ public:
+  unproven_connection(station_runtime& rt, tcp::socket& socket) : rt_(rt), socket_(socket), deadline_(rt.io_) {
+    rt_.unproven_.insert(&socket_);
+    rearm();
+  }
+  ~unproven_connection() {
+    rt_.unproven_.erase(&socket_);
+    deadline_.cancel();
+  }
+  /// Start the deadline again (a filing client between two filings).
+  void rearm() {
+    deadline_.expires_after(handshake_deadline);
+    deadline_.async_wait([&socket = socket_](std::error_code ec) {
+      if (ec) return;  // cancelled: the connection proved itself, or ended
+      std::error_code ignored;
+      socket.close(ignored);
+    });
+  }
+
+ private:
+  station_runtime& rt_;
+  tcp::socket& socket_;
+  asio::steady_timer deadline_;
+};
 
 void station_runtime::spawn(std::function<awaitable<void>()> f, std::string what) {
   asio::co_spawn(io_, std::move(f), [log = log_, what = std::move(what)](std::exception_ptr e) {
@@ -81,6 +112,8 @@ void station_runtime::stop() {
   for (auto& [peer, l] : lines_)
     if (l.timer) l.timer->cancel();
   for (auto& [peer, timer] : dial_timers_) timer->cancel();
+  accept_backoff_.cancel();
+  for (auto* socket : unproven_) socket->close(ignored);  // handshakes, filing clients, dials
 }
 
 void station_runtime::hold_line(const std::string& channel, sim_duration line_time, std::function<void()> done) {
@@ -114,7 +147,10 @@ awaitable<void> station_runtime::accept_loop() {
     auto [ec, socket] = co_await acceptor_.async_accept(as_tuple);
     if (ec) {
       if (stopped_ || ec == asio::error::operation_aborted) co_return;
-      log_->warn("accept failed: {}", ec.message());
+      // e.g. out of file descriptors: say so, and give the others time to finish
+      log_->warn("accept failed: {}; accepting again in 100 ms", ec.message());
+      accept_backoff_.expires_after(std::chrono::milliseconds(100));
+      co_await accept_backoff_.async_wait(as_tuple);
       continue;
     }
     auto s = std::make_shared<tcp::socket>(std::move(socket));
@@ -126,8 +162,9 @@ awaitable<void> station_runtime::serve(tcp::socket socket) {
   std::error_code ignored;
   const auto remote = socket.remote_endpoint(ignored);
   const auto who = remote.address().to_string() + ":" + std::to_string(remote.port());
+  unproven_connection unproven(*this, socket);
   Envelope first;
-  if (auto ec = co_await read_frame(socket, first)) {
+  if (auto ec = co_await read_frame(socket, first, max_handshake_frame_size)) {
     log_->warn("dropped connection from {}: {}", who, ec == asio::error::eof ? "closed before hello" : ec.message());
     co_return;
   }
@@ -136,7 +173,7 @@ awaitable<void> station_runtime::serve(tcp::socket socket) {
     co_return;
   }
   const auto& hello = first.hello();
-  if (hello.client()) co_return co_await serve_client(std::move(socket), hello);
+  if (hello.client()) co_return co_await serve_client(socket, hello, unproven);
   const auto peer = hello.station_ri();
   if (!topo_.link_between(ri_, peer)) {
     log_->warn("dropped connection from {} claiming to be '{}': {}", who, peer,
@@ -150,7 +187,7 @@ awaitable<void> station_runtime::serve(tcp::socket socket) {
   if (!stopped_) attach(std::move(socket), peer);
 }
 
-awaitable<void> station_runtime::serve_client(tcp::socket socket, const Hello& hello) {
+awaitable<void> station_runtime::serve_client(tcp::socket& socket, const Hello& hello, unproven_connection& unproven) {
   std::error_code ignored;
   const auto remote = socket.remote_endpoint(ignored);
   if (hello.station_ri() != ri_) {
@@ -160,6 +197,7 @@ awaitable<void> station_runtime::serve_client(tcp::socket socket, const Hello& h
     co_return;
   }
   for (;;) {
+    unproven.rearm();  // a filing client that goes quiet is closed too
     Envelope e;
     if (auto ec = co_await read_frame(socket, e)) {
       if (ec != asio::error::eof) log_->warn("filing client {}: {}", remote.address().to_string(), ec.message());
@@ -193,8 +231,11 @@ awaitable<void> station_runtime::dial_loop(std::string peer) {
     std::error_code failure = asio::error::not_connected;
     if (ep) {
       tcp::socket socket(io_);
-      auto [ec] = co_await socket.async_connect(*ep, as_tuple);
-      failure = ec ? ec : co_await dial_handshake(socket, ri_, peer, topo_.link_key(ri_, peer));
+      {
+        unproven_connection unproven(*this, socket);
+        auto [ec] = co_await socket.async_connect(*ep, as_tuple);
+        failure = ec ? ec : co_await dial_handshake(socket, ri_, peer, topo_.link_key(ri_, peer));
+      }
       if (!failure && !stopped_) {
         attach(std::move(socket), peer);
         backoff = std::chrono::milliseconds(20);

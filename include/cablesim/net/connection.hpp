@@ -17,7 +17,8 @@ namespace cablesim::net {
 using asio::ip::tcp;
 
 /// Read one frame; an error code (asio's, or frame_error) when the stream is closed or bad.
-asio::awaitable<std::error_code> read_frame(tcp::socket& socket, Envelope& envelope);
+/// A frame longer than `max` is refused (frame_error::oversize) before anything is allocated.
+asio::awaitable<std::error_code> read_frame(tcp::socket& socket, Envelope& envelope, std::size_t max = max_frame_size);
 
 /// Write one frame.
 asio::awaitable<std::error_code> write_frame(tcp::socket& socket, const Envelope& envelope);

@@ -29,6 +29,9 @@ namespace cablesim::net {
 
 constexpr std::size_t frame_header_size = 4;
 constexpr std::size_t max_frame_size = 4 * 1024 * 1024;
+/// Before a connection has authenticated, a frame is a Hello, a Proof or a Filing's answer to
+/// one: a few hundred bytes. Nothing larger is read (or allocated) for an unproven peer.
+constexpr std::size_t max_handshake_frame_size = 4 * 1024;
 
 /// Why a frame was refused.
 enum class frame_error {
@@ -50,7 +53,7 @@ std::error_code make_error_code(frame_error e);
 std::string encode_frame(const Envelope& envelope);
 
 /// The payload length from a 4-byte header, checked against the maximum.
-std::error_code decode_length(const unsigned char* header, std::size_t& length);
+std::error_code decode_length(const unsigned char* header, std::size_t& length, std::size_t max = max_frame_size);
 
 /// Parse a payload (after its length was checked).
 std::error_code decode_payload(std::string_view payload, Envelope& envelope);

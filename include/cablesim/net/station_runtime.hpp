@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "cablesim/core/station.hpp"
@@ -65,9 +66,10 @@ class station_runtime final : public station_environment {
     std::unique_ptr<asio::steady_timer> timer;
     uint64_t ticket = 0;  // a hold is current while its ticket is
   };
+  class unproven_connection;
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> serve(tcp::socket socket);
-  asio::awaitable<void> serve_client(tcp::socket socket, const Hello& hello);
+  asio::awaitable<void> serve_client(tcp::socket& socket, const Hello& hello, unproven_connection& unproven);
   asio::awaitable<void> dial_loop(std::string peer);
   void attach(tcp::socket socket, const std::string& peer);
   void on_closed(link_session& session, const std::string& reason);
@@ -87,6 +89,8 @@ class station_runtime final : public station_environment {
   std::map<std::string, std::shared_ptr<link_session>> sessions_;
   std::map<std::string, line> lines_;
   std::map<std::string, asio::steady_timer*> dial_timers_;  // each dial loop's back-off timer
+  std::set<tcp::socket*> unproven_;                         // connections still in their handshake
+  asio::steady_timer accept_backoff_;
   bool stopped_ = false;
   std::optional<std::string> failure_;
 };
