@@ -106,3 +106,13 @@ TEST_CASE("cli: dot's output renders with Graphviz", "[cli][topology]") {
   CHECK(cablesim::test::read_file(svg_path).find("<svg") != std::string::npos);
   std::filesystem::remove(svg_path);
 }
+
+TEST_CASE("cli: a link without a key is refused unless the topology marks it insecure", "[cli][topology]") {
+  const auto dir = cablesim::test::source_dir() / "tests" / "data" / "topologies";
+  const auto keyless = run("run " + (dir / "keyless.textproto").string());
+  CHECK(keyless.status == 1);
+  CHECK(keyless.output.find("link RUEHAA-RUEHBB: the link has no key") != std::string::npos);
+  CHECK(run("run " + (dir / "keyless_insecure.textproto").string()).status == 0);
+  // in memory no station listens on a network: nothing to authenticate
+  CHECK(run("run " + (dir / "keyless.textproto").string() + " --transport memory").status == 0);
+}

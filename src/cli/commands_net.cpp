@@ -130,7 +130,12 @@ int run_node(const node_arguments& a) {
                          "(or let them find each other with --port-dir)");
   };
   fixed(ri);
-  for (const auto& n : topo.neighbours(ri)) fixed(n.ri);
+  for (const auto& n : topo.neighbours(ri)) {
+    fixed(n.ri);
+    if (!topo.link_authenticates(ri, n.ri))
+      problems.push_back(file + ": error: link " + ri + "-" + n.ri + ": " +
+                         net::make_error_code(net::frame_error::keyless).message());
+  }
   if (!problems.empty()) throw config_error(problems);
   const std::filesystem::path port_dir = a.port_dir;
 

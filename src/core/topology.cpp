@@ -87,6 +87,11 @@ std::string topology::link_key(std::string_view a, std::string_view b) const {
   return {};
 }
 
+bool topology::link_authenticates(std::string_view a, std::string_view b) const {
+  const auto* link = link_between(a, b);
+  return link && (!link_key(a, b).empty() || link->insecure());
+}
+
 const std::vector<neighbour>& topology::neighbours(std::string_view ri) const {
   static const std::vector<neighbour> none;
   const auto it = neighbours_.find(ri);

@@ -16,6 +16,9 @@ class frame_category_impl : public std::error_category {
       case frame_error::no_kind: return "envelope carries nothing";
       case frame_error::not_hello: return "first frame is not a Hello";
       case frame_error::not_proof: return "second frame is not a Proof";
+      case frame_error::keyless:
+        return "the link has no key, and the topology does not mark it insecure: give it a key (keys) or set "
+               "insecure: true";
       case frame_error::bad_proof: return "link authentication failed: the proof does not match the link's key";
       case frame_error::unknown_peer: return "the Hello names a station with no link to this one";
     }

@@ -180,6 +180,11 @@ awaitable<void> station_runtime::serve(tcp::socket socket) {
                make_error_code(frame_error::unknown_peer).message());
     co_return;
   }
+  if (!topo_.link_authenticates(ri_, peer)) {
+    log_->warn("dropped connection from {} claiming to be '{}': {}", who, peer,
+               make_error_code(frame_error::keyless).message());
+    co_return;
+  }
   if (auto ec = co_await accept_handshake(socket, ri_, hello, topo_.link_key(ri_, peer))) {
     log_->warn("dropped connection from {} ({}): {}", who, peer, ec.message());
     co_return;
@@ -234,6 +239,7 @@ awaitable<void> station_runtime::dial_loop(std::string peer) {
       {
         unproven_connection unproven(*this, socket);
         auto [ec] = co_await socket.async_connect(*ep, as_tuple);
+        if (!ec && !topo_.link_authenticates(ri_, peer)) ec = make_error_code(frame_error::keyless);
         failure = ec ? ec : co_await dial_handshake(socket, ri_, peer, topo_.link_key(ri_, peer));
       }
       if (!failure && !stopped_) {

@@ -109,6 +109,7 @@ class network::tcp_links {
     auto [ec] = co_await socket.async_connect(acceptors_[to].local_endpoint(), as_tuple);
     const auto& me = net_.nodes_[from]->ri;
     const auto& peer = net_.nodes_[to]->ri;
+    if (!ec && !net_.topo_.link_authenticates(me, peer)) ec = make_error_code(net::frame_error::keyless);
     if (!ec) ec = co_await net::dial_handshake(socket, me, peer, net_.topo_.link_key(me, peer));
     if (ec) co_return fail(me + " -> " + peer + ": " + ec.message());
     attach(std::move(socket), from, to);
@@ -176,7 +177,15 @@ network::network(const topology& topo, sim_time epoch, network_options options)
     s.delay = sim_duration{l.delay_ms()};
     links_.push_back(s);
   }
-  if (options_.transport == transport_kind::tcp) tcp_ = std::make_unique<tcp_links>(*this);
+  if (options_.transport == transport_kind::tcp) {
+    std::vector<std::string> keyless;
+    for (const auto& l : topo.proto().links())
+      if (!topo.link_authenticates(l.a(), l.b()))
+        keyless.push_back(topo.file_name() + ": error: link " + l.a() + "-" + l.b() + ": " +
+                          net::make_error_code(net::frame_error::keyless).message());
+    if (!keyless.empty()) throw config_error(keyless);
+    tcp_ = std::make_unique<tcp_links>(*this);
+  }
   for (int i = 0; i < static_cast<int>(links_.size()); ++i) update_channel(i);
 }
 

@@ -56,6 +56,8 @@ class topology {
   const Link* link_between(std::string_view a, std::string_view b) const;
   /// The pre-shared key of the link between two stations ("" when it has none).
   std::string link_key(std::string_view a, std::string_view b) const;
+  /// The link may run without a key: it has one, or the topology marks it insecure.
+  bool link_authenticates(std::string_view a, std::string_view b) const;
   /// Index of the link between two stations in Topology.links, or -1.
   int link_index(std::string_view a, std::string_view b) const;
   /// The neighbours of a station, in the order its links appear in the file.

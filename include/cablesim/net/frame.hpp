@@ -44,6 +44,7 @@ enum class frame_error {
   not_proof,      // the second frame of a link is not a Proof
   bad_proof,      // the Proof does not match the link's key
   unknown_peer,   // the Hello names a station with no link to this one
+  keyless,        // the link has no key and the topology does not mark it insecure
 };
 
 const std::error_category& frame_category();
