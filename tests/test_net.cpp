@@ -72,11 +72,12 @@ std::shared_ptr<tcp::socket> rogue(loopback_network& n, const std::string& ri, c
   return s;
 }
 
-/// Read (and drop) whatever the station says until it closes the connection.
-bool closed_by_peer(loopback_network& n, tcp::socket& s) {
+/// Read whatever the station says until it closes the connection (into `said`, if given).
+bool closed_by_peer(loopback_network& n, tcp::socket& s, std::string* said = nullptr) {
   bool closed = false;
   auto buf = std::make_shared<std::array<char, 256>>();
-  std::function<void(std::error_code, std::size_t)> on_read = [&](std::error_code ec, std::size_t) {
+  std::function<void(std::error_code, std::size_t)> on_read = [&](std::error_code ec, std::size_t got) {
+    if (said) said->append(buf->data(), got);
     if (ec)
       closed = true;
     else
@@ -118,6 +119,24 @@ TEST_CASE("net: bad clients are disconnected and logged, and the other links kee
     auto s = rogue(n, "RUEHEUR", std::string("\x00\x01\x00\x00", 4));  // 64 KiB: a cable, not a Hello
     CHECK(closed_by_peer(n, *s));
     CHECK(n.logged("frame length above the maximum"));
+  }
+  SECTION("reflection: an acceptor proves nothing to a caller that has not proven itself") {
+    // The reflection attack needs a station to send its proof first; it must send only its Hello.
+    Envelope hello, proof;
+    hello.mutable_hello()->set_station_ri("RUEHRN");
+    hello.mutable_hello()->set_nonce("0123456789abcdef");
+    proof.mutable_proof()->set_hmac(std::string(32, 'x'));
+    auto s = rogue(n, "RUEHEUR", encode_frame(hello) + encode_frame(proof));
+    std::string said;
+    CHECK(closed_by_peer(n, *s, &said));
+    frame_decoder frames;
+    frames.feed(said);
+    Envelope e;
+    std::error_code bad;
+    std::vector<Envelope::KindCase> kinds;
+    while (frames.next(e, bad)) kinds.push_back(e.kind_case());
+    CHECK(kinds == std::vector<Envelope::KindCase>{Envelope::kHello});
+    CHECK(n.logged("link authentication failed"));
   }
   SECTION("a transmission before hello") {
     Envelope e;
