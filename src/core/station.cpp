@@ -375,9 +375,11 @@ void station::enqueue(out_channel& ch, queued_copy copy, sim_time now, station_a
   report_queue(ch, out);
 }
 
-void station::report_queue(const out_channel& ch, station_actions& out) const {
-  queue_changed q{ch.peer, ch.queue.depths()};
-  out.push_back(std::move(q));
+void station::report_queue(out_channel& ch, station_actions& out) {
+  const auto depth = ch.queue.depths();
+  if (depth == ch.reported_depth) return;  // only a change is news
+  ch.reported_depth = depth;
+  out.push_back(queue_changed{ch.peer, depth});
 }
 
 void station::pump(out_channel& ch, sim_time now, station_actions& out) {

@@ -271,6 +271,7 @@ class station {
     std::optional<in_progress> current;
     std::map<uint32_t, queued_copy> unacked;
     uint32_t last_serial = 0;
+    std::array<uint32_t, 6> reported_depth{};  // the queue as last reported (queue_changed)
   };
   struct in_channel {
     uint32_t last_serial = 0;  // 0 = nothing received yet
@@ -297,7 +298,7 @@ class station {
   /// ZEQ otherwise); with no reason, only tell it that its RI was wrong (ZEQ3, misroute).
   void send_service(const Cable& about, const std::vector<std::string>& ris, std::optional<refusal> reason,
                     const std::string& detail, sim_time now, station_actions& out);
-  void report_queue(const out_channel& ch, station_actions& out) const;
+  void report_queue(out_channel& ch, station_actions& out);
   /// Forward a copy whose addressees carry this station's RI but not its address; true when
   /// nothing is left to deliver here.
   bool forward_misrouted(const Cable& cable, const std::vector<std::string>& path, sim_time now, station_actions& out);
