@@ -164,7 +164,7 @@ awaitable<void> link_session::wait_closed() {
 awaitable<void> link_session::reader() {
   auto self = shared_from_this();
   frame_decoder decoder;
-  std::array<char, 16 * 1024> buffer;  // in the coroutine frame: one per link end
+  std::array<char, 8 * 1024> buffer;  // in the coroutine frame: one per link end
   while (open_) {
     auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buffer), as_tuple);
     if (ec) {
