@@ -1,6 +1,6 @@
 #pragma once
 // A TCP connection carrying frames: reading and writing one Envelope, the link handshake, and
-// the session of an authenticated link (one reader and one writer coroutine, paced transmissions).
+// the session of an authenticated link (a reader, a single writer, and the propagation delay).
 
 #include <asio.hpp>
 

@@ -11,9 +11,13 @@
 // - length counts the payload only and must be 1..max_frame_size; it is checked before any
 //   buffer is allocated.
 // - The payload must parse as an Envelope with its `kind` set.
-// - On a link, the first frame from each end is a Hello and the second a Proof (HMAC-SHA256 of
-//   "cablesim/1 <sender RI> <receiver RI> <receiver's nonce>" under the link's pre-shared key);
-//   nothing else is accepted before both proofs check out. A filing client (`cablesim send`)
+// - Before a connection has proven itself, a frame is at most 4 KB and the handshake must end
+//   within 10 s.
+// - On a link (protocol 2): the dialler sends a Hello (its RI, a fresh nonce), the acceptor
+//   answers with its Hello, the dialler sends a Proof, and only once that checks out does the
+//   acceptor send its own. A Proof is HMAC-SHA256, under the link's pre-shared key, of
+//   "cablesim/2 <dialer|acceptor> <sender RI> <receiver RI> <dialler's nonce> <acceptor's
+//   nonce>". Nothing else is accepted before both proofs check out. A filing client (`cablesim send`)
 //   sends a Hello with `client` set, then Filing frames, each answered by a FilingResult.
 // - After the handshake a link carries Transmission, Ack and Cancel frames in both directions.
 
