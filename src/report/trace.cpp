@@ -77,10 +77,9 @@ std::optional<trace_line> narrate(const std::string& st, const station_action& a
                                          (x.last > x.first ? "s " + serial4(x.first) + "-" : " ") + serial4(x.last) +
                                          " on the channel from " + x.channel};
         } else if constexpr (std::is_same_v<T, deliver_copy>) {
-          std::string fl2 = acp127::routing_prosigns(x.copy.routing_line());
-          for (const auto& ri : x.copy.routing_line().routing_indicators()) fl2 += " " + ri;
           return trace_line{L::info, st + " delivers " + precedence_word(x.precedence) + " cable " + x.label + " (" +
-                                         fl2 + ")" + (x.address.empty() ? "" : " to " + x.address)};
+                                         acp127::render_routing_line(x.copy.routing_line()) + ")" +
+                                         (x.address.empty() ? "" : " to " + x.address)};
         } else if constexpr (std::is_same_v<T, reject_copy>) {
           return trace_line{L::warn, st + " cannot pass cable " + x.label + " to " + join(x.ris) + ": " +
                                          refusal_sign(x.reason) + ": " + x.detail};
