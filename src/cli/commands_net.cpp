@@ -169,6 +169,12 @@ int run_node(const node_arguments& a) {
   net::station_runtime station(io, topo, ri, clock, logger, resolve, log_action);
   if (!a.inbox.empty()) station.use_inbox(a.inbox);
   if (!a.journal.empty()) station.use_journal(a.journal);
+  // SIGTERM and SIGINT are ours before anyone can learn where the station listens
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](std::error_code, int) {
+    logger->info("stopping");
+    station.stop();
+  });
   const auto ep = station.listen();
   if (!port_dir.empty()) {  // written whole, then renamed: a reader never sees half a number
     std::filesystem::create_directories(port_dir);
@@ -179,11 +185,6 @@ int run_node(const node_arguments& a) {
   station.start();
   logger->info("station {} ({}) listening on {}:{}", ri, self->role() == RELAY ? "relay" : "post",
                ep.address().to_string(), ep.port());
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](std::error_code, int) {
-    logger->info("stopping");
-    station.stop();
-  });
   io.run();
   if (station.failure()) {
     std::cerr << "cablesim node: error: " << *station.failure() << "\n";

@@ -31,6 +31,10 @@ constexpr auto handshake_deadline = std::chrono::seconds(10);
 class station_runtime::unproven_connection {
  public:
   unproven_connection(station_runtime& rt, tcp::socket& socket) : rt_(rt), socket_(socket), deadline_(rt.io_) {
+    if (rt_.stopped_) {  // accepted (or dialled) just before the station stopped
+      std::error_code ignored;
+      socket_.close(ignored);
+    }
     rt_.unproven_.insert(&socket_);
     rearm();
   }
