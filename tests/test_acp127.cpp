@@ -1,4 +1,5 @@
 #include "cablesim/core/acp127.hpp"
+#include "cablesim/core/markings.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -294,4 +295,26 @@ TEST_CASE("acp127: inputs the fuzzer found round-trip", "[core][acp127][fuzz]") 
     CHECK(again.cable.SerializeAsString() == r.cable.SerializeAsString());
   }
   CHECK(files >= 1);
+}
+
+TEST_CASE("markings: classification lines and portion markings", "[core][acp127][security]") {
+  using acp127::classification_of_line;
+  CHECK(classification_of_line("C O N F I D E N T I A L SECTION 01 OF 03 MADRID 000527") == CONFIDENTIAL);
+  CHECK(classification_of_line("S E C R E T ROME 001919") == SECRET);
+  CHECK(classification_of_line("UNCLAS SVC ZEQ4") == UNCLASSIFIED);
+  CHECK(classification_of_line("SECRET//NOFORN") == SECRET);
+  CHECK(classification_of_line("Secret") == SECRET);
+  CHECK(classification_of_line("CLASSIFICATION: TOP SECRET") == TOP_SECRET);
+  CHECK(classification_of_line("SECRETARY CARSON") == CLASSIFICATION_UNSPECIFIED);  // a word, not a marking
+  CHECK(classification_of_line("SUBJECT: SECRET TALKS") == CLASSIFICATION_UNSPECIFIED);
+
+  const auto m = acp127::scan_markings(
+      "CONFIDENTIAL\n\n1. (C) One.\n\n\xC2\xB6"
+      "2. (S/NF) Two.\n3. (FATA) is text.\n");
+  CHECK(m.line == CONFIDENTIAL);
+  CHECK(m.highest_portion == SECRET);
+  CHECK(m.highest_paragraph == 2);
+  CHECK(m.problem.empty());
+  CHECK(acp127::scan_markings("1. (Q) One.\n").problem == "paragraph 1 has an unknown marking (Q)");
+  CHECK(acp127::scan_markings("SECRET\nCONFIDENTIAL\n").problem == "the text is marked both SECRET and CONFIDENTIAL");
 }

@@ -22,11 +22,14 @@ int run(const std::string& args, std::string* output = nullptr) {
 
 /// What the replay must deliver, worked out from the raw text without the project's parser:
 /// message id (from the DE line) -> the RIs of its TO and INFO lines.
-std::map<std::string, std::set<std::string>> expected_copies(const fs::path& dir) {
+/// Files named in `refused` are left out.
+std::map<std::string, std::set<std::string>> expected_copies(const fs::path& dir,
+                                                             const std::set<std::string>& refused) {
   const std::regex de(R"re(^DE ([A-Z]+) #(\d+)(/(\d+))? (\d{7})\s*$)re");
   const std::regex addressee(R"re(^(TO |INFO )?([A-Z]{4,7})/)re");
   std::map<std::string, std::set<std::string>> out;
   for (const auto& e : fs::directory_iterator(dir)) {
+    if (refused.count(e.path().filename().string())) continue;
     std::istringstream in(test::read_file(e.path()));
     std::string line, id;
     bool in_addressees = false;
@@ -55,6 +58,45 @@ std::map<std::string, std::set<std::string>> expected_copies(const fs::path& dir
   return out;
 }
 
+/// The cables whose classification markings disagree (FL4, the classification line, the
+/// paragraph markings) or include a marking that is none of U, SBU, C, S, TS: the posts must
+/// refuse them (SEC). Worked out with regular expressions, not with the project's scanner.
+std::set<std::string> mis_marked(const fs::path& dir) {
+  const std::regex fl4(R"re(^ZN[YR] (UUUUU|CCCCC|SSSSS|TTTTT))re");
+  const std::regex line_re(
+      R"re(^(UNCLAS|C O N F I D E N T I A L|CONFIDENTIAL|T O P S E C R E T|TOP SECRET|S E C R E T|SECRET)( |$))re");
+  const std::regex para(R"re(^(¶)?\d+\. \(([A-Z]+)(/[^)]*)?\))re");
+  const std::map<std::string, int> level{
+      {"UUUUU", 1}, {"CCCCC", 2}, {"SSSSS", 3},  {"TTTTT", 4},        {"U", 1},      {"SBU", 1},       {"C", 2},
+      {"S", 3},     {"TS", 4},    {"UNCLAS", 1}, {"CONFIDENTIAL", 2}, {"SECRET", 3}, {"TOP SECRET", 4}};
+  std::set<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    std::istringstream in(test::read_file(e.path()));
+    std::string line;
+    int heading = 0, text_line = 0, highest = 0;
+    bool bad = false, in_paragraphs = false;
+    std::smatch m;
+    while (std::getline(in, line)) {
+      if (std::regex_search(line, m, fl4)) heading = level.at(m[1]);
+      if (std::regex_search(line, m, para)) {
+        in_paragraphs = true;
+        const auto code = m[2].str();
+        if (level.count(code))
+          highest = std::max(highest, level.at(code));
+        else if (code.size() <= 2 || m[3].matched)
+          bad = true;
+      } else if (!in_paragraphs && heading && !text_line && std::regex_search(line, m, line_re)) {
+        auto word = m[1].str();
+        word.erase(std::remove(word.begin(), word.end(), ' '), word.end());
+        text_line = word == "TOPSECRET" ? 4 : level.at(word);
+      }
+    }
+    if (!heading) continue;  // only cables with a heading are filed complete
+    if (bad || (text_line && text_line != heading) || highest > heading) out.insert(e.path().filename().string());
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("corpus replay: one copy to every addressee station of every cable", "[e2e][corpus]") {
@@ -74,7 +116,8 @@ TEST_CASE("corpus replay: one copy to every addressee station of every cable", "
   Report r;
   REQUIRE(google::protobuf::util::JsonStringToMessage(test::read_file(dir / "r.json"), &r).ok());
 
-  const auto expected = expected_copies(cables);
+  const auto refused = mis_marked(cables);
+  const auto expected = expected_copies(cables, refused);
   std::size_t copies = 0;
   for (const auto& [id, ris] : expected) copies += ris.size();
   // Every cable with a heading (a DE line) is filed. Some cables name addressees by
@@ -82,6 +125,12 @@ TEST_CASE("corpus replay: one copy to every addressee station of every cable", "
   // the address, so those get copies too: deliveries >= the copies counted from RIs.
   REQUIRE_FALSE(expected.empty());
   CHECK(static_cast<std::size_t>(r.filed_size()) == expected.size());
+  std::set<std::string> refused_here;
+  for (const auto& f : r.refused_filings()) {
+    refused_here.insert(fs::path(f.source()).filename().string());
+    CHECK(f.error().starts_with("SEC: "));
+  }
+  CHECK(refused_here == refused);
   CHECK(r.completed());
   CHECK(r.duplicates() == 0);
   CHECK(r.rejected() == 0);

@@ -389,3 +389,126 @@ TEST_CASE("station: traffic for a channel that is down waits for it, never refus
   CHECK(net.deliveries().size() == 7);
   CHECK(net.at("RUEHEUR").idle());
 }
+
+namespace {
+
+/// A draft from Rome to Paris with the given classification line and first paragraph marking.
+std::string draft_to_paris(const std::string& classification_line, const std::string& marking) {
+  return "FM AMEMBASSY ROME\nTO RUEHFR/AMEMBASSY PARIS\n" + classification_line + "\n\nSUBJECT: TEST\n\n1. " + marking +
+         " The text of the first paragraph.\n\n2. (U) The second.\n";
+}
+
+/// The same as a complete cable, with the given FL4.
+std::string complete_to_paris(const std::string& fl4, const std::string& classification_line,
+                              const std::string& marking) {
+  return "VZCZCXRO0001\nRR RUEHFR\nDE RUEHRO #0001 2531400\n" + fl4 + "\nR 101400Z SEP 07\n" +
+         draft_to_paris(classification_line, marking);
+}
+
+topology confidential_circuit() {
+  const auto p = test::source_dir() / "tests" / "data" / "topologies" / "confidential_circuit.textproto";
+  return topology::load(test::read_file(p), p.string());
+}
+
+/// What happened to a filing at Rome on the confidential circuit's network.
+struct circuit_outcome {
+  filing_outcome filed;
+  std::size_t delivered = 0;  // at Paris
+  std::vector<reject_copy> refused;
+};
+
+circuit_outcome file_on_confidential_circuit(const std::string& text) {
+  const auto t = confidential_circuit();
+  recorded_network net(t, epoch_of(t));
+  circuit_outcome o;
+  o.filed = net.file("RUEHRO", text);
+  net.run();
+  o.delivered = static_cast<std::size_t>(std::count_if(net.deliveries().begin(), net.deliveries().end(),
+                                                       [](const auto& d) { return d.station == "RUEHFR"; }));
+  o.refused = net.all<reject_copy>();
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("classification: markings that disagree are refused at filing (SEC)", "[core][station][security]") {
+  SECTION("SECRET text under ZNR UUUUU") {
+    const auto o = file_on_confidential_circuit(complete_to_paris("ZNR UUUUU", "S E C R E T ROME 000001", "(S)"));
+    CHECK_FALSE(o.filed.ok);
+    CHECK(o.filed.code == errc::bad_marking);
+    CHECK(o.filed.error == "SEC: FL4 says UNCLASSIFIED but the text's classification line says SECRET");
+    CHECK(o.delivered == 0);
+  }
+  SECTION("a SECRET paragraph under ZNY CCCCC") {
+    const auto o =
+        file_on_confidential_circuit(complete_to_paris("ZNY CCCCC", "C O N F I D E N T I A L ROME 000001", "(S)"));
+    CHECK(o.filed.code == errc::bad_marking);
+    CHECK(o.filed.error == "SEC: paragraph 1 is marked SECRET, above the cable's CONFIDENTIAL");
+    CHECK(o.delivered == 0);
+  }
+  SECTION("an unknown marking") {
+    const auto o = file_on_confidential_circuit(draft_to_paris("CONFIDENTIAL", "(X)"));
+    CHECK(o.filed.code == errc::bad_marking);
+    CHECK(o.filed.error == "SEC: paragraph 1 has an unknown marking (X)");
+  }
+  SECTION("a SECRET caveat under a CONFIDENTIAL line in a draft") {
+    const auto o = file_on_confidential_circuit(draft_to_paris("CONFIDENTIAL", "(S//NF)"));
+    CHECK(o.filed.code == errc::bad_marking);
+  }
+}
+
+TEST_CASE("classification: SECRET drafts, however marked, never cross a CONFIDENTIAL circuit",
+          "[core][station][security]") {
+  const auto line = GENERATE(as<std::string>{}, "Secret", "CLASSIFICATION: SECRET", "S E C R E T ROME 000001", "");
+  // with no classification line, the highest paragraph marking classifies the draft
+  const auto o = file_on_confidential_circuit(draft_to_paris(line, "(S)"));
+  INFO("classification line: '" << line << "'");
+  REQUIRE(o.filed.ok);
+  CHECK(o.delivered == 0);
+  REQUIRE(o.refused.size() == 1);
+  CHECK(o.refused[0].reason == refusal::circuit_classification);
+  CHECK(o.refused[0].ris == std::vector<std::string>{"RUEHFR"});
+  SECTION("while the same draft, CONFIDENTIAL, crosses") {
+    const auto ok = file_on_confidential_circuit(draft_to_paris("CONFIDENTIAL", "(C)"));
+    CHECK(ok.delivered == 1);
+  }
+}
+
+TEST_CASE("classification: a relay computes it from the cable, not from the field a peer sends",
+          "[core][station][security]") {
+  const auto t = confidential_circuit();
+  station relay(t, "RUEHEUR");
+  station_actions out;
+  for (const auto& n : {"RUEHRO", "RUEHFR"}) relay.channel_up(n, epoch_of(t), out);
+  auto transmit = [&](const std::string& text) {
+    Transmission tr;
+    tr.set_channel_serial(1);
+    *tr.mutable_cable() = acp127::parse(text).cable;
+    tr.mutable_cable()->set_classification(UNCLASSIFIED);  // the peer lies
+    tr.add_path("RUEHRO");
+    out.clear();
+    relay.receive("RUEHRO", tr, epoch_of(t), out);
+    std::vector<reject_copy> refused;
+    for (const auto& a : out)
+      if (const auto* r = std::get_if<reject_copy>(&a)) refused.push_back(*r);
+    return refused;
+  };
+  SECTION("ZNY SSSSS is SECRET: the CONFIDENTIAL circuit refuses it") {
+    const auto refused = transmit(complete_to_paris("ZNY SSSSS", "S E C R E T ROME 000001", "(S)"));
+    REQUIRE(refused.size() == 1);
+    CHECK(refused[0].reason == refusal::circuit_classification);
+    CHECK(refused[0].service_sent);
+  }
+  SECTION("markings that disagree are refused with a SEC service message") {
+    const auto refused = transmit(complete_to_paris("ZNY CCCCC", "C O N F I D E N T I A L ROME 000001", "(TS)"));
+    REQUIRE(refused.size() == 1);
+    CHECK(refused[0].reason == refusal::bad_marking);
+    CHECK(refused[0].detail == "paragraph 1 is marked TOP SECRET, above the cable's CONFIDENTIAL");
+    CHECK(refused[0].service_sent);
+  }
+  SECTION("and either way the transmission is taken in charge (acknowledged)") {
+    (void)transmit(complete_to_paris("ZNY SSSSS", "S E C R E T ROME 000001", "(S)"));
+    CHECK(std::count_if(out.begin(), out.end(), [](const auto& a) { return std::holds_alternative<send_ack>(a); }) ==
+          1);
+  }
+}

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cablesim/core/dtg.hpp"
+#include "cablesim/core/markings.hpp"
 #include "cablesim/core/precedence.hpp"
 
 namespace cablesim::acp127 {
@@ -459,10 +460,7 @@ void append_joined(std::string& out, std::string_view piece) {
 }
 
 bool is_classification_line(std::string_view s) {
-  if (is_spaced_letters(s)) return true;
-  for (std::string_view w : {"UNCLAS", "SECRET", "CONFIDENTIAL", "TOP SECRET", "S e c r e t", "C o n f"})
-    if (s.starts_with(w)) return true;
-  return false;
+  return is_spaced_letters(s) || classification_of_line(s) != CLASSIFICATION_UNSPECIFIED;
 }
 
 void parse_section_marker(std::string_view s, Text& t) {
@@ -727,23 +725,8 @@ void parse_body(line_reader& r, std::string_view text, Cable& c) {
   // Rendering closes a BT-separated text with "\nBT": the text ends with a line break.
   if (c.has_bt() && !c.body().empty() && c.body().back() != '\n') c.mutable_body()->push_back('\n');
   parse_text(body, *c.mutable_text());
-  if (c.classification() == CLASSIFICATION_UNSPECIFIED) {
-    const auto& cl = c.text().classification_line();
-    const std::string squeezed = [&] {
-      std::string s;
-      for (char ch : cl)
-        if (ch != ' ') s += ch;
-      return s;
-    }();
-    if (squeezed.starts_with("UNCLAS"))
-      c.set_classification(UNCLASSIFIED);
-    else if (squeezed.starts_with("CONFIDENTIAL"))
-      c.set_classification(CONFIDENTIAL);
-    else if (squeezed.starts_with("TOPSECRET"))
-      c.set_classification(TOP_SECRET);
-    else if (squeezed.starts_with("SECRET"))
-      c.set_classification(SECRET);
-  }
+  if (c.classification() == CLASSIFICATION_UNSPECIFIED)
+    c.set_classification(classification_of_line(c.text().classification_line()));
 }
 
 /// Cable text is UTF-8 without NUL bytes; anything else is refused before parsing, since the

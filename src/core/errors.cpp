@@ -12,6 +12,7 @@ class category_impl : public std::error_category {
       case errc::no_action_addressee: return "the cable has no action addressee (TO)";
       case errc::no_known_addressee: return "no addressee has a routing indicator this network knows";
       case errc::station_stopped: return "the station is stopped";
+      case errc::bad_marking: return "the cable's classification markings disagree";
     }
     return "unknown cablesim error";
   }

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "cablesim/core/acp127.hpp"
+#include "cablesim/core/markings.hpp"
 #include "cablesim/core/precedence.hpp"
 #include "cablesim/core/text.hpp"
 
@@ -108,8 +109,7 @@ void station::complete_draft(Cable& cable, sim_time now) {
   }
   *dl->mutable_dtg() = dtg_from_time(now);
   auto* sec = cable.mutable_security();
-  const auto cls = cable.classification() == CLASSIFICATION_UNSPECIFIED ? UNCLASSIFIED : cable.classification();
-  cable.set_classification(cls);
+  const auto cls = cable.classification();
   sec->set_prosign(cls == UNCLASSIFIED ? "ZNR" : "ZNY");
   sec->set_classification(cls);
   sec->clear_operating_signals();
@@ -152,6 +152,14 @@ filing_outcome station::file(Cable cable, sim_time now, station_actions& out) {
     result.error = result.code.message();
     return result;
   }
+  // fail closed: a cable whose markings disagree is not numbered, let alone sent
+  const auto verdict = acp127::classify(cable);
+  if (!verdict) {
+    result.code = errc::bad_marking;
+    result.error = "SEC: " + verdict.problem;
+    return result;
+  }
+  cable.set_classification(verdict.level);
   if (!cable.has_origin()) complete_draft(cable, now);
   cable.clear_preamble();
   // The text travels once, verbatim in `body`; its parsed form is for reading (explain), and
@@ -222,6 +230,16 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
     reason = why;
     detail = std::move(text);
   };
+  // The classification comes from the cable itself at every station, never from a field
+  // that the sender set; markings that disagree stop it here (SEC).
+  if (const auto verdict = acp127::classify(cable); !verdict) {
+    const auto& ris = cable.routing_line().routing_indicators();
+    refuse(std::vector<std::string>(ris.begin(), ris.end()), refusal::bad_marking, verdict.problem);
+    send_service(cable, rejected, reason, detail, now, out);
+    return;
+  } else {
+    cable.set_classification(verdict.level);
+  }
   if (const auto unknown = take_unknown_ris(cable); !unknown.empty())
     refuse(unknown, refusal::unknown_ri, join(unknown) + " not in the routing tables of " + ri_);
   const auto seg = segregate(topo_, routes_, cable, failed_channels());

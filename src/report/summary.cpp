@@ -35,6 +35,16 @@ std::string summarize(const Report& r) {
   out << "filed " << r.filed_size() << " cable" << (r.filed_size() == 1 ? "" : "s") << "; delivered " << delivered
       << " of " << expected << " addressee copies; " << r.service_messages() << " service messages, " << r.duplicates()
       << " duplicates, " << r.open_numbers() << " open numbers, " << r.preemptions() << " preemptions\n";
+  if (r.refused_filings_size()) {
+    out << "refused " << r.refused_filings_size() << " filing" << (r.refused_filings_size() == 1 ? "" : "s")
+        << " (not numbered, not sent):\n";
+    for (int i = 0; i < r.refused_filings_size() && i < 20; ++i) {
+      const auto& f = r.refused_filings(i);
+      out << "  " << when(f.at()) << " " << f.station() << " " << f.source() << ": " << f.error() << "\n";
+    }
+    if (r.refused_filings_size() > 20)
+      out << "  ... and " << r.refused_filings_size() - 20 << " more (all in the report)\n";
+  }
   if (!r.completed()) {
     out << "NOT COMPLETE: " << r.missing_size() << " addressee cop" << (r.missing_size() == 1 ? "y" : "ies")
         << " neither delivered nor refused:\n";

@@ -22,7 +22,8 @@ std::string refusal_sign(refusal r) {
     case refusal::unknown_ri: return "INV";
     case refusal::no_route: return "no route";
     case refusal::above_clearance:
-    case refusal::circuit_classification: return "SEC";
+    case refusal::circuit_classification:
+    case refusal::bad_marking: return "SEC";
     case refusal::would_return: return "misrouted";
   }
   return "refused";

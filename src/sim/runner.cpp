@@ -217,6 +217,14 @@ class collector {
       l.samples.emplace_back(at(t), depth);
     l.last_depth = depth;
   }
+  void filing_refused(sim_time t, const std::string& station, const std::string& source, const std::string& error) {
+    auto* f = report_.add_refused_filings();
+    f->set_at(at(t));
+    f->set_station(station);
+    f->set_source(source);
+    f->set_error(error);
+  }
+
   void event(sim_time t, const std::string& description) {
     auto* e = report_.add_events();
     e->set_at(at(t));
@@ -442,8 +450,13 @@ class scenario_driver {
     net_.at(at(seconds), station, [this, station, cable, name] {
       --pending_;
       const auto outcome = net_.file(station, *cable);
-      if (!outcome.ok) log_->warn("{} refused {}: {}", station, name, outcome.error);
+      if (!outcome.ok) refused(station, name, outcome);
     });
+  }
+
+  void refused(const std::string& station, const std::string& source, const filing_outcome& outcome) {
+    log_->warn("{} refused {}: {}", station, source, outcome.error);
+    collect_.filing_refused(net_.now(), station, source, outcome.error);
   }
 
   void next_generated() {
@@ -453,7 +466,7 @@ class scenario_driver {
     net_.at(at(generated_->at_seconds), generated_->station, [this] {
       --pending_;
       const auto outcome = net_.file(generated_->station, std::move(generated_->cable));
-      if (!outcome.ok) log_->warn("{} refused a {} cable: {}", generated_->station, generated_->source, outcome.error);
+      if (!outcome.ok) refused(generated_->station, "a " + generated_->source + " cable", outcome);
       next_generated();
     });
   }

@@ -18,6 +18,7 @@ enum class errc {
   no_action_addressee,  // a filing with no TO line
   no_known_addressee,   // no addressee has an RI, or an address, this network knows
   station_stopped,      // the station is stopped and takes nothing in
+  bad_marking,          // the classification markings disagree or are unknown (SEC)
 };
 
 const std::error_category& error_category();

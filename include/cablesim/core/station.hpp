@@ -76,6 +76,7 @@ enum class refusal {
   above_clearance,         // SEC: the classification is above the station's clearance
   circuit_classification,  // SEC: the circuit is not approved for the classification
   would_return,            // misrouted: it would go straight back where it came from
+  bad_marking,             // SEC: FL4, the classification line and the paragraph markings disagree
 };
 
 /// Addressee stations this station cannot serve or reach.

@@ -1,0 +1,139 @@
+#include "cablesim/core/markings.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "cablesim/core/acp127.hpp"
+
+namespace cablesim::acp127 {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+/// The start of a line in upper case, with a spaced-out first word ("S E C R E T") closed up.
+std::string leading_words(std::string_view s) {
+  std::string out;
+  auto letter = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; };
+  std::size_t i = 0;
+  if (s.size() >= 3 && letter(s[0]) && s[1] == ' ' && letter(s[2]))
+    for (; i < s.size() && letter(s[i]) && (i + 1 == s.size() || s[i + 1] == ' '); i += 2) out += s[i];
+  if (i > 0 && i < s.size()) --i;  // keep the space after the closed-up word
+  for (; i < s.size() && out.size() < 32; ++i) out += s[i];
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+/// A portion marking's classification: U, SBU, C, S or TS, then any caveats after a slash
+/// ("S//NF", "C/REL UK"). Not a marking (ordinary text in parentheses, "(FATA)") = unspecified;
+/// a short code that is no marking ("(X)") = an unknown marking.
+enum class portion { none, unknown, known };
+portion portion_marking(std::string_view inside, Classification& level) {
+  const auto code = inside.substr(0, inside.find('/'));
+  if (code == "U" || code == "SBU")
+    level = UNCLASSIFIED;
+  else if (code == "C")
+    level = CONFIDENTIAL;
+  else if (code == "S")
+    level = SECRET;
+  else if (code == "TS")
+    level = TOP_SECRET;
+  else {
+    // a code is one or two capitals, or capitals before a slash; anything else is text
+    const bool capitals = !code.empty() && std::all_of(code.begin(), code.end(), [](char c) {
+      return std::isupper(static_cast<unsigned char>(c));
+    });
+    return capitals && (code.size() <= 2 || code.size() < inside.size()) ? portion::unknown : portion::none;
+  }
+  return portion::known;
+}
+
+/// "1. (C) text" or "¶1. (C) text": the paragraph number and the marking inside the parentheses.
+bool numbered_paragraph(std::string_view line, uint32_t& number, std::string_view& marking) {
+  if (line.starts_with("\xC2\xB6")) line.remove_prefix(2);  // ¶
+  std::size_t i = 0;
+  number = 0;
+  while (i < line.size() && i < 4 && std::isdigit(static_cast<unsigned char>(line[i])))
+    number = number * 10 + static_cast<uint32_t>(line[i++] - '0');
+  if (i == 0 || i >= line.size() || line[i] != '.') return false;
+  const auto rest = trim(line.substr(i + 1));
+  marking = {};
+  if (rest.starts_with('(')) {
+    const auto close = rest.find(')');
+    if (close != std::string_view::npos && close <= 24) marking = rest.substr(1, close - 1);
+  }
+  return true;
+}
+
+}  // namespace
+
+Classification classification_of_line(std::string_view line) {
+  auto s = leading_words(line);
+  if (s.starts_with("CLASSIFICATION:")) s = std::string(trim(std::string_view(s).substr(15)));
+  // a whole word: SECRET, not SECRETARY
+  auto word = [&](std::string_view w) {
+    return s.starts_with(w) && (s.size() == w.size() || !std::isalpha(static_cast<unsigned char>(s[w.size()])));
+  };
+  if (word("UNCLASSIFIED") || word("UNCLAS")) return UNCLASSIFIED;
+  if (word("CONFIDENTIAL")) return CONFIDENTIAL;
+  if (word("TOP SECRET") || word("TOPSECRET")) return TOP_SECRET;
+  if (word("SECRET")) return SECRET;
+  return CLASSIFICATION_UNSPECIFIED;
+}
+
+text_markings scan_markings(std::string_view text) {
+  text_markings m;
+  bool in_paragraphs = false;
+  while (!text.empty() && m.problem.empty()) {
+    const auto nl = text.find('\n');
+    const auto line = trim(text.substr(0, nl));
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    uint32_t number = 0;
+    std::string_view inside;
+    if (numbered_paragraph(line, number, inside)) {
+      in_paragraphs = true;
+      Classification level = CLASSIFICATION_UNSPECIFIED;
+      switch (portion_marking(inside, level)) {
+        case portion::none: break;
+        case portion::unknown:
+          m.problem = "paragraph " + std::to_string(number) + " has an unknown marking (" + std::string(inside) + ")";
+          break;
+        case portion::known:
+          if (level > m.highest_portion) {
+            m.highest_portion = level;
+            m.highest_paragraph = number;
+          }
+      }
+      continue;
+    }
+    if (in_paragraphs) continue;
+    const auto level = classification_of_line(line);
+    if (level == CLASSIFICATION_UNSPECIFIED) continue;
+    if (m.line != CLASSIFICATION_UNSPECIFIED && m.line != level)
+      m.problem = "the text is marked both " + std::string(classification_name(m.line)) + " and " +
+                  std::string(classification_name(level));
+    m.line = level;
+  }
+  return m;
+}
+
+classification_verdict classify(const Cable& cable) {
+  const auto m = scan_markings(cable.body());
+  if (!m.problem.empty()) return {CLASSIFICATION_UNSPECIFIED, m.problem};
+  const auto fl4 = cable.has_security() ? cable.security().classification() : CLASSIFICATION_UNSPECIFIED;
+  auto name = [](Classification c) { return std::string(classification_name(c)); };
+  if (fl4 != CLASSIFICATION_UNSPECIFIED && m.line != CLASSIFICATION_UNSPECIFIED && fl4 != m.line)
+    return {CLASSIFICATION_UNSPECIFIED,
+            "FL4 says " + name(fl4) + " but the text's classification line says " + name(m.line)};
+  auto level = fl4 != CLASSIFICATION_UNSPECIFIED ? fl4 : m.line;
+  if (level == CLASSIFICATION_UNSPECIFIED) level = std::max(m.highest_portion, UNCLASSIFIED);
+  if (m.highest_portion > level)
+    return {CLASSIFICATION_UNSPECIFIED, "paragraph " + std::to_string(m.highest_paragraph) + " is marked " +
+                                            name(m.highest_portion) + ", above the cable's " + name(level)};
+  return {level, {}};
+}
+
+}  // namespace cablesim::acp127
