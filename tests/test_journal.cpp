@@ -25,15 +25,9 @@ TEST_CASE("journal: what a station holds survives a restart", "[store][journal]"
     rome.keep_journal(true);
     station_actions out;
     REQUIRE(rome.file(seed, sim_time{}, out).ok);
-    int puts = 0;
-    for (const auto& a : out) {
-      if (const auto* put = std::get_if<journal_put>(&a)) {
-        j.put(put->channel, put->copy);
-        ++puts;
-      }
-      if (const auto* seen = std::get_if<journal_seen>(&a)) j.seen(seen->key);
-    }
-    CHECK(puts == 1);
+    CHECK(std::count_if(out.begin(), out.end(), [](const auto& a) { return std::holds_alternative<journal_put>(a); }) ==
+          1);
+    j.write(out);
   }
   store::journal j(dir / "RUEHRO.journal");
   const auto kept = j.load();
@@ -103,5 +97,43 @@ TEST_CASE("journal: a row that cannot be read stops the load with an error, neve
   } catch (const store::journal_error& e) {
     CHECK(std::string(e.what()).find("journal row 7 holds a cable that cannot be read") != std::string::npos);
   }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("journal: a restarted post goes on numbering where it was: no message id, no channel serial again",
+          "[store][journal]") {
+  const auto dir = fs::temp_directory_path() / ("cablesim_journal_numbers_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const auto p = test::source_dir() / "topologies" / "seed.textproto";
+  const auto topo = topology::load(test::read_file(p), p.string());
+  const auto draft =
+      acp127::parse(test::read_file(test::source_dir() / "tests" / "data" / "cables" / "routine_draft.txt"),
+                    {.allow_draft = true})
+          .cable;
+  const auto now = *parse_iso8601(topo.proto().epoch());
+  // one life of the post: file a draft, send it, and note its id and channel serial
+  auto life = [&] {
+    store::journal j(dir / "RUEHRO.journal");
+    station rome(topo, "RUEHRO");
+    rome.keep_journal(true);
+    const auto kept = j.load();
+    for (const auto& [name, value] : kept.counters) rome.restore_counter(name, value);
+    for (const auto& key : kept.seen) rome.restore_seen(key);
+    station_actions out;
+    const auto filed = rome.file(draft, now, out);
+    rome.channel_up("RUEHEUR", now, out);
+    j.write(out);
+    uint32_t serial = 0;
+    for (const auto& a : out)
+      if (const auto* s = std::get_if<start_transmission>(&a)) serial = s->frame.channel_serial();
+    return std::pair{filed.message_id, serial};
+  };
+  const auto first = life();
+  const auto second = life();  // the same draft, filed in the same minute after a restart
+  CHECK(first.first == "RUEHRO-0001-2531400");
+  CHECK(second.first == "RUEHRO-0002-2531400");
+  CHECK(first.second == 1);
+  CHECK(second.second == 2);
   fs::remove_all(dir);
 }

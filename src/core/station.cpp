@@ -73,7 +73,7 @@ down_set station::failed_channels() const {
   return down;
 }
 
-void station::number(Cable& cable, sim_time now) {
+void station::number(Cable& cable, sim_time now, station_actions& out) {
   using namespace std::chrono;
   const int day = static_cast<int>(floor<days>(now).time_since_epoch().count());
   if (day != ssn_day_) {
@@ -88,10 +88,24 @@ void station::number(Cable& cable, sim_time now) {
   o->set_station_serial(last_ssn_);
   o->set_serial_cycle(ssn_cycle_);
   *o->mutable_filing_time() = filing_time_from_time(now);
+  // day, serial and wraps in one number: day * 10^8 + cycle * 10^4 + serial
+  if (journalled_)
+    out.push_back(journal_counter{
+        "ssn", static_cast<uint64_t>(ssn_day_) * 100'000'000 + uint64_t{ssn_cycle_} * 10'000 + last_ssn_});
 }
 
-void station::complete_draft(Cable& cable, sim_time now) {
-  number(cable, now);
+void station::restore_counter(const std::string& name, uint64_t value) {
+  if (name == "ssn") {
+    ssn_day_ = static_cast<int>(value / 100'000'000);
+    ssn_cycle_ = static_cast<uint32_t>(value / 10'000 % 10'000);
+    last_ssn_ = static_cast<uint32_t>(value % 10'000);
+  } else if (name.starts_with("channel ")) {
+    if (auto* ch = channel(std::string_view(name).substr(8))) ch->last_serial = static_cast<uint32_t>(value % 10'000);
+  }
+}
+
+void station::complete_draft(Cable& cable, sim_time now, station_actions& out) {
+  number(cable, now, out);
   // Precedence from the addressees' words: the highest action precedence, and a lower
   // information precedence makes it a dual-precedence cable.
   auto highest = [](const auto& list) {
@@ -160,7 +174,7 @@ filing_outcome station::file(Cable cable, sim_time now, station_actions& out) {
     return result;
   }
   cable.set_classification(verdict.level);
-  if (!cable.has_origin()) complete_draft(cable, now);
+  if (!cable.has_origin()) complete_draft(cable, now, out);
   cable.clear_preamble();
   // The text travels once, verbatim in `body`; its parsed form is for reading (explain), and
   // anyone who needs it parses the body again.
@@ -345,7 +359,7 @@ void station::send_service(const Cable& about, const std::vector<std::string>& r
   if (reason) out.push_back(reject_copy{id, cable_label(about), ris, *reason, detail, can_send});
   if (!can_send) return;
   Cable svc;
-  number(svc, now);
+  number(svc, now, out);
   svc.mutable_security()->set_prosign("ZNR");
   svc.mutable_security()->set_classification(UNCLASSIFIED);
   svc.set_classification(UNCLASSIFIED);
@@ -405,6 +419,7 @@ void station::pump(out_channel& ch, sim_time now, station_actions& out) {
   auto next = ch.queue.pop();
   if (!next) return;
   ch.last_serial = ch.last_serial % max_channel_serial + 1;
+  if (journalled_) out.push_back(journal_counter{"channel " + ch.peer, ch.last_serial});
   auto* t = next->cable.mutable_transmission();
   t->set_channel_designator(ch.designator);
   t->set_channel_serial(ch.last_serial);

@@ -16,6 +16,7 @@ void station_executor::use_journal(const std::filesystem::path& dir) {
   core_.keep_journal(true);
   auto kept = journal_->load();
   for (auto& key : kept.seen) core_.restore_seen(std::move(key));
+  for (const auto& [name, value] : kept.counters) core_.restore_counter(name, value);
   for (auto& [channel, copy] : kept.pending) core_.restore(channel, std::move(copy));
   restored_ = kept.pending.size();
 }
@@ -69,7 +70,10 @@ void station_executor::write_inbox(const deliver_copy& d) {
   std::error_code ec;
   std::filesystem::create_directories(*inbox_, ec);
   // A second delivery of the same message never overwrites the first: duplicates stay visible.
+  // With a journal, the station delivers a message once, so a copy already in the inbox was
+  // written just before a crash that kept the journal from recording it: it is not written again.
   auto path = *inbox_ / (d.message_id + ".txt");
+  if (journal_ && std::filesystem::exists(path)) return;
   for (int n = 2; std::filesystem::exists(path); ++n)
     path = *inbox_ / (d.message_id + "." + std::to_string(n) + ".txt");
   std::ofstream out(path, std::ios::binary);
@@ -78,6 +82,12 @@ void station_executor::write_inbox(const deliver_copy& d) {
 }
 
 void station_executor::apply(station_actions& actions) {
+  // Copies delivered here are in the inbox, and what the decision must keep is on the disk,
+  // before anything it sends goes out (the acknowledgment that takes a copy in charge).
+  if (inbox_)
+    for (const auto& a : actions)
+      if (const auto* d = std::get_if<deliver_copy>(&a)) write_inbox(*d);
+  if (journal_) journal_->write(actions);
   const auto now = env_.now();
   for (auto& a : actions) {
     if (observe_) observe_(ri_, a, now);
@@ -98,14 +108,6 @@ void station_executor::apply(station_actions& actions) {
       Envelope e;
       e.mutable_ack()->set_channel_serial(k->serial);
       env_.send(k->channel, std::move(e));
-    } else if (const auto* d = std::get_if<deliver_copy>(&a)) {
-      if (inbox_) write_inbox(*d);
-    } else if (const auto* p = std::get_if<journal_put>(&a)) {
-      if (journal_) journal_->put(p->channel, p->copy);
-    } else if (const auto* j = std::get_if<journal_drop>(&a)) {
-      if (journal_) journal_->drop(j->journal_id);
-    } else if (const auto* s = std::get_if<journal_seen>(&a)) {
-      if (journal_) journal_->seen(s->key);
     }
   }
 }

@@ -7,10 +7,9 @@
 #include "cablesim/core/text.hpp"
 
 namespace cablesim::store {
-namespace {
 
-/// A prepared statement that finalizes itself.
-class statement {
+/// A prepared statement that finalizes itself; step() resets it for the next use.
+class journal::statement {
  public:
   statement(sqlite3* db, const char* sql) {
     if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
@@ -35,6 +34,12 @@ class statement {
       throw journal_error(std::string("journal: ") + sqlite3_errmsg(sqlite3_db_handle(stmt_)));
     return rc == SQLITE_ROW;
   }
+  /// Run a statement that returns no rows, and make it ready for the next.
+  void run() {
+    step();
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
   std::string column_text(int i) const {
     const auto* p = sqlite3_column_blob(stmt_, i);
     return p ? std::string(static_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))) : "";
@@ -44,6 +49,8 @@ class statement {
  private:
   sqlite3_stmt* stmt_ = nullptr;
 };
+
+namespace {
 
 std::vector<std::string> split_path(const std::string& s) {
   std::vector<std::string> out;
@@ -59,21 +66,61 @@ std::vector<std::string> split_path(const std::string& s) {
 
 }  // namespace
 
-journal::journal(const std::filesystem::path& file) : file_(file) {
+journal::journal(const std::filesystem::path& file, durability d) : file_(file) {
   if (sqlite3_open(file.c_str(), &db_) != SQLITE_OK) {
     const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     throw journal_error(file.string() + ": cannot open the journal: " + message);
   }
   exec("PRAGMA journal_mode=WAL");
-  exec("PRAGMA synchronous=NORMAL");
+  // FULL: a committed batch survives a power loss, not only a crash of the process
+  exec(d == durability::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   exec(
       "CREATE TABLE IF NOT EXISTS pending (id INTEGER PRIMARY KEY, channel TEXT NOT NULL, precedence INTEGER,"
       " message_id TEXT, path TEXT, cable BLOB NOT NULL)");
   exec("CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY)");
+  exec("CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+  put_ = std::make_unique<statement>(
+      db_, "INSERT OR REPLACE INTO pending (id, channel, precedence, message_id, path, cable) VALUES (?,?,?,?,?,?)");
+  drop_ = std::make_unique<statement>(db_, "DELETE FROM pending WHERE id = ?");
+  seen_ = std::make_unique<statement>(db_, "INSERT OR IGNORE INTO seen (key) VALUES (?)");
+  counter_ = std::make_unique<statement>(db_, "INSERT OR REPLACE INTO counters (name, value) VALUES (?,?)");
 }
 
-journal::~journal() { sqlite3_close(db_); }
+journal::~journal() {
+  put_.reset();
+  drop_.reset();
+  seen_.reset();
+  counter_.reset();
+  sqlite3_close(db_);
+}
+
+void journal::begin() { exec("BEGIN"); }
+void journal::commit() { exec("COMMIT"); }
+
+void journal::write(const station_actions& actions) {
+  bool begun = false;
+  auto batch = [&] {
+    if (!begun) begin();
+    begun = true;
+  };
+  for (const auto& a : actions) {
+    if (const auto* p = std::get_if<journal_put>(&a)) {
+      batch();
+      put(p->channel, p->copy);
+    } else if (const auto* d = std::get_if<journal_drop>(&a)) {
+      batch();
+      drop(d->journal_id);
+    } else if (const auto* s = std::get_if<journal_seen>(&a)) {
+      batch();
+      seen(s->key);
+    } else if (const auto* c = std::get_if<journal_counter>(&a)) {
+      batch();
+      counter(c->name, c->value);
+    }
+  }
+  if (begun) commit();
+}
 
 void journal::exec(const char* sql) const {
   char* error = nullptr;
@@ -85,23 +132,21 @@ void journal::exec(const char* sql) const {
 }
 
 void journal::put(const std::string& channel, const queued_copy& copy) {
-  statement(db_,
-            "INSERT OR REPLACE INTO pending (id, channel, precedence, message_id, path, cable) VALUES (?,?,?,?,?,?)")
-      .integer(1, static_cast<int64_t>(copy.journal_id))
+  put_->integer(1, static_cast<int64_t>(copy.journal_id))
       .text(2, channel)
       .integer(3, copy.precedence)
       .text(4, copy.message_id)
       .text(5, join(copy.path))
       .blob(6, copy.cable.SerializeAsString())
-      .step();
+      .run();
 }
 
-void journal::drop(uint64_t journal_id) {
-  statement(db_, "DELETE FROM pending WHERE id = ?").integer(1, static_cast<int64_t>(journal_id)).step();
-}
+void journal::drop(uint64_t journal_id) { drop_->integer(1, static_cast<int64_t>(journal_id)).run(); }
 
-void journal::seen(const std::string& key) {
-  statement(db_, "INSERT OR IGNORE INTO seen (key) VALUES (?)").text(1, key).step();
+void journal::seen(const std::string& key) { seen_->text(1, key).run(); }
+
+void journal::counter(const std::string& name, uint64_t value) {
+  counter_->text(1, name).integer(2, static_cast<int64_t>(value)).run();
 }
 
 journal::contents journal::load() const {
@@ -120,6 +165,9 @@ journal::contents journal::load() const {
   }
   statement seen(db_, "SELECT key FROM seen");
   while (seen.step()) c.seen.push_back(seen.column_text(0));
+  statement counters(db_, "SELECT name, value FROM counters");
+  while (counters.step())
+    c.counters.emplace_back(counters.column_text(0), static_cast<uint64_t>(counters.column_int(1)));
   return c;
 }
 

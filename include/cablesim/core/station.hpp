@@ -109,6 +109,13 @@ struct journal_drop {
 struct journal_seen {
   std::string key;
 };
+/// Remember a counter, so that a restarted station never reuses a number: the station serial
+/// ("ssn": day, serial and wraps within the day, see station_serial_counters) and each
+/// channel's last serial ("channel <RI>").
+struct journal_counter {
+  std::string name;
+  uint64_t value = 0;
+};
 
 // ---- typed events ----
 
@@ -198,9 +205,9 @@ struct queue_changed {
 
 using station_action =
     std::variant<start_transmission, cancel_transmission, send_ack, deliver_copy, reject_copy, open_number, journal_put,
-                 journal_drop, journal_seen, cable_filed, copy_relayed, transmission_ended, transmission_acknowledged,
-                 transmission_received, cancel_received, serials_restarted, duplicate_dropped, misroute_found,
-                 service_sent, channel_changed, copy_rerouted, queue_changed>;
+                 journal_drop, journal_seen, journal_counter, cable_filed, copy_relayed, transmission_ended,
+                 transmission_acknowledged, transmission_received, cancel_received, serials_restarted,
+                 duplicate_dropped, misroute_found, service_sent, channel_changed, copy_rerouted, queue_changed>;
 using station_actions = std::vector<station_action>;
 
 /// The outcome of filing a cable at a post.
@@ -247,6 +254,8 @@ class station {
   /// (message, RI) pairs already handled. Call before the channels come up.
   void restore(const std::string& channel, queued_copy copy);
   void restore_seen(std::string key);
+  /// Take back a counter (journal_counter): numbering goes on from where it was.
+  void restore_counter(const std::string& name, uint64_t value);
 
   /// Nothing queued, in progress or awaiting acknowledgment on any channel.
   bool idle() const;
@@ -288,7 +297,7 @@ class station {
   /// At a relay, take the RIs not in its tables out of FL2 and return them (INV).
   std::vector<std::string> take_unknown_ris(Cable& cable) const;
   /// Number and date a draft, and give it its precedence and security line.
-  void complete_draft(Cable& cable, sim_time now);
+  void complete_draft(Cable& cable, sim_time now, station_actions& out);
   /// The addressee stations of a cable (collectives expanded); addresses with no RI in `unknown`.
   std::vector<std::string> addressee_stations(const Cable& cable, std::vector<std::string>& unknown) const;
   void enqueue(out_channel& ch, queued_copy copy, sim_time now, station_actions& out);
@@ -303,7 +312,7 @@ class station {
   /// Forward a copy whose addressees carry this station's RI but not its address; true when
   /// nothing is left to deliver here.
   bool forward_misrouted(const Cable& cable, const std::vector<std::string>& path, sim_time now, station_actions& out);
-  void number(Cable& cable, sim_time now);
+  void number(Cable& cable, sim_time now, station_actions& out);
   down_set failed_channels() const;
   out_channel* channel(std::string_view peer);
   const out_channel* channel(std::string_view peer) const;

@@ -1,7 +1,12 @@
 #pragma once
 // The station journal (SQLite, WAL): the copies a station has taken in charge and not yet seen
-// acknowledged by the next station, and the (message, RI) pairs it has handled. A station that
-// restarts with its journal loses no cable it accepted and delivers none twice.
+// acknowledged by the next station, the (message, RI) pairs it has handled, and its counters
+// (station and channel serials). A station that restarts with its journal loses no cable it
+// accepted, delivers none twice and reuses no number.
+//
+// Writes come in batches, one per decision of the station (a filing, a frame): a batch is one
+// transaction, committed (synchronous=FULL: on the disk, not only in the OS) before anything
+// that the decision sends, such as the acknowledgment that takes a copy in charge.
 
 #include <filesystem>
 #include <memory>
@@ -10,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "cablesim/core/precedence_queue.hpp"
+#include "cablesim/core/station.hpp"
 
 struct sqlite3;
 
@@ -26,27 +31,44 @@ class journal_error : public std::runtime_error {
 /// Every copy a station has in its charge and every message it has handled, in SQLite.
 class journal {
  public:
+  /// How far a commit goes before it returns.
+  enum class durability {
+    full,    // on the disk (fsync at every commit): survives a power loss; the default
+    normal,  // in the OS: survives a crash of the process, may lose the last commits on power loss
+  };
+
   /// Open (creating if needed) the journal file. Throws journal_error with the path and
   /// SQLite's message when it cannot.
-  explicit journal(const std::filesystem::path& file);
+  explicit journal(const std::filesystem::path& file, durability d = durability::full);
   ~journal();
   journal(const journal&) = delete;
   journal& operator=(const journal&) = delete;
 
+  /// Write the journal actions (journal_put, _drop, _seen, _counter) of one decision of the
+  /// station in one transaction, and commit it.
+  void write(const station_actions& actions);
+
   void put(const std::string& channel, const queued_copy& copy);
   void drop(uint64_t journal_id);
   void seen(const std::string& key);
+  void counter(const std::string& name, uint64_t value);
 
   struct contents {
     std::vector<std::pair<std::string, queued_copy>> pending;  // channel, copy; oldest first
     std::vector<std::string> seen;
+    std::vector<std::pair<std::string, uint64_t>> counters;
   };
   contents load() const;
 
  private:
+  class statement;
+  void begin();
+  void commit();
   void exec(const char* sql) const;
   sqlite3* db_ = nullptr;
   std::filesystem::path file_;
+  // prepared once
+  std::unique_ptr<statement> put_, drop_, seen_, counter_;
 };
 
 }  // namespace cablesim::store
