@@ -159,6 +159,13 @@ pid_t start_node(const node_network& net, const std::string& ri, const fs::path&
   return spawn(args, dir / (ri + ".log"));
 }
 
+/// `cablesim send` a cable to a node of the network, proving the post's filing key from the topology.
+int send(const node_network& net, unsigned short port, const fs::path& cable, const std::string& as, std::string* out) {
+  return run("send 127.0.0.1:" + std::to_string(port) + " " + cable.string() + " --as " + as + " --topology " +
+                 net.file.string(),
+             out);
+}
+
 /// Wait (30 s at most) for the seed cable in every addressee station's inbox; then stop the nodes.
 bool seed_delivered_then_stop(const fs::path& dir, const std::vector<pid_t>& nodes) {
   const bool all = wait_for_files(
@@ -200,10 +207,8 @@ TEST_CASE("e2e: every station as its own cablesim node process", "[e2e][node]") 
   for (const auto& ri : net.ris) nodes.push_back(start_node(net, ri, dir));
   auto port_of = net.listening(net.ris);
   std::string out;
-  const int sent = run(
-      "send 127.0.0.1:" + std::to_string(port_of["RUEHRO"]) + " " + test::seed_cable().string() + " --as RUEHRO", &out);
-  CHECK(sent == 0);
-  CHECK(out == "filed RUEHRO-1919-2531426 at RUEHRO\n");
+  CHECK(send(net, port_of["RUEHRO"], test::seed_cable(), "RUEHRO", &out) == 0);
+  CHECK(out == "filed RUEHRO-1919-2531426 at RUEHRO: taken in charge\n");
   const bool all = seed_delivered_then_stop(dir, nodes);
   REQUIRE(all);
   check_seed_inbox(dir / "inbox");
@@ -211,9 +216,7 @@ TEST_CASE("e2e: every station as its own cablesim node process", "[e2e][node]") 
 
   SECTION("send reports a bad cable with file:line:col") {
     // (the nodes are gone: a refused connection is a clear error too)
-    CHECK(
-        run("send 127.0.0.1:" + std::to_string(port_of["RUEHRO"]) + " " + test::seed_cable().string() + " --as RUEHRO",
-            &out) == 1);
+    CHECK(send(net, port_of["RUEHRO"], test::seed_cable(), "RUEHRO", &out) == 1);
     CHECK(out.find("cannot connect") != std::string::npos);
   }
   fs::remove_all(dir);
@@ -286,9 +289,8 @@ TEST_CASE("e2e: a node restarted with its journal loses no accepted cable", "[e2
   auto rome = start_node(net, "RUEHRO", dir, journal);
   auto port_of = net.listening({"RUEHRO"});
   std::string out;
-  CHECK(run("send 127.0.0.1:" + std::to_string(port_of["RUEHRO"]) + " " + test::seed_cable().string() + " --as RUEHRO",
-            &out) == 0);
-  CHECK(out == "filed RUEHRO-1919-2531426 at RUEHRO\n");
+  CHECK(send(net, port_of["RUEHRO"], test::seed_cable(), "RUEHRO", &out) == 0);
+  CHECK(out == "filed RUEHRO-1919-2531426 at RUEHRO: taken in charge\n");
   kill(rome, SIGTERM);
   waitpid(rome, nullptr, 0);
   CHECK(fs::exists(dir / "journal" / "RUEHRO.journal"));
@@ -334,5 +336,72 @@ TEST_CASE("e2e: SIGTERM stops a node within 2 s, whatever its clients are doing"
   waitpid(node, &status, 0);
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("e2e: only a client that proves the post's filing key files, and only what originates there",
+          "[e2e][node][security]") {
+  const auto dir = temp_dir("filing");
+  const auto net = seed_network(dir);
+  std::vector<pid_t> nodes{start_node(net, "RUEHRO", dir), start_node(net, "RUEHEUR", dir)};
+  auto port_of = net.listening({"RUEHRO", "RUEHEUR"});
+  const auto rome = std::to_string(port_of["RUEHRO"]);
+  std::string out;
+  std::ofstream(dir / "wrong.key") << "not-the-key\n";
+
+  SECTION("a wrong filing key is refused") {
+    CHECK(run("send 127.0.0.1:" + rome + " " + test::seed_cable().string() + " --as RUEHRO --key-file " +
+                  (dir / "wrong.key").string(),
+              &out) == 1);
+    CHECK(out.find("refused the filing client: filing at RUEHRO: link authentication failed") != std::string::npos);
+  }
+  SECTION("no key at all is a usage error") {
+    CHECK(run("send 127.0.0.1:" + rome + " " + test::seed_cable().string() + " --as RUEHRO", &out) != 0);
+    CHECK(out.find("--topology or --key-file") != std::string::npos);
+  }
+  SECTION("an anonymous client that skips the proof files nothing") {
+    asio::io_context io;
+    asio::ip::tcp::socket s(io);
+    s.connect({asio::ip::make_address("127.0.0.1"), port_of["RUEHRO"]});
+    Envelope hello, filing, reply;
+    hello.mutable_hello()->set_station_ri("RUEHRO");
+    hello.mutable_hello()->set_client(true);
+    hello.mutable_hello()->set_nonce("0123456789abcdef");
+    filing.mutable_filing()->set_cable_text(test::read_file(test::seed_cable()));
+    asio::write(s, asio::buffer(net::encode_frame(hello) + net::encode_frame(filing)));
+    std::string bytes(64 * 1024, '\0');
+    std::error_code ec;
+    std::string got;
+    for (std::size_t n; (n = s.read_some(asio::buffer(bytes), ec)) > 0;) got.append(bytes.data(), n);
+    net::frame_decoder d;
+    d.feed(got);
+    std::vector<Envelope> frames;
+    std::error_code bad;
+    while (d.next(reply, bad)) frames.push_back(reply);
+    REQUIRE(frames.size() == 2);  // the post's Hello, then the refusal: never a FilingResult that filed
+    CHECK(frames[0].has_hello());
+    REQUIRE(frames[1].has_filing_result());
+    CHECK_FALSE(frames[1].filing_result().ok());
+    CHECK(frames[1].filing_result().error() == "filing at RUEHRO: second frame is not a Proof");
+  }
+  SECTION("a cable whose FL3 names another station is refused: no forged origin") {
+    auto forged = test::read_file(test::seed_cable());
+    forged.replace(forged.find("DE RUEHRO"), 9, "DE RUEHC");
+    std::ofstream(dir / "forged.txt") << forged;
+    CHECK(send(net, port_of["RUEHRO"], dir / "forged.txt", "RUEHRO", &out) == 1);
+    CHECK(out.find("FL3 says DE RUEHC, but a cable filed at RUEHRO must originate here") != std::string::npos);
+  }
+  SECTION("a relay takes no filings") {
+    CHECK(run("send 127.0.0.1:" + std::to_string(port_of["RUEHEUR"]) + " " + test::seed_cable().string() +
+                  " --as RUEHEUR --key-file " + (dir / "wrong.key").string(),
+              &out) == 1);
+    CHECK(out.find("RUEHEUR is a relay: cables are filed at a post") != std::string::npos);
+  }
+  for (auto pid : nodes) kill(pid, SIGTERM);
+  for (auto pid : nodes) waitpid(pid, nullptr, 0);
+  // nothing was filed
+  const auto log = test::read_file(dir / "RUEHRO.log");
+  CHECK(log.find("listening on") != std::string::npos);
+  CHECK(log.find(" files ") == std::string::npos);
   fs::remove_all(dir);
 }

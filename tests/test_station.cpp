@@ -512,3 +512,38 @@ TEST_CASE("classification: a relay computes it from the cable, not from the fiel
           1);
   }
 }
+
+TEST_CASE("station: a filing refused at once for some addressees says so in its outcome", "[core][station][security]") {
+  // Paris's own circuit is approved for CONFIDENTIAL only: a SECRET draft from Paris is filed
+  // (numbered, in the post's charge) but refused at once for Rome, and the filer learns why
+  const auto t = confidential_circuit();
+  station paris(t, "RUEHFR");
+  station_actions out;
+  paris.channel_up("RUEHEUR", epoch_of(t), out);
+  auto draft = draft_to_paris("SECRET", "(S)");
+  draft.replace(draft.find("FM AMEMBASSY ROME\nTO RUEHFR/AMEMBASSY PARIS"), 42,
+                "FM AMEMBASSY PARIS\nTO RUEHRO/AMEMBASSY ROME");
+  const auto r = paris.file(acp127::parse(draft, {.allow_draft = true}).cable, epoch_of(t), out);
+  CHECK(r.ok);
+  CHECK(r.refused == std::vector<std::string>{
+                         "RUEHRO: a SECRET cable may not use the RUEHFR-RUEHEUR circuit (approved for CONFIDENTIAL)"});
+}
+
+TEST_CASE("station: a complete cable filed where it did not originate is refused, unless re-filing is allowed",
+          "[core][station][security]") {
+  auto proto = confidential_circuit().proto();
+  const auto cable = acp127::parse(complete_to_paris("ZNR UUUUU", "UNCLAS ROME 000001", "(U)")).cable;  // DE RUEHRO
+  auto file_at_paris = [&](bool refile) {
+    proto.mutable_stations(2)->set_refile(refile);  // RUEHFR
+    const auto t = topology::from_proto(proto);
+    station paris(t, "RUEHFR");
+    station_actions out;
+    return paris.file(cable, epoch_of(t), out);
+  };
+  const auto refused = file_at_paris(false);
+  CHECK(refused.code == errc::foreign_origin);
+  CHECK(
+      refused.error ==
+      "FL3 says DE RUEHRO, but a cable filed at RUEHFR must originate here (the topology does not let RUEHFR re-file)");
+  CHECK(file_at_paris(true).ok);
+}

@@ -51,6 +51,11 @@ struct node_arguments {
   double speedup = 0;
 };
 int run_node(const node_arguments& args);
-int send_cable(const std::string& host_port, const std::string& file, const std::string& as);
+struct send_arguments {
+  std::string host_port, file, as;
+  std::string topology;  // where the post's filing key is
+  std::string key_file;  // or: a file holding the filing key's secret
+};
+int send_cable(const send_arguments& args);
 
 }  // namespace cablesim::cli

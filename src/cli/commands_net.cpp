@@ -193,19 +193,47 @@ int run_node(const node_arguments& a) {
   return exit_ok;
 }
 
-int send_cable(const std::string& host_port, const std::string& file, const std::string& as) {
-  const auto colon = host_port.rfind(':');
+namespace {
+
+/// The filing key's secret, from the topology or from a key file (its first line).
+std::optional<std::string> filing_secret(const send_arguments& a) {
+  if (!a.topology.empty()) {
+    const auto topo = load_topology(a.topology);
+    auto secret = topo.filing_key(a.as);
+    if (secret.empty()) {
+      std::cerr << "cablesim send: error: " << a.topology << " gives " << a.as
+                << " no filing key (filing_key of a post): it takes no filings\n";
+      return std::nullopt;
+    }
+    return secret;
+  }
+  auto text = read_file(a.key_file);
+  if (!text) return std::nullopt;
+  auto secret = text->substr(0, text->find('\n'));
+  if (secret.empty()) {
+    std::cerr << "cablesim send: error: " << a.key_file << " is empty\n";
+    return std::nullopt;
+  }
+  return secret;
+}
+
+}  // namespace
+
+int send_cable(const send_arguments& a) {
+  const auto colon = a.host_port.rfind(':');
   if (colon == std::string::npos) {
-    std::cerr << "cablesim send: error: expected HOST:PORT, got '" << host_port << "'\n";
+    std::cerr << "cablesim send: error: expected HOST:PORT, got '" << a.host_port << "'\n";
     return exit_usage;
   }
-  const auto text = read_file(file);
+  const auto text = read_file(a.file);
   if (!text) return exit_bad_input;
+  const auto secret = filing_secret(a);
+  if (!secret) return exit_bad_input;
   asio::io_context io;
   tcp::socket socket(io);
   Envelope filing;
   filing.mutable_filing()->set_cable_text(*text);
-  filing.mutable_filing()->set_file_name(file);
+  filing.mutable_filing()->set_file_name(a.file);
   Envelope reply;
   std::optional<std::string> failure;  // set when it is over, empty when it went well
   asio::co_spawn(
@@ -214,23 +242,30 @@ int send_cable(const std::string& host_port, const std::string& file, const std:
         constexpr auto as_tuple = asio::experimental::as_tuple(asio::use_awaitable);
         tcp::resolver resolver(io);
         auto [ec, endpoints] =
-            co_await resolver.async_resolve(host_port.substr(0, colon), host_port.substr(colon + 1), as_tuple);
+            co_await resolver.async_resolve(a.host_port.substr(0, colon), a.host_port.substr(colon + 1), as_tuple);
         if (!ec) std::tie(ec, std::ignore) = co_await asio::async_connect(socket, endpoints, as_tuple);
         if (ec) {
-          failure = "cannot connect to " + host_port + ": " + ec.message();
+          failure = "cannot connect to " + a.host_port + ": " + ec.message();
           co_return;
         }
-        if (!(ec = co_await net::write_frame(socket, net::hello_frame(as, {}, true))) &&
-            !(ec = co_await net::write_frame(socket, filing)) && !(ec = co_await net::read_frame(socket, reply)) &&
+        std::string refusal;
+        if ((ec = co_await net::dial_handshake(socket, {}, a.as, *secret, true, &refusal))) {
+          failure =
+              a.as + " at " + a.host_port + " refused the filing client: " + (refusal.empty() ? ec.message() : refusal);
+          co_return;
+        }
+        if (!(ec = co_await net::write_frame(socket, filing)) && !(ec = co_await net::read_frame(socket, reply)) &&
             reply.kind_case() != Envelope::kFilingResult)
           ec = make_error_code(net::frame_error::garbage);
-        failure = ec ? "no answer from " + host_port + ": " + ec.message() : "";
+        failure = ec ? "no answer from " + a.host_port + ": " + ec.message() : "";
       },
       [&](std::exception_ptr e) {
         if (e) failure = "internal error";
       });
   io.run_for(send_deadline);
-  if (!failure) failure = "no answer from " + host_port + " within " + std::to_string(send_deadline.count()) + " s";
+  if (!failure)
+    failure = "no answer from " + a.host_port + " within " + std::to_string(send_deadline.count()) +
+              " s: the cable may or may not have been filed";
   if (!failure->empty()) {
     std::cerr << "cablesim send: error: " << *failure << "\n";
     return exit_bad_input;
@@ -240,8 +275,12 @@ int send_cable(const std::string& host_port, const std::string& file, const std:
     std::cerr << r.error() << "\n";
     return exit_bad_input;
   }
-  std::cout << "filed " << r.message_id() << " at " << as << "\n";
-  return exit_ok;
+  std::cout << "filed " << r.message_id() << " at " << a.as << ": taken in charge\n";
+  if (r.refused_size() == 0) return exit_ok;
+  std::cerr << "but " << a.as << " refused it at once for " << r.refused_size() << " addressee"
+            << (r.refused_size() == 1 ? "" : "s") << ":\n";
+  for (const auto& line : r.refused()) std::cerr << "  " << line << "\n";
+  return exit_bad_input;
 }
 
 }  // namespace cablesim::cli

@@ -119,13 +119,18 @@ void add_node_commands(CLI::App& app, action& chosen) {
                    "neighbours with port 0 are found there");
   node->callback([&chosen, a] { chosen = [a] { return run_node(*a); }; });
 
-  auto host_port = std::make_shared<std::string>(), file = std::make_shared<std::string>(),
-       as = std::make_shared<std::string>();
+  auto s = std::make_shared<send_arguments>();
   auto* send = app.add_subcommand("send", "file a cable at a running post");
-  send->add_option("HOST:PORT", *host_port, "where the post listens")->required();
-  send->add_option("CABLE", *file, "cable text, drafted or complete")->required();
-  send->add_option("--as", *as, "the post's RI")->required();
-  send->callback([&chosen, host_port, file, as] { chosen = [=] { return send_cable(*host_port, *file, *as); }; });
+  send->add_option("HOST:PORT", s->host_port, "where the post listens")->required();
+  send->add_option("CABLE", s->file, "cable text, drafted or complete")->required();
+  send->add_option("--as", s->as, "the post's RI")->required();
+  auto* topo = send->add_option("--topology", s->topology, "prove the post's filing key, as this topology gives it");
+  auto* key = send->add_option("--key-file", s->key_file, "prove the filing key whose secret is in this file");
+  topo->excludes(key);
+  send->callback([&chosen, s, topo, key] {
+    if (!*topo && !*key) throw CLI::RequiredError("--topology or --key-file (the post's filing key)");
+    chosen = [s] { return send_cable(*s); };
+  });
 }
 
 }  // namespace

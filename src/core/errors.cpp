@@ -13,6 +13,7 @@ class category_impl : public std::error_category {
       case errc::no_known_addressee: return "no addressee has a routing indicator this network knows";
       case errc::station_stopped: return "the station is stopped";
       case errc::bad_marking: return "the cable's classification markings disagree";
+      case errc::foreign_origin: return "the cable originated at another station";
     }
     return "unknown cablesim error";
   }

@@ -166,6 +166,13 @@ filing_outcome station::file(Cable cable, sim_time now, station_actions& out) {
     result.error = result.code.message();
     return result;
   }
+  // a complete cable names its origin: it must be this post, unless the topology lets it re-file
+  if (cable.has_origin() && cable.origin().station_ri() != ri_ && !(self_ && self_->refile())) {
+    result.code = errc::foreign_origin;
+    result.error = "FL3 says DE " + cable.origin().station_ri() + ", but a cable filed at " + ri_ +
+                   " must originate here (the topology does not let " + ri_ + " re-file)";
+    return result;
+  }
   // fail closed: a cable whose markings disagree is not numbered, let alone sent
   const auto verdict = acp127::classify(cable);
   if (!verdict) {
@@ -194,7 +201,11 @@ filing_outcome station::file(Cable cable, sim_time now, station_actions& out) {
   result.addressees = ris;
   out.push_back(cable_filed{result.message_id, cable_label(cable), result.precedence, acp127::render_routing_line(*rl),
                             ris, std::move(unknown)});
+  const auto decided = out.size();
   handle(std::move(cable), "", {ri_}, 0, now, out);
+  for (auto i = decided; i < out.size(); ++i)
+    if (const auto* r = std::get_if<reject_copy>(&out[i]))
+      for (const auto& ri : r->ris) result.refused.push_back(ri + ": " + r->detail);
   return result;
 }
 

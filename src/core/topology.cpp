@@ -79,12 +79,21 @@ const Link* topology::link_between(std::string_view a, std::string_view b) const
   return i < 0 ? nullptr : &proto_.links(i);
 }
 
+std::string topology::key_secret(std::string_view name) const {
+  if (name.empty()) return {};
+  for (const auto& k : proto_.keys())
+    if (k.name() == name) return k.secret();
+  return {};
+}
+
+std::string topology::filing_key(std::string_view post) const {
+  const auto* s = station(post);
+  return s && s->role() == POST ? key_secret(s->filing_key()) : std::string{};
+}
+
 std::string topology::link_key(std::string_view a, std::string_view b) const {
   const auto* link = link_between(a, b);
-  if (!link || link->key().empty()) return {};
-  for (const auto& k : proto_.keys())
-    if (k.name() == link->key()) return k.secret();
-  return {};
+  return link ? key_secret(link->key()) : std::string{};
 }
 
 bool topology::link_authenticates(std::string_view a, std::string_view b) const {
@@ -133,6 +142,13 @@ class topology_checker {
         problem(at, "duplicate RI '" + s.ri() + "' (also station " + std::to_string(it->second + 1) + " of the file)");
       if (s.role() == ROLE_UNSPECIFIED)
         problem(where_.at({{"stations", i}, {"role"}}, s.ri()), "station " + s.ri() + " has no role (POST or RELAY)");
+      if (!s.filing_key().empty()) {
+        const auto key_at = where_.at({{"stations", i}, {"filing_key"}}, s.filing_key());
+        if (s.role() == RELAY) problem(key_at, "relay " + s.ri() + " has a filing key, but only posts take filings");
+        if (!std::any_of(proto_.keys().begin(), proto_.keys().end(),
+                         [&](const Key& k) { return k.name() == s.filing_key(); }))
+          problem(key_at, "unknown key '" + s.filing_key() + "' (define it under keys)");
+      }
     }
   }
 

@@ -61,20 +61,31 @@ Envelope proof_frame(std::string hmac) {
 }  // namespace
 
 awaitable<std::error_code> dial_handshake(tcp::socket& socket, const std::string& me, const std::string& peer,
-                                          const std::string& key) {
+                                          const std::string& key, bool client, std::string* refusal) {
   const auto mine = make_nonce();
-  if (auto ec = co_await write_frame(socket, hello_frame(me, mine))) co_return ec;
+  // a filing client names the post it files at in its Hello, and signs as a client
+  const std::string signer = client ? std::string(filing_client_name) : me;
+  if (auto ec = co_await write_frame(socket, hello_frame(client ? peer : me, mine, client))) co_return ec;
   Envelope reply;
   if (auto ec = co_await read_frame(socket, reply, max_handshake_frame_size)) co_return ec;
+  // a post refuses a filing client with a FilingResult that says why
+  auto refused = [&](const Envelope& e) {
+    if (!client || e.kind_case() != Envelope::kFilingResult) return false;
+    if (refusal) *refusal = e.filing_result().error();
+    return true;
+  };
+  if (refused(reply)) co_return make_error_code(frame_error::refused);
   if (reply.kind_case() != Envelope::kHello || reply.hello().station_ri() != peer)
     co_return make_error_code(frame_error::not_hello);
   const auto& theirs = reply.hello().nonce();
-  if (auto ec = co_await write_frame(socket, proof_frame(link_proof(key, link_role::dialer, me, peer, mine, theirs))))
+  if (auto ec =
+          co_await write_frame(socket, proof_frame(link_proof(key, link_role::dialer, signer, peer, mine, theirs))))
     co_return ec;
   Envelope proof;
   if (auto ec = co_await read_frame(socket, proof, max_handshake_frame_size)) co_return ec;
+  if (refused(proof)) co_return make_error_code(frame_error::refused);
   if (proof.kind_case() != Envelope::kProof) co_return make_error_code(frame_error::not_proof);
-  if (!proofs_match(proof.proof().hmac(), link_proof(key, link_role::acceptor, peer, me, mine, theirs)))
+  if (!proofs_match(proof.proof().hmac(), link_proof(key, link_role::acceptor, peer, signer, mine, theirs)))
     co_return make_error_code(frame_error::bad_proof);
   co_return std::error_code{};
 }
@@ -82,7 +93,7 @@ awaitable<std::error_code> dial_handshake(tcp::socket& socket, const std::string
 awaitable<std::error_code> accept_handshake(tcp::socket& socket, const std::string& me, const Hello& hello,
                                             const std::string& key) {
   const auto mine = make_nonce();
-  const auto& peer = hello.station_ri();
+  const std::string peer = hello.client() ? std::string(filing_client_name) : hello.station_ri();
   if (auto ec = co_await write_frame(socket, hello_frame(me, mine))) co_return ec;
   Envelope proof;
   if (auto ec = co_await read_frame(socket, proof, max_handshake_frame_size)) co_return ec;

@@ -21,6 +21,7 @@ class frame_category_impl : public std::error_category {
                "insecure: true";
       case frame_error::bad_proof: return "link authentication failed: the proof does not match the link's key";
       case frame_error::unknown_peer: return "the Hello names a station with no link to this one";
+      case frame_error::refused: return "the station refused the connection";
     }
     return "unknown frame error";
   }

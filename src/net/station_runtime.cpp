@@ -198,18 +198,31 @@ awaitable<void> station_runtime::serve(tcp::socket socket) {
 
 awaitable<void> station_runtime::serve_client(tcp::socket& socket, const Hello& hello, unproven_connection& unproven) {
   std::error_code ignored;
-  const auto remote = socket.remote_endpoint(ignored);
-  if (hello.station_ri() != ri_) {
+  const auto remote = socket.remote_endpoint(ignored).address().to_string();
+  std::string refusal;
+  auto refuse = [&]() -> awaitable<void> {
+    log_->warn("refused a filing client at {}: {}", remote, refusal);
     Envelope reply;
-    reply.mutable_filing_result()->set_error("this is station " + ri_ + ", not " + hello.station_ri());
+    reply.mutable_filing_result()->set_error(refusal);
     co_await write_frame(socket, reply);
-    co_return;
+  };
+  if (hello.station_ri() != ri_)
+    refusal = "this is station " + ri_ + ", not " + hello.station_ri();
+  else if (topo_.station(ri_)->role() != POST)
+    refusal = ri_ + " is a relay: cables are filed at a post";
+  else if (topo_.filing_key(ri_).empty())
+    refusal = ri_ + " takes no filings over the network: the topology gives it no filing key";
+  if (!refusal.empty()) co_return co_await refuse();
+  if (auto ec = co_await accept_handshake(socket, ri_, hello, topo_.filing_key(ri_))) {
+    // nothing in the answer depends on the key
+    refusal = "filing at " + ri_ + ": " + ec.message();
+    co_return co_await refuse();
   }
   for (;;) {
     unproven.rearm();  // a filing client that goes quiet is closed too
     Envelope e;
     if (auto ec = co_await read_frame(socket, e)) {
-      if (ec != asio::error::eof) log_->warn("filing client {}: {}", remote.address().to_string(), ec.message());
+      if (ec != asio::error::eof) log_->warn("filing client {}: {}", remote, ec.message());
       co_return;
     }
     Envelope reply;
@@ -221,6 +234,7 @@ awaitable<void> station_runtime::serve_client(tcp::socket& socket, const Hello& 
       result->set_ok(outcome.ok);
       result->set_message_id(outcome.message_id);
       result->set_error(outcome.error);
+      for (const auto& r : outcome.refused) result->add_refused(r);
     }
     if (co_await write_frame(socket, reply)) co_return;
   }

@@ -19,6 +19,7 @@ enum class errc {
   no_known_addressee,   // no addressee has an RI, or an address, this network knows
   station_stopped,      // the station is stopped and takes nothing in
   bad_marking,          // the classification markings disagree or are unknown (SEC)
+  foreign_origin,       // a complete cable whose FL3 names another station (no re-filing)
 };
 
 const std::error_category& error_category();

@@ -218,6 +218,7 @@ struct filing_outcome {
   std::string error;     // the same for people, with specifics (file:line:col for bad text)
   Precedence precedence = ROUTINE;
   std::vector<std::string> addressees;  // addressee station RIs, collectives expanded
+  std::vector<std::string> refused;     // filed, but refused at once for these: "RI: why"
 };
 
 /// Channel serials run 1..9999 and wrap.

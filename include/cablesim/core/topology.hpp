@@ -56,6 +56,10 @@ class topology {
   const Link* link_between(std::string_view a, std::string_view b) const;
   /// The pre-shared key of the link between two stations ("" when it has none).
   std::string link_key(std::string_view a, std::string_view b) const;
+  /// The key a filing client proves to file at a post ("" when it takes no filings).
+  std::string filing_key(std::string_view post) const;
+  /// The secret of a named key ("" when there is none by that name).
+  std::string key_secret(std::string_view name) const;
   /// The link may run without a key: it has one, or the topology marks it insecure.
   bool link_authenticates(std::string_view a, std::string_view b) const;
   /// Index of the link between two stations in Topology.links, or -1.

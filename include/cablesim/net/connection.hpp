@@ -45,13 +45,22 @@ std::string make_nonce();
 /// The two proofs are equal (constant time).
 bool proofs_match(const std::string& a, const std::string& b);
 
+/// The name a filing client signs its proof with (a post's filing key): no station has it,
+/// since RIs are capitals only.
+constexpr std::string_view filing_client_name = "filing-client";
+
 /// The dialling end of the link handshake: send a Hello, read the peer's, prove the key, then
 /// check the peer's proof. An error when the peer is not `peer` or fails to prove the key.
+/// A filing client (`client`) dials the post `peer` with the post's filing key; a post that
+/// refuses it before the proofs answers with a FilingResult (frame_error::refused), whose
+/// reason goes to `refusal`.
 asio::awaitable<std::error_code> dial_handshake(tcp::socket& socket, const std::string& me, const std::string& peer,
-                                                const std::string& key);
+                                                const std::string& key, bool client = false,
+                                                std::string* refusal = nullptr);
 
 /// The accepting end, once the caller's Hello (`hello`, naming a neighbour whose link key is
-/// `key`) has been read: send a Hello, check the caller's proof, and only then prove the key.
+/// `key`, or a filing client and the post's filing key) has been read: send a Hello, check the
+/// caller's proof, and only then prove the key.
 asio::awaitable<std::error_code> accept_handshake(tcp::socket& socket, const std::string& me, const Hello& hello,
                                                   const std::string& key);
 

@@ -17,8 +17,11 @@
 //   answers with its Hello, the dialler sends a Proof, and only once that checks out does the
 //   acceptor send its own. A Proof is HMAC-SHA256, under the link's pre-shared key, of
 //   "cablesim/2 <dialer|acceptor> <sender RI> <receiver RI> <dialler's nonce> <acceptor's
-//   nonce>". Nothing else is accepted before both proofs check out. A filing client (`cablesim send`)
-//   sends a Hello with `client` set, then Filing frames, each answered by a FilingResult.
+//   nonce>". Nothing else is accepted before both proofs check out.
+// - A filing client (`cablesim send`) does the same with the post's filing key: its Hello has
+//   `client` set and names the post, and it signs as "filing-client". A station that takes no
+//   filings from it answers the Hello with a FilingResult saying why. After the proofs the
+//   client sends Filing frames, each answered by a FilingResult.
 // - After the handshake a link carries Transmission, Ack and Cancel frames in both directions.
 
 #include <cstddef>
@@ -49,6 +52,7 @@ enum class frame_error {
   bad_proof,      // the Proof does not match the link's key
   unknown_peer,   // the Hello names a station with no link to this one
   keyless,        // the link has no key and the topology does not mark it insecure
+  refused,        // the station refused the connection and said why (a FilingResult)
 };
 
 const std::error_category& frame_category();
