@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -403,5 +404,77 @@ TEST_CASE("e2e: only a client that proves the post's filing key files, and only 
   const auto log = test::read_file(dir / "RUEHRO.log");
   CHECK(log.find("listening on") != std::string::npos);
   CHECK(log.find(" files ") == std::string::npos);
+  fs::remove_all(dir);
+}
+
+namespace {
+
+/// Open `count` connections to a port, write `bytes` on each, and count how many the far end
+/// closes before the deadline.
+std::size_t closed_by_node(unsigned short port, std::size_t count, const std::string& bytes,
+                           std::chrono::seconds deadline) {
+  if (rlimit limit{}; getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < count + 64) {
+    limit.rlim_cur = std::min<rlim_t>(limit.rlim_max, count + 64);
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  asio::io_context io;
+  std::vector<std::unique_ptr<asio::ip::tcp::socket>> sockets;
+  std::size_t closed = 0;
+  std::array<char, 256> sink{};
+  std::function<void(asio::ip::tcp::socket&)> read_until_closed = [&](asio::ip::tcp::socket& s) {
+    s.async_read_some(asio::buffer(sink), [&](std::error_code ec, std::size_t) {
+      if (ec)
+        ++closed;
+      else
+        read_until_closed(s);
+    });
+  };
+  const asio::ip::tcp::endpoint at(asio::ip::make_address("127.0.0.1"), port);
+  for (std::size_t i = 0; i < count; ++i) {
+    auto s = std::make_unique<asio::ip::tcp::socket>(io);
+    s->connect(at);
+    if (!bytes.empty()) asio::write(*s, asio::buffer(bytes));
+    read_until_closed(*s);
+    sockets.push_back(std::move(s));
+  }
+  const auto end = std::chrono::steady_clock::now() + deadline;
+  while (closed < count && std::chrono::steady_clock::now() < end) io.run_for(std::chrono::milliseconds(50));
+  return closed;
+}
+
+/// The most memory a process has held (VmHWM), in MB.
+double peak_rss_mb(pid_t pid) {
+  std::istringstream status(test::read_file("/proc/" + std::to_string(pid) + "/status"));
+  for (std::string line; std::getline(status, line);)
+    if (line.starts_with("VmHWM:")) return std::stod(line.substr(6)) / 1024;
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("e2e: hostile connections cost a node little and are all closed", "[e2e][node][security]") {
+  const auto dir = temp_dir("hostile");
+  const auto net = seed_network(dir);
+  const pid_t node = spawn({CABLESIM_BINARY, "node", net.file.string(), "--station", "RUEHEUR", "--port-dir",
+                            net.ports.string(), "--handshake-timeout", "1"},
+                           dir / "RUEHEUR.log");
+  const auto port = net.listening({"RUEHEUR"}).at("RUEHEUR");
+
+  SECTION("300 connections announcing 4 MiB frames: nothing is allocated for them") {
+    CHECK(closed_by_node(port, 300, std::string("\x00\x40\x00\x00", 4), std::chrono::seconds(30)) == 300);
+    const auto mb = peak_rss_mb(node);
+    INFO("peak RSS " << mb << " MB");
+    CHECK(mb > 0);
+    CHECK(mb < 100);
+  }
+  SECTION("2,000 idle connections: the handshake deadline (1 s here) closes them") {
+    CHECK(closed_by_node(port, 2000, "", std::chrono::seconds(60)) == 2000);
+    CHECK(test::read_file(dir / "RUEHEUR.log").find("connections still in their handshake: turning new ones away") !=
+          std::string::npos);
+  }
+  kill(node, SIGTERM);
+  int status = 0;
+  waitpid(node, &status, 0);
+  CHECK(WIFEXITED(status));
   fs::remove_all(dir);
 }

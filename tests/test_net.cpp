@@ -42,6 +42,8 @@ struct loopback_network {
           io, topo, s.ri(), clock, logger,
           [this](const std::string& ri) -> std::optional<tcp::endpoint> { return registry.at(ri); }, observe));
     }
+    // keep-alives every 300 ms: a silent link is closed within a second
+    for (auto& s : stations) s->set_limits({std::chrono::seconds(10), std::chrono::milliseconds(300), 256});
     for (auto& s : stations) registry[s->ri()] = s->listen();
     for (auto& s : stations) s->start();
   }
@@ -63,6 +65,22 @@ struct loopback_network {
   }
   bool logged(const std::string& text) const { return log.str().find(text) != std::string::npos; }
 };
+
+/// Dial a station as neighbour `as`, with the handshake and `key`; the socket and the result.
+std::pair<std::shared_ptr<tcp::socket>, std::error_code> dial_as(loopback_network& n, const std::string& station,
+                                                                 const std::string& as, const std::string& key) {
+  std::optional<std::error_code> result;
+  auto socket = std::make_shared<tcp::socket>(n.io);
+  asio::co_spawn(
+      n.io,
+      [&, socket]() -> asio::awaitable<void> {
+        co_await socket->async_connect(n.registry.at(station), asio::use_awaitable);
+        result = co_await dial_handshake(*socket, as, station, key);
+      },
+      asio::detached);
+  n.run_until([&] { return result.has_value(); }, std::chrono::seconds(5));
+  return {socket, result.value_or(make_error_code(asio::error::timed_out))};
+}
 
 /// Connect to a station's port and write raw bytes; the connection stays open.
 std::shared_ptr<tcp::socket> rogue(loopback_network& n, const std::string& ri, const std::string& bytes) {
@@ -155,21 +173,16 @@ TEST_CASE("net: bad clients are disconnected and logged, and the other links kee
   SECTION("a neighbour's name with a wrong key") {
     // the full handshake, as a dialling neighbour does it (the seed test above shows the right
     // key passing): only the key differs
-    auto handshake = [&](const std::string& key) {
-      std::optional<std::error_code> result;
-      auto socket = std::make_shared<tcp::socket>(n.io);
-      asio::co_spawn(
-          n.io,
-          [&, socket]() -> asio::awaitable<void> {
-            co_await socket->async_connect(n.registry.at("RUEHEUR"), asio::use_awaitable);
-            result = co_await dial_handshake(*socket, "RUEHRN", "RUEHEUR", key);
-          },
-          asio::detached);
-      n.run_until([&] { return result.has_value(); }, std::chrono::seconds(5));
-      return result.value_or(make_error_code(asio::error::timed_out));
-    };
-    CHECK(handshake("wrong key"));
+    CHECK(dial_as(n, "RUEHEUR", "RUEHRN", "wrong key").second);
     CHECK(n.logged("link authentication failed"));
+  }
+  SECTION("a valid handshake never replaces the live link") {
+    // the key is right, but RUEHRN's link is up: the second connection is refused, the first stays
+    auto [socket, ec] = dial_as(n, "RUEHEUR", "RUEHRN", n.topo.link_key("RUEHRN", "RUEHEUR"));
+    CHECK_FALSE(ec);
+    CHECK(closed_by_peer(n, *socket));
+    CHECK(n.logged("refused a second connection from RUEHRN: the link to it is up"));
+    CHECK(n.at("RUEHEUR").core().channel_is_up("RUEHRN"));
   }
   SECTION("a frame cut off in the middle") {
     auto s = rogue(n, "RUEHEUR", std::string("\x00\x00\x01\x00partial", 11));
@@ -180,4 +193,25 @@ TEST_CASE("net: bad clients are disconnected and logged, and the other links kee
   // ...and cables keep flowing between the others.
   REQUIRE(n.at("RUEHRO").file_text(test::read_file(test::seed_cable()), "seed").ok);
   CHECK(n.run_until([&] { return n.delivered.size() == 7; }));
+}
+
+TEST_CASE("net: a link that goes silent is closed after three keep-alive intervals", "[net]") {
+  loopback_network n;
+  REQUIRE(n.run_until([&] { return n.at("RUEHEUR").core().channel_is_up("RUEHRN"); }));
+  n.at("RUEHRN").stop();  // the real RUEHRN goes; one that knows the key comes, and says nothing
+  REQUIRE(n.run_until([&] { return !n.at("RUEHEUR").core().channel_is_up("RUEHRN"); }));
+  auto [socket, ec] = dial_as(n, "RUEHEUR", "RUEHRN", n.topo.link_key("RUEHRN", "RUEHEUR"));
+  REQUIRE_FALSE(ec);
+  REQUIRE(n.run_until([&] { return n.at("RUEHEUR").core().channel_is_up("RUEHRN"); }));
+  std::string said;
+  CHECK(closed_by_peer(n, *socket, &said));
+  CHECK(n.logged("link to RUEHRN closed: RUEHRN silent for 900 ms"));
+  // what RUEHEUR said meanwhile: keep-alives, nothing else
+  frame_decoder frames;
+  frames.feed(said);
+  Envelope e;
+  std::error_code bad;
+  int keepalives = 0;
+  while (frames.next(e, bad)) keepalives += e.has_keepalive();
+  CHECK(keepalives >= 2);
 }

@@ -49,6 +49,8 @@ struct node_arguments {
   std::string topology, station, inbox, journal, log_level = "info";
   std::string port_dir;  // where stations with port 0 say where they listen
   double speedup = 0;
+  double handshake_timeout = 10, keepalive = 2;  // seconds
+  std::size_t max_handshakes = 256;
 };
 int run_node(const node_arguments& args);
 struct send_arguments {

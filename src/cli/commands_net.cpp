@@ -167,6 +167,8 @@ int run_node(const node_arguments& a) {
     logger->log(level, "{} {}", clock_label(at), line->text);
   };
   net::station_runtime station(io, topo, ri, clock, logger, resolve, log_action);
+  auto millis = [](double seconds) { return std::chrono::milliseconds(std::llround(seconds * 1000)); };
+  station.set_limits({millis(a.handshake_timeout), millis(a.keepalive), a.max_handshakes});
   if (!a.inbox.empty()) station.use_inbox(a.inbox);
   if (!a.journal.empty()) station.use_journal(a.journal);
   // SIGTERM and SIGINT are ours before anyone can learn where the station listens

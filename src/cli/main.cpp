@@ -117,6 +117,15 @@ void add_node_commands(CLI::App& app, action& chosen) {
   node->add_option("--port-dir", a->port_dir,
                    "stations with port 0 listen on any free port and say which in DIR/<RI>.port; "
                    "neighbours with port 0 are found there");
+  node->add_option("--handshake-timeout", a->handshake_timeout,
+                   "seconds a connection has to prove itself (and a filing client may sit idle); default 10")
+      ->check(CLI::PositiveNumber);
+  node->add_option("--keepalive", a->keepalive,
+                   "seconds between keep-alives on a quiet link; a link silent for three is closed; default 2")
+      ->check(CLI::PositiveNumber);
+  node->add_option("--max-handshakes", a->max_handshakes,
+                   "connections in their handshake at once; more are turned away; default 256")
+      ->check(CLI::PositiveNumber);
   node->callback([&chosen, a] { chosen = [a] { return run_node(*a); }; });
 
   auto s = std::make_shared<send_arguments>();

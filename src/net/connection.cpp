@@ -124,7 +124,8 @@ link_session::link_session(tcp::socket socket, std::string peer, std::chrono::na
       on_close_(std::move(on_close)),
       wake_writer_(socket_.get_executor()),
       wake_delayer_(socket_.get_executor()),
-      closed_(socket_.get_executor()) {
+      closed_(socket_.get_executor()),
+      watchdog_timer_(socket_.get_executor()) {
   wake_writer_.expires_at(asio::steady_timer::time_point::max());
   wake_delayer_.expires_at(asio::steady_timer::time_point::max());
   closed_.expires_at(asio::steady_timer::time_point::max());
@@ -147,10 +148,36 @@ void link_session::start() {
   if (wall_delay_.count() > 0)
     asio::co_spawn(
         socket_.get_executor(), [self]() { return self->delayer(); }, log_end);
+  if (keepalive_.count() > 0)
+    asio::co_spawn(
+        socket_.get_executor(), [self]() { return self->watchdog(); }, log_end);
+}
+
+awaitable<void> link_session::watchdog() {
+  auto self = shared_from_this();
+  int silent = 0;  // intervals in a row with nothing heard
+  while (open_) {
+    watchdog_timer_.expires_after(keepalive_);
+    co_await watchdog_timer_.async_wait(as_tuple);
+    if (!open_) co_return;
+    silent = heard_ ? 0 : silent + 1;
+    heard_ = false;
+    if (silent >= 3) {
+      stop(peer_ + " silent for " + std::to_string(silent * keepalive_.count()) + " ms");
+      co_return;
+    }
+    if (!spoke_) {
+      Envelope e;
+      e.mutable_keepalive();
+      send(e);
+    }
+    spoke_ = false;
+  }
 }
 
 void link_session::send(const Envelope& envelope) {
   if (!open_) return;
+  spoke_ = true;
   outbox_ += encode_frame(envelope);
   if (writer_waiting_) wake_writer_.cancel();
 }
@@ -163,6 +190,7 @@ void link_session::stop(const std::string& reason) {
   socket_.close(ignored);
   wake_writer_.cancel();
   wake_delayer_.cancel();
+  watchdog_timer_.cancel();
   closed_.cancel();
   if (on_close_) on_close_(*this, reason);
 }
@@ -185,10 +213,12 @@ awaitable<void> link_session::reader() {
       co_return;
     }
     decoder.feed(std::string_view(buffer.data(), n));
+    heard_ = true;
     Envelope envelope;
     std::error_code bad;
     while (open_ && decoder.next(envelope, bad)) {
-      if (wall_delay_.count() > 0) {  // propagation delay: hand it over when it arrives
+      if (envelope.has_keepalive()) continue;  // it has done its work: the link is alive
+      if (wall_delay_.count() > 0) {           // propagation delay: hand it over when it arrives
         if (arriving_.empty()) wake_delayer_.cancel();
         arriving_.emplace_back(std::chrono::steady_clock::now() + wall_delay_, std::move(envelope));
       } else {

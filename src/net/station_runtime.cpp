@@ -24,9 +24,6 @@ station_runtime::station_runtime(asio::io_context& io, const topology& topo, std
 
 station_runtime::~station_runtime() { stop(); }
 
-/// How long a connection may take to prove itself (and a filing client may sit idle).
-constexpr auto handshake_deadline = std::chrono::seconds(10);
-
 /// A connection that has not proven itself yet: stop() closes it, and so does its deadline.
 class station_runtime::unproven_connection {
  public:
@@ -44,7 +41,7 @@ class station_runtime::unproven_connection {
   }
   /// Start the deadline again (a filing client between two filings).
   void rearm() {
-    deadline_.expires_after(handshake_deadline);
+    deadline_.expires_after(rt_.limits_.handshake_deadline);
     deadline_.async_wait([&socket = socket_](std::error_code ec) {
       if (ec) return;  // cancelled: the connection proved itself, or ended
       std::error_code ignored;
@@ -156,6 +153,13 @@ awaitable<void> station_runtime::accept_loop() {
       accept_backoff_.expires_after(std::chrono::milliseconds(100));
       co_await accept_backoff_.async_wait(as_tuple);
       continue;
+    }
+    if (unproven_.size() >= limits_.max_pending_handshakes) {
+      // a flood of connections that do not prove themselves: the newest wait outside
+      if (turned_away_++ % 1000 == 0)
+        log_->warn("{} connections still in their handshake: turning new ones away ({} so far)", unproven_.size(),
+                   turned_away_);
+      continue;  // the socket closes as it goes out of scope
     }
     auto s = std::make_shared<tcp::socket>(std::move(socket));
     spawn([this, s]() { return serve(std::move(*s)); }, "serving a connection");
@@ -280,7 +284,13 @@ void station_runtime::attach(tcp::socket socket, const std::string& peer) {
   // Frames are small and latency is simulated: never let Nagle hold one back.
   std::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
-  if (auto old = sessions_.find(peer); old != sessions_.end()) old->second->stop("replaced by a new connection");
+  if (auto old = sessions_.find(peer); old != sessions_.end() && old->second->open()) {
+    // A live link is never replaced: a second valid handshake proves no more than the first
+    // did. The old link must fail first (closed, or silent past its keep-alives).
+    log_->warn("refused a second connection from {}: the link to it is up", peer);
+    socket.close(ignored);
+    return;
+  }
   const auto* link = topo_.link_between(ri_, peer);
   const auto delay = clock_.to_wall(sim_duration{link ? link->delay_ms() : 0});
   auto session = std::make_shared<link_session>(
@@ -294,6 +304,7 @@ void station_runtime::attach(tcp::socket socket, const std::string& peer) {
                  s.peer() + " on an open link");
       },
       [this](link_session& s, const std::string& reason) { on_closed(s, reason); });
+  session->keep_alive(limits_.keepalive);
   sessions_[peer] = session;
   session->start();
   log_->debug("link to {} is up", peer);

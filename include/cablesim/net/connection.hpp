@@ -75,6 +75,10 @@ class link_session : public std::enable_shared_from_this<link_session> {
   link_session(tcp::socket socket, std::string peer, std::chrono::nanoseconds wall_delay, frame_handler on_frame,
                close_handler on_close);
 
+  /// Keep the link proven alive (call before start()): send a Keepalive when nothing else went
+  /// out for `interval`, and close the link when nothing came in for three intervals.
+  void keep_alive(std::chrono::milliseconds interval) { keepalive_ = interval; }
+
   void start();
   /// Queue a frame for the writer.
   void send(const Envelope& envelope);
@@ -90,6 +94,7 @@ class link_session : public std::enable_shared_from_this<link_session> {
   asio::awaitable<void> reader();
   asio::awaitable<void> writer();
   asio::awaitable<void> delayer();
+  asio::awaitable<void> watchdog();
 
   tcp::socket socket_;
   std::string peer_;
@@ -103,6 +108,9 @@ class link_session : public std::enable_shared_from_this<link_session> {
   asio::steady_timer wake_delayer_;
   asio::steady_timer closed_;
   bool open_ = true;
+  std::chrono::milliseconds keepalive_{0};  // 0: no keep-alives, no idle timeout
+  bool heard_ = false, spoke_ = false;      // since the watchdog last looked
+  asio::steady_timer watchdog_timer_;
 };
 
 }  // namespace cablesim::net

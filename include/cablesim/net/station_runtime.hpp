@@ -25,6 +25,16 @@ namespace cablesim::net {
 /// Where a neighbour listens: from the topology, or from the in-process registry.
 using endpoint_resolver = std::function<std::optional<tcp::endpoint>(const std::string& ri)>;
 
+/// What a station allows its connections (cablesim node has an option for each).
+struct connection_limits {
+  /// How long a connection may take to prove itself (and a filing client may sit idle).
+  std::chrono::milliseconds handshake_deadline{10'000};
+  /// Keep-alive interval on authenticated links; a link silent for three is closed.
+  std::chrono::milliseconds keepalive{2'000};
+  /// Connections still in their handshake at once; more are closed as they come.
+  std::size_t max_pending_handshakes = 256;
+};
+
 /// A station in real time (`cablesim node`): simulated time is the epoch plus wall time ×
 /// speedup; lines are held on timers; frames cross authenticated TCP links with their
 /// propagation delay.
@@ -34,6 +44,8 @@ class station_runtime final : public station_environment {
                   std::shared_ptr<spdlog::logger> logger, endpoint_resolver resolve, action_observer observe);
   ~station_runtime() override;
 
+  /// Call before start().
+  void set_limits(const connection_limits& limits) { limits_ = limits; }
   /// See station_executor::use_journal; call before start().
   void use_journal(const std::filesystem::path& dir);
   void use_inbox(const std::filesystem::path& dir) { exec_.use_inbox(dir); }
@@ -91,6 +103,8 @@ class station_runtime final : public station_environment {
   std::map<std::string, asio::steady_timer*> dial_timers_;  // each dial loop's back-off timer
   std::set<tcp::socket*> unproven_;                         // connections still in their handshake
   asio::steady_timer accept_backoff_;
+  connection_limits limits_;
+  std::size_t turned_away_ = 0;  // connections closed at once: too many handshakes pending
   bool stopped_ = false;
   std::optional<std::string> failure_;
 };
