@@ -14,10 +14,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <random>
 #include <regex>
 #include <set>
 
-#include "cablesim/net/frame.hpp"
+#include "cablesim/core/topology.hpp"
+#include "cablesim/net/connection.hpp"
 #include "cablesim/report.pb.h"
 #include "support.hpp"
 
@@ -75,7 +77,8 @@ pid_t spawn(const std::vector<std::string>& args, const fs::path& log) {
   argv.push_back(nullptr);
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  // appended: a restarted node adds to the log of its earlier life
+  posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
   pid_t pid = 0;
   const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
@@ -477,4 +480,140 @@ TEST_CASE("e2e: hostile connections cost a node little and are all closed", "[e2
   waitpid(node, &status, 0);
   CHECK(WIFEXITED(status));
   fs::remove_all(dir);
+}
+
+namespace {
+
+/// A filing client on one connection (what `cablesim send` does, for many cables).
+class filing_client {
+ public:
+  filing_client(unsigned short port, const std::string& post, const std::string& key) : socket_(io_) {
+    wait([&]() -> asio::awaitable<std::error_code> {
+      co_await socket_.async_connect({asio::ip::make_address("127.0.0.1"), port}, asio::use_awaitable);
+      co_return co_await net::dial_handshake(socket_, {}, post, key, true);
+    });
+  }
+  /// File a cable; its message id once the post has taken it in charge.
+  std::string file(const std::string& text) {
+    Envelope filing, reply;
+    filing.mutable_filing()->set_cable_text(text);
+    wait([&]() -> asio::awaitable<std::error_code> {
+      if (auto ec = co_await net::write_frame(socket_, filing)) co_return ec;
+      co_return co_await net::read_frame(socket_, reply);
+    });
+    REQUIRE(reply.filing_result().ok());
+    return reply.filing_result().message_id();
+  }
+
+ private:
+  template <class F>
+  void wait(F f) {
+    std::optional<std::error_code> done;
+    asio::co_spawn(
+        io_, [&]() -> asio::awaitable<void> { done = co_await f(); }, asio::detached);
+    io_.restart();
+    io_.run_for(std::chrono::seconds(10));
+    REQUIRE(done.has_value());
+    REQUIRE_FALSE(*done);
+  }
+  asio::io_context io_;
+  asio::ip::tcp::socket socket_;
+};
+
+/// A steady stream of ROUTINE cables from Rome to RUEHRN and RUEHFR through the relay RUEHEUR,
+/// every node with a journal; in each of three rounds, `fault` strikes at a random moment of
+/// the stream, and `repair` follows 30 cables later. Then every inbox is counted: nothing lost,
+/// nothing twice.
+using node_action = std::function<void(const node_network&, std::map<std::string, pid_t>&)>;
+void stream_through_faults(const std::string& name, const node_action& fault, const node_action& repair) {
+  const auto dir = temp_dir(name);
+  const auto net = seed_network(dir);
+  const auto journal = (dir / "journal").string();
+  std::map<std::string, pid_t> nodes;
+  for (const auto& ri : {"RUEHRO", "RUEHEUR", "RUEHWAS", "RUEHRN", "RUEHFR"})
+    nodes[ri] = start_node(net, ri, dir, journal);
+  const auto topo = topology::load(test::read_file(net.file), net.file.string());
+  filing_client rome(net.listening({"RUEHRO"}).at("RUEHRO"), "RUEHRO", topo.filing_key("RUEHRO"));
+
+  const unsigned seed = std::random_device{}();
+  INFO("random seed " << seed);
+  std::mt19937 rng(seed);
+  constexpr int rounds = 3, per_round = 150;
+  std::set<std::string> ids;
+  for (int round = 0; round < rounds; ++round) {
+    const int strike = std::uniform_int_distribution<int>(10, per_round - 40)(rng);
+    for (int i = 0; i < per_round; ++i) {
+      if (i == strike) fault(net, nodes);
+      if (i == strike + 30) repair(net, nodes);
+      const auto n = std::to_string(round * per_round + i + 1);
+      ids.insert(
+          rome.file("FM AMEMBASSY ROME\nTO RUEHRN/USMISSION UN ROME\nINFO RUEHFR/AMEMBASSY PARIS\nUNCLAS ROME\n\n"
+                    "SUBJECT: STREAM " +
+                    n + "\n\n1. (U) Cable " + n + " of a steady stream.\n"));
+    }
+  }
+  REQUIRE(ids.size() == rounds * per_round);  // every filing got an id of its own
+  auto count = [&](const std::string& ri) {
+    std::size_t files = 0;
+    if (fs::is_directory(dir / "inbox" / ri))
+      for (const auto& e : fs::directory_iterator(dir / "inbox" / ri)) files += e.is_regular_file();
+    return files;
+  };
+  wait_for_files(
+      dir / "inbox", [&] { return count("RUEHRN") >= ids.size() && count("RUEHFR") >= ids.size(); },
+      std::chrono::seconds(90));
+  for (auto& [ri, pid] : nodes) kill(pid, SIGTERM);
+  for (auto& [ri, pid] : nodes) waitpid(pid, nullptr, 0);
+  for (const auto* ri : {"RUEHRN", "RUEHFR"}) {
+    INFO("inbox of " << ri);
+    std::size_t lost = 0;
+    for (const auto& id : ids) lost += !fs::exists(dir / "inbox" / ri / (id + ".txt"));
+    CHECK(lost == 0);
+    CHECK(count(ri) == ids.size());  // no second copy of anything (it would be <id>.2.txt)
+  }
+  // what the faults did, for the record: copies the relay took back from its journal, and
+  // copies sent again that a station had already handled
+  const auto relay_log = test::read_file(dir / "RUEHEUR.log");
+  const std::regex restored_re(R"re(journal: (\d+) cable copies)re");
+  std::size_t restored = 0, refiled = 0;
+  for (std::sregex_iterator it(relay_log.begin(), relay_log.end(), restored_re), end; it != end; ++it)
+    restored += std::stoul((*it)[1]);
+  for (const auto* ri : {"RUEHEUR", "RUEHRN", "RUEHFR"}) {
+    const auto log = test::read_file(dir / (std::string(ri) + ".log"));
+    for (auto at = log.find("suspected duplicate"); at != std::string::npos;
+         at = log.find("suspected duplicate", at + 1))
+      ++refiled;
+  }
+  std::cout << name << ": " << ids.size() << " cables to 2 posts; the relay took back " << restored
+            << " copies from its journal; " << refiled << " copies sent again were filed as duplicates" << std::endl;
+  fs::remove_all(dir);
+}
+
+void kill9_and_restart(const node_network& net, std::map<std::string, pid_t>& nodes, const std::string& ri) {
+  kill(nodes[ri], SIGKILL);
+  waitpid(nodes[ri], nullptr, 0);
+  nodes[ri] = start_node(net, ri, net.ports.parent_path(), (net.ports.parent_path() / "journal").string());
+}
+
+}  // namespace
+
+TEST_CASE("e2e: kill -9 of the relay under a steady stream, three times: nothing lost, nothing twice",
+          "[e2e][node][journal]") {
+  stream_through_faults(
+      "kill9", [](const node_network& net, auto& nodes) { kill9_and_restart(net, nodes, "RUEHEUR"); },
+      [](const node_network&, auto&) {});
+}
+
+TEST_CASE("e2e: the next hop down for a while under a steady stream, three times: nothing lost, nothing twice",
+          "[e2e][node][journal]") {
+  stream_through_faults(
+      "next_hop_down",
+      [](const node_network&, auto& nodes) {
+        kill(nodes["RUEHRN"], SIGKILL);
+        waitpid(nodes["RUEHRN"], nullptr, 0);
+      },
+      [](const node_network& net, auto& nodes) {
+        nodes["RUEHRN"] =
+            start_node(net, "RUEHRN", net.ports.parent_path(), (net.ports.parent_path() / "journal").string());
+      });
 }
