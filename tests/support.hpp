@@ -36,9 +36,8 @@ struct command_result {
   std::string output;
 };
 
-/// Run the cablesim binary: `args` is the rest of a shell command line (redirections too).
-inline command_result run_cablesim(const std::string& args) {
-  const auto cmd = std::string(CABLESIM_BINARY) + " " + args;
+/// Run a shell command line; what it printed on stdout and its exit status.
+inline command_result run_command(const std::string& cmd) {
   command_result r;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
@@ -48,6 +47,11 @@ inline command_result run_cablesim(const std::string& args) {
   const int st = pclose(p);
   r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   return r;
+}
+
+/// Run the cablesim binary: `args` is the rest of a shell command line (redirections too).
+inline command_result run_cablesim(const std::string& args) {
+  return run_command(std::string(CABLESIM_BINARY) + " " + args);
 }
 
 inline std::filesystem::path seed_cable() { return source_dir() / "scenarios" / "cables" / "07ROME1919.txt"; }

@@ -96,7 +96,8 @@ bool wait_for_files(const fs::path& root, Pred pred, std::chrono::seconds deadli
   REQUIRE(fd >= 0);
   std::set<fs::path> watched;
   auto watch = [&](const fs::path& d) {
-    if (watched.insert(d).second) inotify_add_watch(fd, d.c_str(), IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO);
+    if (watched.insert(d).second)
+      inotify_add_watch(fd, d.c_str(), IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MODIFY);
   };
   const auto end = std::chrono::steady_clock::now() + deadline;
   bool held = false;
@@ -616,4 +617,132 @@ TEST_CASE("e2e: the next hop down for a while under a steady stream, three times
         nodes["RUEHRN"] =
             start_node(net, "RUEHRN", net.ports.parent_path(), (net.ports.parent_path() / "journal").string());
       });
+}
+
+namespace {
+
+/// Run a shell command quietly; true when it succeeded.
+bool sh(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0; }
+
+/// Three network namespaces joined by two veth pairs: post A -- relay -- post B, each link its
+/// own subnet; B reaches A's subnet through the relay. Removed again when it goes.
+struct three_hosts {
+  std::string tag = std::to_string(getpid() % 100000);
+  std::string a = "csA" + tag, relay = "csR" + tag, b = "csB" + tag;
+  std::string relay_to_b = "csrb" + tag;  // the relay's end of the link to B
+  bool ok = false;
+  std::string why;
+  three_hosts() {
+    if (geteuid() != 0) {
+      why = "not root";
+      return;
+    }
+    if (!sh("ip netns add " + a)) {
+      why = "ip netns add failed (no CAP_SYS_ADMIN, or no iproute2)";
+      return;
+    }
+    ok = sh("ip netns add " + relay) && sh("ip netns add " + b) &&
+         sh("ip link add csar" + tag + " netns " + a + " type veth peer name csra" + tag + " netns " + relay) &&
+         sh("ip link add csbr" + tag + " netns " + b + " type veth peer name " + relay_to_b + " netns " + relay) &&
+         sh("ip -n " + a + " addr add 10.213.1.1/24 dev csar" + tag) &&
+         sh("ip -n " + relay + " addr add 10.213.1.2/24 dev csra" + tag) &&
+         sh("ip -n " + relay + " addr add 10.213.2.1/24 dev " + relay_to_b) &&
+         sh("ip -n " + b + " addr add 10.213.2.2/24 dev csbr" + tag);
+    for (const auto& [ns, dev] :
+         {std::pair{a, "csar"}, std::pair{relay, "csra"}, std::pair{relay, "csrb"}, std::pair{b, "csbr"}})
+      ok = ok && sh("ip -n " + ns + " link set " + dev + tag + " up") && sh("ip -n " + ns + " link set lo up");
+    ok = ok && sh("ip -n " + b + " route add 10.213.1.0/24 via 10.213.2.1");
+    if (!ok) why = "could not set up veth pairs between namespaces";
+  }
+  ~three_hosts() {
+    for (const auto& ns : {a, relay, b}) sh("ip netns del " + ns);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("e2e: three hosts (network namespaces): a link goes down mid-traffic and back; nothing lost or twice",
+          "[e2e][node][netns]") {
+  three_hosts hosts;
+  if (!hosts.ok) return test::skipped("network namespaces unavailable: " + hosts.why);
+  const auto dir = temp_dir("netns");
+  const auto topo_file = dir / "three-hosts.textproto";
+  std::ofstream(topo_file) << R"(name: "three hosts"
+epoch: "2007-09-10T14:00:00Z"
+keys { name: "k" secret: "three-hosts-link-key" }
+keys { name: "rome" secret: "three-hosts-filing-key" }
+stations { ri: "RUEHRO" role: POST addresses: "AMEMBASSY ROME" host: "10.213.1.1" port: 17001 filing_key: "rome" }
+stations { ri: "RUEHEUR" role: RELAY host: "10.213.1.2" port: 17002 }
+stations { ri: "RUEHRN" role: POST addresses: "USMISSION UN ROME" host: "10.213.2.2" port: 17003 }
+links { a: "RUEHRO" b: "RUEHEUR" key: "k" }
+links { a: "RUEHRN" b: "RUEHEUR" key: "k" }
+routing { station: "RUEHRO" default_route { via: "RUEHEUR" } }
+routing { station: "RUEHRN" default_route { via: "RUEHEUR" } }
+)";
+  std::map<std::string, pid_t> nodes;
+  for (const auto& [ri, ns] :
+       {std::pair{"RUEHRO", hosts.a}, std::pair{"RUEHEUR", hosts.relay}, std::pair{"RUEHRN", hosts.b}})
+    nodes[ri] = spawn({"/usr/sbin/ip",
+                       "netns",
+                       "exec",
+                       ns,
+                       CABLESIM_BINARY,
+                       "node",
+                       topo_file.string(),
+                       "--station",
+                       ri,
+                       "--journal",
+                       (dir / "journal").string(),
+                       "--inbox",
+                       (dir / "inbox").string(),
+                       "--keepalive",
+                       "0.2",
+                       "--handshake-timeout",
+                       "2",
+                       "--speedup",
+                       "600",
+                       "--port-dir",
+                       (dir / "ports").string()},
+                      dir / (std::string(ri) + ".log"));
+  // (each says in ports/ when it listens)
+  REQUIRE(wait_for_files(
+      dir / "ports",
+      [&] { return fs::exists(dir / "ports" / "RUEHRO.port") && fs::exists(dir / "ports" / "RUEHEUR.port"); },
+      std::chrono::seconds(20)));
+  // file 60 cables at Rome, from Rome's host; the relay's link to RUEHRN is down for the middle 20
+  std::set<std::string> ids;
+  for (int i = 1; i <= 60; ++i) {
+    if (i == 21) REQUIRE(sh("ip -n " + hosts.relay + " link set " + hosts.relay_to_b + " down"));
+    if (i == 41) {
+      // down long enough for the relay to find the link silent and close it, holding its traffic
+      REQUIRE(wait_for_files(
+          dir, [&] { return test::read_file(dir / "RUEHEUR.log").find("link to RUEHRN closed") != std::string::npos; },
+          std::chrono::seconds(20)));
+      REQUIRE(sh("ip -n " + hosts.relay + " link set " + hosts.relay_to_b + " up"));
+    }
+    const auto cable = dir / "cable.txt";
+    std::ofstream(cable) << "FM AMEMBASSY ROME\nTO RUEHRN/USMISSION UN ROME\nUNCLAS ROME\n\nSUBJECT: ACROSS HOSTS " << i
+                         << "\n\n1. (U) Cable " << i << ".\n";
+    const auto out = test::run_command("ip netns exec " + hosts.a + " " + CABLESIM_BINARY + " send 10.213.1.1:17001 " +
+                                       cable.string() + " --as RUEHRO --topology " + topo_file.string() + " 2>&1")
+                         .output;
+    INFO(out);
+    REQUIRE(out.starts_with("filed "));
+    ids.insert(out.substr(6, out.find(' ', 6) - 6));
+  }
+  const auto inbox = dir / "inbox" / "RUEHRN";
+  wait_for_files(
+      dir / "inbox",
+      [&] { return std::all_of(ids.begin(), ids.end(), [&](auto& id) { return fs::exists(inbox / (id + ".txt")); }); },
+      std::chrono::seconds(60));
+  for (auto& [ri, pid] : nodes) kill(pid, SIGTERM);
+  for (auto& [ri, pid] : nodes) waitpid(pid, nullptr, 0);
+  std::size_t lost = 0, files = 0;
+  for (const auto& id : ids) lost += !fs::exists(inbox / (id + ".txt"));
+  if (fs::is_directory(inbox))
+    for (const auto& e : fs::directory_iterator(inbox)) files += e.is_regular_file();
+  CHECK(ids.size() == 60);
+  CHECK(lost == 0);
+  CHECK(files == ids.size());
+  fs::remove_all(dir);
 }
