@@ -661,7 +661,7 @@ struct three_hosts {
 
 }  // namespace
 
-TEST_CASE("e2e: three hosts (network namespaces): a link goes down mid-traffic and back; nothing lost or twice",
+TEST_CASE("e2e: three hosts (network namespaces): a link goes down mid-traffic and back, nothing lost or twice",
           "[e2e][node][netns]") {
   three_hosts hosts;
   if (!hosts.ok) return test::skipped("network namespaces unavailable: " + hosts.why);
