@@ -547,3 +547,40 @@ TEST_CASE("station: a complete cable filed where it did not originate is refused
       "FL3 says DE RUEHRO, but a cable filed at RUEHFR must originate here (the topology does not let RUEHFR re-file)");
   CHECK(file_at_paris(true).ok);
 }
+
+TEST_CASE("limits: a cable names at most 500 addressees and 500 RIs", "[core][station][security]") {
+  SECTION("the parser refuses the 501st addressee, with where it is") {
+    std::string draft = "FM AMEMBASSY ROME\nTO RUEHFR/AMEMBASSY PARIS\n";
+    for (int i = 0; i < 500; ++i) draft += "RUEHFR/AMEMBASSY PARIS\n";
+    draft += "UNCLAS\n\n1. (U) Text.\n";
+    const auto r = acp127::parse(draft, {.allow_draft = true});
+    REQUIRE_FALSE(r);
+    CHECK(r.error->line == 502);  // FM is line 1, the first addressee line 2
+    CHECK(r.error->message == "more than 500 addressees: a cable names hundreds at most");
+  }
+  SECTION("a relay refuses a received cable with 100,000 RIs whole, and still takes it in charge") {
+    const auto t = confidential_circuit();
+    station relay(t, "RUEHEUR");
+    station_actions out;
+    for (const auto& n : {"RUEHRO", "RUEHFR"}) relay.channel_up(n, epoch_of(t), out);
+    Transmission tr;
+    tr.set_channel_serial(1);
+    *tr.mutable_cable() = acp127::parse(complete_to_paris("ZNR UUUUU", "UNCLAS ROME 000001", "(U)")).cable;
+    for (int i = 0; i < 100'000; ++i) tr.mutable_cable()->mutable_routing_line()->add_routing_indicators("RUEHFR");
+    out.clear();
+    relay.receive("RUEHRO", tr, epoch_of(t), out);
+    std::vector<reject_copy> refused;
+    for (const auto& a : out)
+      if (const auto* r = std::get_if<reject_copy>(&a)) refused.push_back(*r);
+    REQUIRE(refused.size() == 1);
+    CHECK(refused[0].reason == refusal::over_limits);
+    CHECK(refused[0].detail == "100001 routing indicators in FL2: more than the 500 a cable may have");
+    CHECK(refused[0].service_sent);
+    CHECK(std::none_of(out.begin(), out.end(), [](const auto& a) {
+      const auto* r = std::get_if<copy_relayed>(&a);
+      return r && r->via == "RUEHFR";  // (the service message goes back to Rome)
+    }));
+    CHECK(std::count_if(out.begin(), out.end(), [](const auto& a) { return std::holds_alternative<send_ack>(a); }) ==
+          1);
+  }
+}

@@ -646,6 +646,8 @@ void parse_heading_addressees(line_reader& r, Cable& c) {
     const auto lead = rest.size() - ltrim(rest).size();
     rest = ltrim(rest);
     col += lead;
+    if (static_cast<std::size_t>(c.action_size() + c.information_size() + c.exempted_size()) == max_addressees)
+      fail(l, col, "more than " + std::to_string(max_addressees) + " addressees: a cable names hundreds at most");
     Addressee* a = g == group::action        ? c.add_action()
                    : g == group::information ? c.add_information()
                                              : c.add_exempted();
@@ -673,6 +675,11 @@ void parse_heading(line_reader& r, Cable& c, bool draft) {
     while (!r.at_end() && !r.peek().text.starts_with("DE ") && is_ri_only_line(r.peek().text)) {
       const auto l = r.next();
       const auto ws = split_words(l.text);
+      if (static_cast<std::size_t>(rl->routing_indicators_size()) + ws.size() > max_routing_indicators)
+        fail(l, 0,
+             "more than " + std::to_string(max_routing_indicators) +
+                 " routing indicators in FL2: a cable names "
+                 "hundreds at most");
       for (const auto& w : ws) rl->add_routing_indicators(std::string(w.text));
       per_line.push_back(static_cast<uint32_t>(ws.size()));
     }

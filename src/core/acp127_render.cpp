@@ -202,6 +202,18 @@ std::string message_id(const Cable& c) {
   return id;
 }
 
+std::string check_limits(const Cable& c) {
+  const auto addressees = static_cast<std::size_t>(c.action_size() + c.information_size() + c.exempted_size());
+  if (addressees > max_addressees)
+    return std::to_string(addressees) + " addressees: more than the " + std::to_string(max_addressees) +
+           " a cable may have";
+  const auto ris = static_cast<std::size_t>(c.routing_line().routing_indicators_size());
+  if (ris > max_routing_indicators)
+    return std::to_string(ris) + " routing indicators in FL2: more than the " + std::to_string(max_routing_indicators) +
+           " a cable may have";
+  return {};
+}
+
 Classification classification_from_group(std::string_view group) {
   if (group == "UUUUU") return UNCLASSIFIED;
   if (group == "CCCCC") return CONFIDENTIAL;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 #include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "cablesim/core/precedence.hpp"
 
@@ -122,17 +124,19 @@ std::vector<routing_table::entry> routing_table::entries() const {
 
 std::vector<std::string> expand_collectives(const topology& topo, const Cable& cable,
                                             const std::vector<std::string>& ris) {
-  std::vector<std::string> exempted;
+  // hash sets, not searches of the lists: linear in the addressees, however many there are
+  std::unordered_set<std::string_view> exempted;
   for (const auto& a : cable.exempted())
-    if (!a.routing_indicator().empty()) exempted.push_back(a.routing_indicator());
+    if (!a.routing_indicator().empty()) exempted.insert(a.routing_indicator());
   std::vector<std::string> out;
+  std::unordered_set<std::string> have;
   auto add = [&](const std::string& ri) {
-    if (std::find(out.begin(), out.end(), ri) == out.end()) out.push_back(ri);
+    if (have.insert(ri).second) out.push_back(ri);
   };
   for (const auto& ri : ris) {
     if (const auto* c = topo.collective(ri)) {
       for (const auto& m : c->members())
-        if (std::find(exempted.begin(), exempted.end(), m) == exempted.end()) add(m);
+        if (!exempted.count(m)) add(m);
     } else {
       add(ri);
     }
@@ -154,9 +158,8 @@ segregation segregate(const topology& topo, const routing_table& table, const Ca
   for (const auto& a : cable.information())
     if (!a.routing_indicator().empty()) info_ris.push_back(a.routing_indicator());
   info_ris = expand_collectives(topo, cable, info_ris);
-  auto contains = [](const std::vector<std::string>& v, const std::string& s) {
-    return std::find(v.begin(), v.end(), s) != v.end();
-  };
+  const std::unordered_set<std::string> action_set(action_ris.begin(), action_ris.end());
+  const std::unordered_set<std::string> info_set(info_ris.begin(), info_ris.end());
 
   const auto& p5 = cable.dtg_line().precedence();
   const auto& p2 = cable.routing_line().precedence();
@@ -167,6 +170,7 @@ segregation segregate(const topology& topo, const routing_table& table, const Ca
 
   segregation out;
   std::vector<bool> info_only;
+  std::unordered_map<std::string, std::size_t> copy_of;  // kind + channel -> its copy
   for (const auto& ri : ris) {
     auto d = table.route(ri, down);
     const bool held = d.kind == route_kind::none && !d.wait_on.empty();
@@ -179,18 +183,16 @@ segregation segregate(const topology& topo, const routing_table& table, const Ca
       out.unroutable_reasons.push_back(d.reason);
       continue;
     }
-    auto it = std::find_if(out.copies.begin(), out.copies.end(),
-                           [&](const routed_copy& c) { return c.kind == d.kind && c.via == d.via; });
-    if (it == out.copies.end()) {
+    const auto [at, fresh] =
+        copy_of.try_emplace(std::to_string(static_cast<int>(d.kind)) + " " + d.via, out.copies.size());
+    if (fresh) {
       out.copies.push_back({d.kind, d.via, high, {}, d.alternate, held});
       info_only.push_back(true);
-      it = out.copies.end() - 1;
     }
-    it->ris.push_back(ri);
+    const auto i = at->second;
+    out.copies[i].ris.push_back(ri);
     // An RI is information-only when it serves information addressees and no action addressee.
-    const bool ri_info_only = contains(info_ris, ri) && !contains(action_ris, ri);
-    info_only[static_cast<std::size_t>(it - out.copies.begin())] =
-        info_only[static_cast<std::size_t>(it - out.copies.begin())] && ri_info_only;
+    info_only[i] = info_only[i] && info_set.count(ri) && !action_set.count(ri);
   }
   if (dual)
     for (std::size_t i = 0; i < out.copies.size(); ++i)

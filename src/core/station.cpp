@@ -166,6 +166,11 @@ filing_outcome station::file(Cable cable, sim_time now, station_actions& out) {
     result.error = result.code.message();
     return result;
   }
+  if (auto why = acp127::check_limits(cable); !why.empty()) {
+    result.code = errc::over_limits;
+    result.error = why;
+    return result;
+  }
   // a complete cable names its origin: it must be this post, unless the topology lets it re-file
   if (cable.has_origin() && cable.origin().station_ri() != ri_ && !(self_ && self_->refile())) {
     result.code = errc::foreign_origin;
@@ -244,6 +249,9 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
                      sim_time now, station_actions& out) {
   const auto id = acp127::message_id(cable);
   const auto label = cable_label(cable);
+  // a hostile peer's cable may name more than any real one: refused whole, before any work on it
+  if (auto why = acp127::check_limits(cable); !why.empty())
+    return refuse_whole(cable, refusal::over_limits, why, now, out);
   const RoutingLine received_line = cable.routing_line();  // a delivered copy shows it as it came
   if (!keep_fresh(cable, id, label, out)) return;
 
@@ -257,14 +265,9 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
   };
   // The classification comes from the cable itself at every station, never from a field
   // that the sender set; markings that disagree stop it here (SEC).
-  if (const auto verdict = acp127::classify(cable); !verdict) {
-    const auto& ris = cable.routing_line().routing_indicators();
-    refuse(std::vector<std::string>(ris.begin(), ris.end()), refusal::bad_marking, verdict.problem);
-    send_service(cable, rejected, reason, detail, now, out);
-    return;
-  } else {
-    cable.set_classification(verdict.level);
-  }
+  const auto verdict = acp127::classify(cable);
+  if (!verdict) return refuse_whole(cable, refusal::bad_marking, verdict.problem, now, out);
+  cable.set_classification(verdict.level);
   if (const auto unknown = take_unknown_ris(cable); !unknown.empty())
     refuse(unknown, refusal::unknown_ri, join(unknown) + " not in the routing tables of " + ri_);
   const auto seg = segregate(topo_, routes_, cable, failed_channels());
@@ -321,6 +324,12 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
     if (auto* ch = channel(copy.via)) enqueue(*ch, std::move(q), now, out);
   }
   if (!rejected.empty()) send_service(cable, rejected, reason, detail, now, out);
+}
+
+void station::refuse_whole(const Cable& cable, refusal why, const std::string& detail, sim_time now,
+                           station_actions& out) {
+  const auto& ris = cable.routing_line().routing_indicators();
+  send_service(cable, std::vector<std::string>(ris.begin(), ris.end()), why, detail, now, out);
 }
 
 bool station::forward_misrouted(const Cable& cable, const std::vector<std::string>& path, sim_time now,

@@ -25,6 +25,7 @@ std::string refusal_sign(refusal r) {
     case refusal::circuit_classification:
     case refusal::bad_marking: return "SEC";
     case refusal::would_return: return "misrouted";
+    case refusal::over_limits: return "over limits";
   }
   return "refused";
 }

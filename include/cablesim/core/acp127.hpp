@@ -76,6 +76,14 @@ std::string routing_prosigns(const RoutingLine& rl);
 /// True when s is a well-formed routing indicator: 4 to 7 upper-case letters.
 bool is_routing_indicator(std::string_view s);
 
+/// Limits on one cable. ACP 127 traffic names hundreds of addressees at most; a cable beyond
+/// these is refused (by the parser with file:line:col, by a station that receives one).
+constexpr std::size_t max_addressees = 500;          // TO + INFO + XMT
+constexpr std::size_t max_routing_indicators = 500;  // in FL2
+
+/// Why a cable is beyond the limits above, or empty.
+std::string check_limits(const Cable& cable);
+
 /// Message identity: origin RI + SSN (+ section) + filing time, e.g. "RUEHRO-1919-2531426" or
 /// "RUEHMD-4314.01-3571155". The same on every copy of a message everywhere.
 std::string message_id(const Cable& cable);

@@ -77,6 +77,7 @@ enum class refusal {
   circuit_classification,  // SEC: the circuit is not approved for the classification
   would_return,            // misrouted: it would go straight back where it came from
   bad_marking,             // SEC: FL4, the classification line and the paragraph markings disagree
+  over_limits,             // more addressees or RIs than any cable may have (acp127::check_limits)
 };
 
 /// Addressee stations this station cannot serve or reach.
@@ -310,6 +311,8 @@ class station {
   void send_service(const Cable& about, const std::vector<std::string>& ris, std::optional<refusal> reason,
                     const std::string& detail, sim_time now, station_actions& out);
   void report_queue(out_channel& ch, station_actions& out);
+  /// Refuse the whole cable, every RI of its FL2, and tell the originator.
+  void refuse_whole(const Cable& cable, refusal why, const std::string& detail, sim_time now, station_actions& out);
   /// Forward a copy whose addressees carry this station's RI but not its address; true when
   /// nothing is left to deliver here.
   bool forward_misrouted(const Cable& cable, const std::vector<std::string>& path, sim_time now, station_actions& out);
