@@ -1,5 +1,6 @@
 #include "cablesim/core/acp127.hpp"
 #include "cablesim/core/markings.hpp"
+#include "cablesim/core/precedence.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -317,4 +318,28 @@ TEST_CASE("markings: classification lines and portion markings", "[core][acp127]
   CHECK(m.problem.empty());
   CHECK(acp127::scan_markings("1. (Q) One.\n").problem == "paragraph 1 has an unknown marking (Q)");
   CHECK(acp127::scan_markings("SECRET\nCONFIDENTIAL\n").problem == "the text is marked both SECRET and CONFIDENTIAL");
+}
+
+TEST_CASE("FLASH OVERRIDE (Y) parses and renders both ways, like every precedence", "[core][acp127]") {
+  const auto seed = acp127::parse(test::read_file(test::seed_cable()));
+  REQUIRE(seed);
+  for (const auto p : {ROUTINE, PRIORITY, IMMEDIATE, FLASH, FLASH_OVERRIDE}) {
+    INFO(precedence_word(p));
+    auto c = seed.cable;
+    c.mutable_routing_line()->set_precedence(0, p);
+    c.mutable_dtg_line()->clear_precedence();
+    c.mutable_dtg_line()->add_precedence(p);
+    c.mutable_action(0)->set_precedence(p);
+    const auto text = acp127::render(c);
+    const auto again = acp127::parse(text);
+    REQUIRE(again);
+    CHECK(again.cable.SerializeAsString() == c.SerializeAsString());
+    CHECK(again.cable.action(0).precedence() == p);
+    CHECK(again.cable.action(0).address() == "USMISSION USUN NEW YORK");
+  }
+  const auto draft = acp127::parse("FM AMEMBASSY ROME\nTO RUEHC/SECSTATE WASHDC FLASH OVERRIDE\nUNCLAS\n\n1. (U) Text.\n",
+                                   {.allow_draft = true});
+  REQUIRE(draft);
+  CHECK(draft.cable.action(0).precedence() == FLASH_OVERRIDE);
+  CHECK(draft.cable.action(0).address() == "SECSTATE WASHDC");
 }

@@ -90,8 +90,17 @@ std::string seed_frames(uint32_t first_serial) {
 
 TEST_CASE("fuzz smoke: the cable parser", "[fuzz]") {
   const auto src = test::source_dir();
-  const auto seeds = files_in({src / "scenarios" / "cables", src / "tests" / "data" / "cables"}, 64 * 1024);
+  auto seeds = files_in({src / "scenarios" / "cables", src / "tests" / "data" / "cables"}, 64 * 1024);
   REQUIRE(seeds.size() >= 3);
+  // and generated ones: the seed cable at every precedence, FLASH OVERRIDE included
+  const auto seed = acp127::parse(test::read_file(test::seed_cable())).cable;
+  for (const auto p : {ROUTINE, PRIORITY, IMMEDIATE, FLASH, FLASH_OVERRIDE}) {
+    auto c = seed;
+    c.mutable_routing_line()->set_precedence(0, p);
+    c.mutable_dtg_line()->set_precedence(0, p);
+    for (auto& a : *c.mutable_action()) a.set_precedence(p);
+    seeds.push_back(acp127::render(c));
+  }
   keep_seeds("acp127", seeds);
   CHECK(run_mutated(seeds, 1000, fuzz::cable_text) > 2000);
 }

@@ -391,7 +391,11 @@ void parse_addressee(const line& l, std::size_t column0, std::string_view s, Add
     a.set_number(std::string(words[n - 1].text));
     --n;
   }
-  if (n >= 2) {
+  // FLASH OVERRIDE is the one precedence of two words
+  if (n >= 3 && words[n - 1].text == "OVERRIDE" && words[n - 2].text == "FLASH") {
+    a.set_precedence(FLASH_OVERRIDE);
+    n -= 2;
+  } else if (n >= 2) {
     const auto& w = words[n - 1];
     if (const auto p = precedence_from_word(w.text)) {
       a.set_precedence(*p);

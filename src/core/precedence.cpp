@@ -36,6 +36,7 @@ std::string precedence_word(Precedence p) {
 }
 
 std::optional<Precedence> precedence_from_word(std::string_view word) {
+  if (word == "FLASH OVERRIDE") return FLASH_OVERRIDE;
   if (word == "FLASH") return FLASH;
   if (word == "IMMEDIATE") return IMMEDIATE;
   if (word == "PRIORITY") return PRIORITY;
