@@ -337,8 +337,8 @@ TEST_CASE("FLASH OVERRIDE (Y) parses and renders both ways, like every precedenc
     CHECK(again.cable.action(0).precedence() == p);
     CHECK(again.cable.action(0).address() == "USMISSION USUN NEW YORK");
   }
-  const auto draft = acp127::parse("FM AMEMBASSY ROME\nTO RUEHC/SECSTATE WASHDC FLASH OVERRIDE\nUNCLAS\n\n1. (U) Text.\n",
-                                   {.allow_draft = true});
+  const auto draft = acp127::parse(
+      "FM AMEMBASSY ROME\nTO RUEHC/SECSTATE WASHDC FLASH OVERRIDE\nUNCLAS\n\n1. (U) Text.\n", {.allow_draft = true});
   REQUIRE(draft);
   CHECK(draft.cable.action(0).precedence() == FLASH_OVERRIDE);
   CHECK(draft.cable.action(0).address() == "SECSTATE WASHDC");

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <map>
+#include <set>
 
 #include "recorded_network.hpp"
 #include "support.hpp"
@@ -58,7 +59,9 @@ TEST_CASE("station: the seed cable filed at RUEHRO reaches its seven addressee s
     REQUIRE(it != net.deliveries().end());
     const auto text = acp127::render(it->copy.copy);
     const auto seed = test::read_file(test::seed_cable());
-    CHECK(text.starts_with("VZCZCXUR"));  // FL1 of the last channel: RUEHEUR -> RUEHRN
+    // FL1 of the last channel, RUEHEUR -> RUEHRN, with that channel's designator
+    const auto& link = t.proto().links(t.link_index("RUEHEUR", "RUEHRN"));
+    CHECK(text.starts_with("VZCZC" + (link.a() == "RUEHEUR" ? link.designator_a() : link.designator_b())));
     const auto from_fl2 = text.substr(text.find('\n') + 1);
     CHECK(
         from_fl2.starts_with("OO RUEHRN\nDE RUEHRO #1919 2531426\nZNY CCCCC ZZH\nO 101426Z SEP 07\nFM AMEMBASSY ROME\n"
@@ -582,5 +585,27 @@ TEST_CASE("limits: a cable names at most 500 addressees and 500 RIs", "[core][st
     }));
     CHECK(std::count_if(out.begin(), out.end(), [](const auto& a) { return std::holds_alternative<send_ack>(a); }) ==
           1);
+  }
+}
+
+TEST_CASE("station: each channel has its own designator in FL1", "[core][station]") {
+  const auto t = shipped("seed");
+  recorded_network net(t, epoch_of(t));
+  REQUIRE(net.file("RUEHRO", test::read_file(test::seed_cable())).ok);
+  net.run();
+  std::map<std::string, std::set<std::string>> designators;  // by sending station
+  std::map<std::pair<std::string, std::string>, std::string> of_channel;
+  for (const auto& a : net.actions())
+    if (const auto* s = std::get_if<start_transmission>(&a.what)) {
+      designators[a.station].insert(s->designator);
+      of_channel[{a.station, s->channel}] = s->designator;
+      CHECK(s->frame.cable().transmission().channel_designator() == s->designator);
+    }
+  // RUEHEUR transmitted on six channels, each under a designator of its own
+  CHECK(designators["RUEHEUR"].size() == 6);
+  CHECK(of_channel[{"RUEHRO", "RUEHEUR"}] == "XRO");  // the default: X + the sender's last two letters
+  for (const auto& [channel, designator] : of_channel) {
+    const auto& link = t.proto().links(t.link_index(channel.first, channel.second));
+    CHECK(designator == (link.a() == channel.first ? link.designator_a() : link.designator_b()));
   }
 }

@@ -34,7 +34,8 @@ station::station(const topology& topo, std::string ri) : topo_(topo), ri_(std::m
     out_channel ch;
     ch.peer = n.ri;
     ch.link = &topo.proto().links(n.link);
-    ch.designator = "X" + ri_.substr(ri_.size() - 2);
+    const auto& link = topo.proto().links(n.link);
+    ch.designator = link.a() == ri_ ? link.designator_a() : link.designator_b();
     out_.emplace(n.ri, std::move(ch));
     in_.emplace(n.ri, in_channel{});
   }

@@ -2,8 +2,11 @@
 
 #include <google/protobuf/text_format.h>
 
+#include <algorithm>
+#include <map>
 #include <memory>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
 #include "cablesim/core/acp127.hpp"
@@ -37,6 +40,27 @@ void apply_defaults(Topology& t) {
     if (l.max_classification() == CLASSIFICATION_UNSPECIFIED) l.set_max_classification(TOP_SECRET);
     if (l.dialer().empty()) l.set_dialer(l.a());
     if (l.bits_per_character() == 0) l.set_bits_per_character(10);
+  }
+  // channel designators: the explicit ones first, then a default for each channel that has none
+  std::map<std::string, std::set<std::string>> used;  // by sending station
+  for (const auto& l : t.links()) {
+    if (!l.designator_a().empty()) used[l.a()].insert(l.designator_a());
+    if (!l.designator_b().empty()) used[l.b()].insert(l.designator_b());
+  }
+  auto derive = [&](const std::string& from, const std::string& to) {
+    auto& mine = used[from];
+    const char f = from.back(), f2 = from.size() > 1 ? from[from.size() - 2] : 'X', p = to.back();
+    std::vector<std::string> candidates{{'X', f2, f}, {'X', f, p}};
+    for (char c = 'A'; c <= 'Z'; ++c) candidates.push_back({'X', f, c});
+    for (char c = 'A'; c <= 'Z'; ++c)
+      for (char d = 'A'; d <= 'Z'; ++d) candidates.push_back({'X', c, d});
+    for (auto& c : candidates)
+      if (mine.insert(c).second) return c;
+    return std::string("XXX");  // a station with more than 700 channels
+  };
+  for (auto& l : *t.mutable_links()) {
+    if (l.designator_a().empty()) l.set_designator_a(derive(l.a(), l.b()));
+    if (l.designator_b().empty()) l.set_designator_b(derive(l.b(), l.a()));
   }
   if (t.epoch().empty()) t.set_epoch("2007-09-10T14:00:00Z");
   if (t.speedup() == 0) t.set_speedup(1);
@@ -174,6 +198,15 @@ class topology_checker {
       if (!l.dialer().empty() && l.dialer() != l.a() && l.dialer() != l.b())
         problem(where_.at({{"links", i}, {"dialer"}}, l.dialer()),
                 "dialer '" + l.dialer() + "' is neither end of the link " + l.a() + "-" + l.b());
+      for (auto [field, value, sender] :
+           {std::tuple{"designator_a", l.designator_a(), l.a()}, std::tuple{"designator_b", l.designator_b(), l.b()}}) {
+        if (value.empty()) continue;
+        const auto at = where_.at({{"links", i}, {field}}, value);
+        if (value.size() != 3 || !std::all_of(value.begin(), value.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
+          problem(at, "channel designator '" + value + "' must be three capital letters, e.g. XRO");
+        else if (!designators_[sender].insert(value).second)
+          problem(at, "station " + sender + " already uses the channel designator " + value + " on another channel");
+      }
       if (!l.key().empty() && !key_names.count(l.key()))
         problem(where_.at({{"links", i}, {"key"}}, l.key()), "unknown key '" + l.key() + "' (define it under keys)");
       if (ok) {
@@ -251,8 +284,9 @@ class topology_checker {
   const Topology& proto_;
   const config_source& where_;
   std::vector<std::string> problems_;
-  std::map<std::string, int, std::less<>> first_station_;  // RI -> its first index
-  std::map<std::string, std::set<std::string>> adjacent_;  // the neighbours of each station
+  std::map<std::string, int, std::less<>> first_station_;     // RI -> its first index
+  std::map<std::string, std::set<std::string>> adjacent_;     // the neighbours of each station
+  std::map<std::string, std::set<std::string>> designators_;  // explicit ones, by sending station
 };
 
 }  // namespace
