@@ -184,3 +184,17 @@ collectives { ri: "RUFDCOL" address: "TEST COLLECTIVE" members: "RXFPSA" members
   CHECK(s.copies[0].ris == v({"RXFPSA", "RFFWBG"}));
   CHECK(s.copies[1].ris == v({"RUFDAE"}));
 }
+
+TEST_CASE("routing: XMT by plain-language address removes the member that serves it", "[core][routing]") {
+  auto text = std::string(rufd_topology) + R"(
+collectives { ri: "RUFDCOL" address: "TEST COLLECTIVE" members: "RXFPSA" members: "RXFPC" members: "RUFDAE" }
+)";
+  text.replace(text.find(R"(ri: "RXFPC" role: POST)"), 22, R"(ri: "RXFPC" role: POST addresses: "AMEMBASSY TWO")");
+  const auto t = topology::load(text, "col.textproto");
+  const auto c = cable(
+      "VZCZCXYZ0001\nRR RUFDCOL\nDE RUFD #0001 0011200\nZNR UUUUU\nR 011200Z JAN 08\n"
+      "FM ORIGINATOR\nTO RUFDCOL/TEST COLLECTIVE\nXMT AMEMBASSY TWO\nUNCLAS\n");
+  REQUIRE(c.exempted_size() == 1);
+  CHECK(c.exempted(0).routing_indicator().empty());
+  CHECK(expand_collectives(t, c, {"RUFDCOL"}) == v({"RXFPSA", "RUFDAE"}));
+}

@@ -125,9 +125,13 @@ std::vector<routing_table::entry> routing_table::entries() const {
 std::vector<std::string> expand_collectives(const topology& topo, const Cable& cable,
                                             const std::vector<std::string>& ris) {
   // hash sets, not searches of the lists: linear in the addressees, however many there are
+  // XMT names a member by RI, or by the plain-language address of the station that serves it
   std::unordered_set<std::string_view> exempted;
   for (const auto& a : cable.exempted())
-    if (!a.routing_indicator().empty()) exempted.insert(a.routing_indicator());
+    if (!a.routing_indicator().empty())
+      exempted.insert(a.routing_indicator());
+    else if (const auto* s = topo.station_for_address(a.address()))
+      exempted.insert(s->ri());
   std::vector<std::string> out;
   std::unordered_set<std::string> have;
   auto add = [&](const std::string& ri) {
