@@ -22,7 +22,8 @@ struct lesson_run {
   std::string output;
 };
 
-lesson_run run_lesson(const std::string& topology, const std::string& lesson, double speedup) {
+lesson_run run_lesson(const std::string& topology, const std::string& lesson, double speedup,
+                      const std::string& options = "") {
   const auto root = test::source_dir();
   const auto dir = fs::temp_directory_path() / ("cablesim_lesson_" + std::to_string(getpid()) + "_" + lesson);
   fs::remove_all(dir);
@@ -30,8 +31,8 @@ lesson_run run_lesson(const std::string& topology, const std::string& lesson, do
   const auto result =
       test::run_cablesim("run " + (root / "topologies" / topology).string() + " --scenario " +
                          (root / "scenarios" / "lessons" / lesson / "scenario.textproto").string() + " --speedup " +
-                         std::to_string(speedup) + " --trace --inbox " + (dir / "inbox").string() + " --report " +
-                         (dir / "r.json").string() + " --html " + (dir / "r.html").string() + " 2>&1");
+                         std::to_string(speedup) + " " + options + " --trace --inbox " + (dir / "inbox").string() +
+                         " --report " + (dir / "r.json").string() + " --html " + (dir / "r.html").string() + " 2>&1");
   lesson_run r;
   r.output = result.output;
   REQUIRE(result.status == 0);
@@ -62,17 +63,22 @@ TEST_CASE("lessons: 2, segregation and dual precedence", "[e2e][lessons]") {
     if (e.from() == "RUEHEUR" && e.kind() == LinkEvent::START && e.message_id() == "RUEHRO-1919-2531426")
       split_to.insert(e.to());
   CHECK(split_to == std::set<std::string>{"RUEHWAS", "RUEHUNV", "RUEHRN", "RUEHRL", "RUEHLO", "RUEHFR"});
-  for (const auto& d : r.report.deliveries()) {
-    INFO(d.station() << " " << d.message_id());
-    if (d.message_id() == "RUEHRO-1919-2531426")
-      CHECK(d.precedence() == IMMEDIATE);
-    else
-      CHECK(d.precedence() == (d.station() == "RUEHC" ? IMMEDIATE : ROUTINE));
-  }
+  // State practice (the default): every copy keeps FL5's higher precedence
+  for (const auto& d : r.report.deliveries()) CHECK(d.precedence() == IMMEDIATE);
   const auto rn = test::read_file(r.inbox / "RUEHRN" / "RUEHRO-1919-2531426.txt");
   CHECK(rn.find("\nOO RUEHRN\n") != std::string::npos);
-  const auto fr = test::read_file(r.inbox / "RUEHFR" / "RUEHRO-0042-2531500.txt");
-  CHECK(fr.find("\nRR RUEHFR\n") != std::string::npos);
+  CHECK(test::read_file(r.inbox / "RUEHFR" / "RUEHRO-0042-2531500.txt").find("\nOO RUEHFR\n") != std::string::npos);
+  SECTION("and in ACP 127's: the information-only copies drop to ROUTINE") {
+    const auto acp = run_lesson("seed.textproto", "2-segregation", 3000, "--practice ACP127");
+    for (const auto& d : acp.report.deliveries()) {
+      INFO(d.station() << " " << d.message_id());
+      if (d.message_id() == "RUEHRO-1919-2531426")
+        CHECK(d.precedence() == IMMEDIATE);
+      else
+        CHECK(d.precedence() == (d.station() == "RUEHC" ? IMMEDIATE : ROUTINE));
+    }
+    CHECK(test::read_file(acp.inbox / "RUEHFR" / "RUEHRO-0042-2531500.txt").find("\nRR RUEHFR\n") != std::string::npos);
+  }
   CHECK(r.output.find("RUEHEUR splits the routing line: RUCNDT RUEHC -> channel to RUEHWAS") != std::string::npos);
 }
 

@@ -48,7 +48,7 @@ std::vector<std::string> v(std::initializer_list<const char*> l) { return {l.beg
 }  // namespace
 
 TEST_CASE("routing: segregation matches ACP 127's worked example", "[core][routing]") {
-  const auto t = topology::load(rufd_topology, "rufd.textproto");
+  const auto t = topology::load(std::string(rufd_topology) + "practice: ACP127\n", "rufd.textproto");
   const routing_table rufd(t, "RUFD");
   const auto c = cable(
       "VZCZCXYZ0001\nPP RUFDAE RXFPSA RXFPC RFFWBG\nDE RUFD #0001 0011200\nZNR UUUUU\nP R 011200Z JAN 08\n"
@@ -71,6 +71,32 @@ TEST_CASE("routing: segregation matches ACP 127's worked example", "[core][routi
     REQUIRE(s2.copies.size() == 2);
     CHECK(s2.copies[0].precedence == PRIORITY);
     CHECK(s2.copies[1].precedence == PRIORITY);
+  }
+  SECTION("in State Department practice (the default) every copy keeps FL5's higher precedence") {
+    const auto state = topology::load(rufd_topology, "rufd.textproto");
+    const auto s3 = segregate(state, routing_table(state, "RUFD"), c);
+    REQUIRE(s3.copies.size() == 2);
+    CHECK(s3.copies[0].precedence == PRIORITY);
+    CHECK(s3.copies[1].precedence == PRIORITY);
+  }
+}
+
+TEST_CASE("routing: a FLASH with dual precedence sends its FLASH copies first, separately", "[core][routing]") {
+  // RXFPSA is an action addressee, RXFPC an information addressee: both behind RXFP
+  const auto c = cable(
+      "VZCZCXYZ0001\nZZ RXFPSA RXFPC\nDE RUFD #0001 0011200\nZNR UUUUU\nZ R 011200Z JAN 08\n"
+      "FM ORIGINATOR\nTO RXFPSA/ADDRESSEE ONE\nINFO RXFPC/ADDRESSEE TWO\nUNCLAS\n");
+  for (const auto* practice : {"STATE", "ACP127"}) {
+    INFO(practice);
+    const auto t = topology::load(std::string(rufd_topology) + "practice: " + practice + "\n", "rufd.textproto");
+    const auto s = segregate(t, routing_table(t, "RUFD"), c);
+    REQUIRE(s.copies.size() == 2);
+    CHECK(s.copies[0].via == "RXFP");
+    CHECK(s.copies[0].ris == v({"RXFPSA"}));
+    CHECK(s.copies[0].precedence == FLASH);
+    CHECK(s.copies[1].via == "RXFP");
+    CHECK(s.copies[1].ris == v({"RXFPC"}));
+    CHECK(s.copies[1].precedence == (std::string(practice) == "ACP127" ? ROUTINE : FLASH));
   }
 }
 

@@ -87,16 +87,32 @@ TEST_CASE("station: the seed cable filed at RUEHRO reaches its seven addressee s
   }
 }
 
-TEST_CASE("station: a dual-precedence cable sends information-only copies at the lower precedence", "[core][station]") {
-  const auto t = shipped("seed");
-  recorded_network net(t, epoch_of(t) + std::chrono::hours(1));
-  REQUIRE(net.file("RUEHRO", data("dual_precedence.txt")).ok);
-  net.run();
-  std::map<std::string, Precedence> got;
-  for (const auto& d : net.deliveries()) got[d.station] = d.copy.precedence;
-  CHECK(got == std::map<std::string, Precedence>{{"RUEHC", IMMEDIATE}, {"RUEHFR", ROUTINE}, {"RUEHLO", ROUTINE}});
-  for (const auto& d : net.deliveries())
-    CHECK(acp127::routing_prosigns(d.copy.copy.routing_line()) == (d.station == "RUEHC" ? "OO" : "RR"));
+namespace {
+
+topology with_practice(const topology& t, Practice p) {
+  auto proto = t.proto();
+  proto.set_practice(p);
+  return topology::from_proto(proto);
+}
+
+}  // namespace
+
+TEST_CASE("station: dual precedence, in State practice and in ACP 127's", "[core][station]") {
+  for (const auto practice : {STATE, ACP127}) {
+    INFO(Practice_Name(practice));
+    const auto t = with_practice(shipped("seed"), practice);
+    recorded_network net(t, epoch_of(t) + std::chrono::hours(1));
+    REQUIRE(net.file("RUEHRO", data("dual_precedence.txt")).ok);
+    net.run();
+    // ACP 127 §152: information-only copies drop to the lower precedence; State's cables keep
+    // FL5's higher one in every FL2
+    const auto info = practice == ACP127 ? ROUTINE : IMMEDIATE;
+    std::map<std::string, Precedence> got;
+    for (const auto& d : net.deliveries()) got[d.station] = d.copy.precedence;
+    CHECK(got == std::map<std::string, Precedence>{{"RUEHC", IMMEDIATE}, {"RUEHFR", info}, {"RUEHLO", info}});
+    for (const auto& d : net.deliveries())
+      CHECK(acp127::routing_prosigns(d.copy.copy.routing_line()) == (d.copy.precedence == IMMEDIATE ? "OO" : "RR"));
+  }
 }
 
 TEST_CASE("station: a dual-precedence cable of the corpus on the worldwide network", "[core][station][corpus]") {
@@ -108,9 +124,10 @@ TEST_CASE("station: a dual-precedence cable of the corpus on the worldwide netwo
   REQUIRE(filed.ok);
   net.run();
   REQUIRE(net.deliveries().size() == filed.addressees.size());
+  // as the corpus shows State's practice: every copy keeps the higher precedence in FL2
   for (const auto& d : net.deliveries()) {
     INFO(d.station);
-    CHECK(d.copy.precedence == (d.station == "RUEHC" ? IMMEDIATE : ROUTINE));
+    CHECK(d.copy.precedence == IMMEDIATE);
   }
 }
 

@@ -40,6 +40,7 @@ struct run_arguments {
   std::string topology, scenario, inbox, report, html, log_level = "warn";
   std::string speedup;            // a number, or "max"; empty: the scenario's or topology's
   std::string transport = "tcp";  // tcp or memory
+  std::string practice;           // STATE or ACP127: overrides the topology's
   bool trace = false;
 };
 int run_scenario(const run_arguments& args);

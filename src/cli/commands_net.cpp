@@ -56,7 +56,12 @@ constexpr auto send_deadline = std::chrono::seconds(10);
 }  // namespace
 
 int run_scenario(const run_arguments& a) {
-  const auto topo = load_topology(a.topology);
+  auto topo = load_topology(a.topology);
+  if (!a.practice.empty()) {
+    auto proto = topo.proto();
+    proto.set_practice(a.practice == "ACP127" ? ACP127 : STATE);
+    topo = topology::from_proto(std::move(proto), a.topology);
+  }
   std::optional<sim::scenario_file> scenario;
   if (!a.scenario.empty()) scenario = sim::load_scenario(a.scenario, topo);
   sim::run_options options;

@@ -88,6 +88,10 @@ void add_run_commands(CLI::App& app, action& chosen) {
         }
         return "expected a positive number or max, got '" + v + "'";
       });
+  run->add_option("--practice", a->practice,
+                  "dual precedence: STATE (information copies keep the higher precedence) or ACP127 (they drop "
+                  "to the lower); overrides the topology's practice")
+      ->check(CLI::IsMember({"STATE", "ACP127"}));
   run->add_option("--transport", a->transport, "how frames pass between stations: tcp (default) or memory")
       ->check(CLI::IsMember({"tcp", "memory"}));
   run->add_option("--inbox", a->inbox, "write each delivered copy to DIR/<station RI>/");

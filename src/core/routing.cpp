@@ -198,7 +198,28 @@ segregation segregate(const topology& topo, const routing_table& table, const Ca
     // An RI is information-only when it serves information addressees and no action addressee.
     info_only[i] = info_only[i] && info_set.count(ri) && !action_set.count(ri);
   }
-  if (dual)
+  if (!dual) return out;
+  const bool acp127 = topo.proto().practice() == ACP127;
+  // FLASH (and above) with dual precedence: the FLASH copies go first, on their own; the
+  // copies for information addressees only follow, separately (ACP 127 §152)
+  if (more_urgent(high, IMMEDIATE)) {
+    std::vector<routed_copy> info_copies;
+    for (auto& copy : out.copies) {
+      if (copy.kind != route_kind::channel) continue;
+      routed_copy info = copy;
+      info.ris.clear();
+      std::vector<std::string> action_part;
+      for (auto& ri : copy.ris) (info_set.count(ri) && !action_set.count(ri) ? info.ris : action_part).push_back(ri);
+      if (info.ris.empty() || action_part.empty()) continue;
+      copy.ris = std::move(action_part);
+      info_copies.push_back(std::move(info));
+    }
+    for (auto& info : info_copies) {
+      info_only.push_back(true);
+      out.copies.push_back(std::move(info));
+    }
+  }
+  if (acp127)
     for (std::size_t i = 0; i < out.copies.size(); ++i)
       if (info_only[i]) out.copies[i].precedence = low;
   return out;
