@@ -285,6 +285,14 @@ TEST_CASE("station: channel serials run 0001-9999 and wrap", "[core][station]") 
   CHECK(serials[9999] == 1);
   CHECK(serials[10000] == 2);
   CHECK(rome.idle());
+  SECTION("and restart at 0001 the next day") {
+    const auto tomorrow = std::chrono::floor<std::chrono::days>(epoch_of(t)) + std::chrono::days(1);
+    out.clear();
+    REQUIRE(rome.file(draft, tomorrow, out).ok);
+    const auto started = of_kind<start_transmission>(out);
+    REQUIRE(started.size() == 1);
+    CHECK(started[0].frame.channel_serial() == 1);
+  }
 }
 
 TEST_CASE("station: a channel that fails takes back what is on the line and unacknowledged", "[core][station]") {

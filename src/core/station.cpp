@@ -100,8 +100,11 @@ void station::restore_counter(const std::string& name, uint64_t value) {
     ssn_day_ = static_cast<int>(value / 100'000'000);
     ssn_cycle_ = static_cast<uint32_t>(value / 10'000 % 10'000);
     last_ssn_ = static_cast<uint32_t>(value % 10'000);
-  } else if (name.starts_with("channel ")) {
-    if (auto* ch = channel(std::string_view(name).substr(8))) ch->last_serial = static_cast<uint32_t>(value % 10'000);
+  } else if (name.starts_with("channel ")) {  // day * 10^4 + serial
+    if (auto* ch = channel(std::string_view(name).substr(8))) {
+      ch->serial_day = static_cast<int>(value / 10'000);
+      ch->last_serial = static_cast<uint32_t>(value % 10'000);
+    }
   }
 }
 
@@ -439,8 +442,15 @@ void station::pump(out_channel& ch, sim_time now, station_actions& out) {
   if (!ch.up || ch.current) return;
   auto next = ch.queue.pop();
   if (!next) return;
+  // channel serials restart at 0001 every day (UTC), and wrap after 9999
+  const int day = static_cast<int>(std::chrono::floor<std::chrono::days>(now).time_since_epoch().count());
+  if (day != ch.serial_day) {
+    ch.serial_day = day;
+    ch.last_serial = 0;
+  }
   ch.last_serial = ch.last_serial % max_channel_serial + 1;
-  if (journalled_) out.push_back(journal_counter{"channel " + ch.peer, ch.last_serial});
+  if (journalled_)
+    out.push_back(journal_counter{"channel " + ch.peer, static_cast<uint64_t>(day) * 10'000 + ch.last_serial});
   auto* t = next->cable.mutable_transmission();
   t->set_channel_designator(ch.designator);
   t->set_channel_serial(ch.last_serial);

@@ -283,6 +283,7 @@ class station {
     std::optional<in_progress> current;
     std::map<uint32_t, queued_copy> unacked;
     uint32_t last_serial = 0;
+    int serial_day = -1;  // the day (UTC) of last_serial: serials restart daily
     std::array<uint32_t, 6> reported_depth{};  // the queue as last reported (queue_changed)
   };
   struct in_channel {
