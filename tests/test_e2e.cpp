@@ -746,3 +746,20 @@ routing { station: "RUEHRN" default_route { via: "RUEHEUR" } }
   CHECK(files == ids.size());
   fs::remove_all(dir);
 }
+
+TEST_CASE("e2e: a complete cable filed twice is a suspected duplicate: counted, never delivered twice",
+          "[e2e][report]") {
+  const auto dir = temp_dir("twice");
+  std::ofstream(dir / "s.textproto") << "filings { station: \"RUEHRO\" cable_file: \"" << test::seed_cable().string()
+                                     << "\" at_seconds: 0 repeat: 2 every_seconds: 60 }\n";
+  std::string out;
+  REQUIRE(run("run " + (test::source_dir() / "topologies" / "seed.textproto").string() + " --scenario " +
+                  (dir / "s.textproto").string() + " --speedup max --report " + (dir / "r.json").string(),
+              &out) == 0);
+  INFO(out);
+  const auto r = read_report(dir / "r.json");
+  CHECK(r.duplicates() == 0);
+  CHECK(r.duplicates_filed() == static_cast<uint32_t>(seed_addressees.size()));  // the second filing, whole
+  CHECK(out.find(std::to_string(seed_addressees.size()) + " suspected duplicates filed (ZFD") != std::string::npos);
+  fs::remove_all(dir);
+}

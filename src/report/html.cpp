@@ -391,7 +391,9 @@ void summary_section(html_writer& h, const Report& r) {
   figure(std::to_string(r.preemptions()), "preemptions");
   figure(std::to_string(r.service_messages()), "service messages");
   figure(std::to_string(r.open_numbers()), "open numbers");
-  figure(std::to_string(r.duplicates()), "duplicates");
+  figure(std::to_string(r.duplicates()), "delivered twice");
+  figure(std::to_string(r.duplicates_filed()), "suspected duplicates filed (ZFD)");
+  figure(std::to_string(r.misrouted()), "misrouted, passed on (ZOV)");
   h.close("div");
   h.open("p", {{"class", "key"}});
   for (auto p : {FLASH, IMMEDIATE, PRIORITY, ROUTINE})

@@ -34,7 +34,10 @@ std::string summarize(const Report& r) {
   out << "simulated " << when(0) << " to " << when(r.duration()) << " (" << duration_label(r.duration()) << ")\n\n";
   out << "filed " << r.filed_size() << " cable" << (r.filed_size() == 1 ? "" : "s") << "; delivered " << delivered
       << " of " << expected << " addressee copies; " << r.service_messages() << " service messages, " << r.duplicates()
-      << " duplicates, " << r.open_numbers() << " open numbers, " << r.preemptions() << " preemptions\n";
+      << " delivered twice, " << r.open_numbers() << " open numbers, " << r.preemptions() << " preemptions\n";
+  if (r.duplicates_filed() || r.misrouted())
+    out << r.duplicates_filed() << " suspected duplicates filed (ZFD: sent again, already held), " << r.misrouted()
+        << " misrouted copies passed on (ZOV)\n";
   if (r.refused_filings_size()) {
     out << "refused " << r.refused_filings_size() << " filing" << (r.refused_filings_size() == 1 ? "" : "s")
         << " (not numbered, not sent):\n";

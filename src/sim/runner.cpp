@@ -191,6 +191,8 @@ class collector {
             for (const auto& ri : x.right_stations) copies_.expect(x.message_id, ri);
           } else if constexpr (std::is_same_v<T, service_sent>) {
             report_.set_service_messages(report_.service_messages() + 1);
+          } else if constexpr (std::is_same_v<T, duplicate_dropped>) {
+            report_.set_duplicates_filed(report_.duplicates_filed() + static_cast<uint32_t>(x.ris.size()));
           } else if constexpr (std::is_same_v<T, queue_changed>) {
             sample(station, x.channel, x.total(), t);
           }
