@@ -343,3 +343,18 @@ TEST_CASE("FLASH OVERRIDE (Y) parses and renders both ways, like every precedenc
   CHECK(draft.cable.action(0).precedence() == FLASH_OVERRIDE);
   CHECK(draft.cable.action(0).address() == "SECSTATE WASHDC");
 }
+
+TEST_CASE("pilots (ZOV, ZFD) parse and render: the routing line before each is kept", "[core][acp127]") {
+  const std::string text =
+      "VZCZCXRR0001\nPP RUEHFR\nZFD\nPP RUEHFR\nZOV RUEHLO\nPP RUEHLO\n\nDE RUEHRO #0001 2531001\nZNR UUUUU ZZH\n"
+      "P 101001Z SEP 07\nFM AMEMBASSY ROME\nTO RUEHLO/AMEMBASSY PARIS\nBT\nUNCLAS ROME\n\n1. (U) Text.\nBT\n";
+  const auto r = acp127::parse(text);
+  INFO((r.error ? r.error->format("pilots") : ""));
+  REQUIRE(r);
+  REQUIRE(r.cable.pilots_size() == 2);
+  CHECK(r.cable.pilots(0).signals() == "ZFD");
+  CHECK(r.cable.pilots(1).signals() == "ZOV RUEHLO");
+  CHECK(r.cable.pilots(1).routing_line().routing_indicators(0) == "RUEHLO");
+  CHECK(r.cable.routing_line().routing_indicators(0) == "RUEHFR");
+  CHECK(acp127::render(r.cable) == text);
+}

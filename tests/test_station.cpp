@@ -325,14 +325,23 @@ TEST_CASE("station: a channel that fails takes back what is on the line and unac
   out.clear();
   rome.channel_up("RUEHEUR", now, out);
   std::vector<std::string> again;
+  int suspected = 0;
   for (int i = 0; i < 3; ++i) {
     const auto st = of_kind<start_transmission>(out);
     REQUIRE(st.size() == 1);
     CHECK(st[0].frame.channel_serial() > first);
     again.push_back(st[0].message_id);
+    // the two that had gone out (whole or in part) go again as suspected duplicates: ZFD pilot
+    const auto& c = st[0].frame.cable();
+    if (c.pilots_size()) {
+      ++suspected;
+      CHECK(c.pilots(0).signals() == "ZFD");
+      CHECK(acp127::render(c).find("\nRR RUEHC\nZFD\nRR RUEHC\nDE RUEHRO #") != std::string::npos);
+    }
     out.clear();
     rome.transmission_done("RUEHEUR", st[0].frame.channel_serial(), now, out);
   }
+  CHECK(suspected == 2);
   std::sort(again.begin(), again.end());
   std::sort(filed.begin(), filed.end());
   CHECK(again == filed);

@@ -661,39 +661,55 @@ void parse_heading_addressees(line_reader& r, Cable& c) {
 
 bool is_bt(const line& l) { return trim(l.text) == "BT"; }
 
+/// A pilot line: ZOV <RI> (misrouted, passed on) or ZFD (suspected duplicate).
+bool is_pilot_line(std::string_view s) {
+  s = rtrim(s);
+  return s == "ZFD" || s.starts_with("ZFD ") || s.starts_with("ZOV ");
+}
+
+/// FL2: prosigns + RIs, possibly wrapped onto lines of RIs only.
+void parse_routing_line(line_reader& r, RoutingLine& rl) {
+  const auto l2 = expect_line(r, "the routing line (FL2)");
+  const auto w2 = split_words(rtrim(l2.text));
+  if (w2.empty()) fail(l2, 0, "expected the routing line (FL2) after FL1, e.g. 'OO RUEHRN'");
+  parse_fl2_prosigns(l2, w2[0], rl);
+  if (w2.size() < 2) fail(l2, l2.text.size(), "routing line (FL2) names no routing indicator");
+  std::vector<uint32_t> per_line{static_cast<uint32_t>(w2.size() - 1)};
+  for (std::size_t i = 1; i < w2.size(); ++i) {
+    check_ri(l2, w2[i], "routing indicator");
+    rl.add_routing_indicators(std::string(w2[i].text));
+  }
+  while (!r.at_end() && !r.peek().text.starts_with("DE ") && is_ri_only_line(r.peek().text)) {
+    const auto l = r.next();
+    const auto ws = split_words(l.text);
+    if (static_cast<std::size_t>(rl.routing_indicators_size()) + ws.size() > max_routing_indicators)
+      fail(l, 0,
+           "more than " + std::to_string(max_routing_indicators) +
+               " routing indicators in FL2: a cable names hundreds at most");
+    for (const auto& w : ws) rl.add_routing_indicators(std::string(w.text));
+    per_line.push_back(static_cast<uint32_t>(ws.size()));
+  }
+  if (per_line.size() > 1) rl.mutable_indicators_per_line()->Add(per_line.begin(), per_line.end());
+}
+
 void parse_heading(line_reader& r, Cable& c, bool draft) {
   if (!draft) {
     parse_fl1(r.next(), c);
-    // FL2: prosigns + RIs, possibly wrapped onto lines of RIs only
-    const auto l2 = expect_line(r, "the routing line (FL2)");
-    const auto w2 = split_words(rtrim(l2.text));
-    if (w2.empty()) fail(l2, 0, "expected the routing line (FL2) after FL1, e.g. 'OO RUEHRN'");
-    auto* rl = c.mutable_routing_line();
-    parse_fl2_prosigns(l2, w2[0], *rl);
-    if (w2.size() < 2) fail(l2, l2.text.size(), "routing line (FL2) names no routing indicator");
-    std::vector<uint32_t> per_line{static_cast<uint32_t>(w2.size() - 1)};
-    for (std::size_t i = 1; i < w2.size(); ++i) {
-      check_ri(l2, w2[i], "routing indicator");
-      rl->add_routing_indicators(std::string(w2[i].text));
+    parse_routing_line(r, *c.mutable_routing_line());
+    // pilots: a pilot line (ZOV <RI>, ZFD), then the routing line the cable had before it
+    while (!r.at_end() && is_pilot_line(r.peek().text)) {
+      auto* pilot = c.add_pilots();
+      pilot->set_signals(std::string(rtrim(r.next().text)));
+      parse_routing_line(r, *pilot->mutable_routing_line());
     }
-    while (!r.at_end() && !r.peek().text.starts_with("DE ") && is_ri_only_line(r.peek().text)) {
-      const auto l = r.next();
-      const auto ws = split_words(l.text);
-      if (static_cast<std::size_t>(rl->routing_indicators_size()) + ws.size() > max_routing_indicators)
-        fail(l, 0,
-             "more than " + std::to_string(max_routing_indicators) +
-                 " routing indicators in FL2: a cable names "
-                 "hundreds at most");
-      for (const auto& w : ws) rl->add_routing_indicators(std::string(w.text));
-      per_line.push_back(static_cast<uint32_t>(ws.size()));
-    }
-    if (per_line.size() > 1) rl->mutable_indicators_per_line()->Add(per_line.begin(), per_line.end());
+    auto& last_line =
+        c.pilots_size() ? *c.mutable_pilots(c.pilots_size() - 1)->mutable_routing_line() : *c.mutable_routing_line();
     unsigned blanks = 0;
     while (!r.at_end() && blank(r.peek())) {
       r.next();
       ++blanks;
     }
-    rl->set_blank_lines_after(blanks);
+    last_line.set_blank_lines_after(blanks);
     parse_fl3(expect_line(r, "FL3 (DE ...)"), c);
     parse_fl4(expect_line(r, "the security warning (FL4)"), c);
     parse_fl5(expect_line(r, "the precedence and DTG line (FL5)"), c);

@@ -91,30 +91,31 @@ std::string render_addressee(const Addressee& a) {
 
 namespace {
 
+void append_routing_line(std::string& out, const RoutingLine& rl) {
+  out += routing_prosigns(rl);
+  // indicators_per_line says how FL2 wrapped; the first line also carries the prosigns
+  const int n = rl.routing_indicators_size();
+  int next = 0;
+  for (int line_no = 0; line_no < std::max(1, rl.indicators_per_line_size()); ++line_no) {
+    const bool last = line_no + 1 >= rl.indicators_per_line_size();
+    const int count = last ? n - next : static_cast<int>(rl.indicators_per_line(line_no));
+    for (int j = 0; j < count && next < n; ++j, ++next) {
+      if (line_no == 0 || j > 0) out += ' ';
+      out += rl.routing_indicators(next);
+    }
+    if (!last) out += '\n';
+  }
+  out += '\n';
+  for (unsigned i = 0; i < rl.blank_lines_after(); ++i) out += '\n';
+}
+
 /// FL1 and FL2: the lines that change at every hop.
 void append_channel_lines(std::string& out, const Cable& c) {
   if (c.has_transmission()) {
     const auto& t = c.transmission();
     out += "VZCZC" + t.channel_designator() + zero_pad(t.channel_serial(), std::max(1u, t.serial_digits())) + "\n";
   }
-  if (c.has_routing_line()) {
-    const auto& rl = c.routing_line();
-    out += routing_prosigns(rl);
-    // indicators_per_line says how FL2 wrapped; the first line also carries the prosigns
-    const int n = rl.routing_indicators_size();
-    int next = 0;
-    for (int line_no = 0; line_no < std::max(1, rl.indicators_per_line_size()); ++line_no) {
-      const bool last = line_no + 1 >= rl.indicators_per_line_size();
-      const int count = last ? n - next : static_cast<int>(rl.indicators_per_line(line_no));
-      for (int j = 0; j < count && next < n; ++j, ++next) {
-        if (line_no == 0 || j > 0) out += ' ';
-        out += rl.routing_indicators(next);
-      }
-      if (!last) out += '\n';
-    }
-    out += '\n';
-    for (unsigned i = 0; i < rl.blank_lines_after(); ++i) out += '\n';
-  }
+  if (c.has_routing_line()) append_routing_line(out, c.routing_line());
 }
 
 }  // namespace
@@ -135,6 +136,10 @@ std::string render_heading(const Cable& c) {
   std::string out;
   out.reserve(1024);
   append_channel_lines(out, c);
+  for (const auto& p : c.pilots()) {
+    out += p.signals() + "\n";
+    append_routing_line(out, p.routing_line());
+  }
   if (c.has_origin()) out += render_origin_line(c.origin()) + "\n";
   if (c.has_security()) {
     const auto& s = c.security();

@@ -285,7 +285,7 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
                std::string(acp127::classification_name(cable.classification())) + " is above " + ri_ + "'s clearance");
         continue;
       }
-      if (forward_misrouted(cable, path, now, out)) continue;
+      if (forward_misrouted(cable, received_line, path, now, out)) continue;
       // the last copy takes the cable itself, unless a service message still needs it
       Cable delivered = i + 1 == seg.copies.size() && rejected.empty() ? std::move(cable) : cable;
       *delivered.mutable_routing_line() = received_line;
@@ -330,14 +330,30 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
   if (!rejected.empty()) send_service(cable, rejected, reason, detail, now, out);
 }
 
+void station::add_pilot(Cable& cable, const std::string& signals, const RoutingLine& before) {
+  auto* pilots = cable.mutable_pilots();
+  pilots->Add()->set_signals(signals);
+  *pilots->Mutable(pilots->size() - 1)->mutable_routing_line() = before;
+  pilots->Mutable(pilots->size() - 1)->mutable_routing_line()->set_blank_lines_after(0);
+  for (int i = pilots->size() - 1; i > 0; --i) pilots->SwapElements(i, i - 1);  // newest first
+}
+
+void station::mark_suspect(queued_copy& q) {
+  // it may have reached the next station before the failure: it goes again as a suspected
+  // duplicate, so that a station that already holds it files it (ZFD)
+  if (q.cable.pilots_size() && q.cable.pilots(0).signals() == "ZFD") return;
+  add_pilot(q.cable, "ZFD", q.cable.routing_line());
+  q.text_characters = 0;  // the pilot is transmitted too
+}
+
 void station::refuse_whole(const Cable& cable, refusal why, const std::string& detail, sim_time now,
                            station_actions& out) {
   const auto& ris = cable.routing_line().routing_indicators();
   send_service(cable, std::vector<std::string>(ris.begin(), ris.end()), why, detail, now, out);
 }
 
-bool station::forward_misrouted(const Cable& cable, const std::vector<std::string>& path, sim_time now,
-                                station_actions& out) {
+bool station::forward_misrouted(const Cable& cable, const RoutingLine& received, const std::vector<std::string>& path,
+                                sim_time now, station_actions& out) {
   // Addressees written with this station's RI but an address it does not serve, that another
   // station does serve: the RI is wrong (ACP 127 §117). Forward to the right station with a
   // misroute pilot, and tell the originator (ZEQ3). Deliver here only what is addressed here.
@@ -359,13 +375,11 @@ bool station::forward_misrouted(const Cable& cable, const std::vector<std::strin
     }
   if (right_stations.empty()) return false;
   const auto id = acp127::message_id(cable);
+  // it goes on under a ZOV pilot: the routing line it came with is kept after the pilot line
   Cable forward = cable;
+  add_pilot(forward, "ZOV " + ri_, received);
   forward.mutable_routing_line()->clear_routing_indicators();
   for (const auto& ri : right_stations) forward.mutable_routing_line()->add_routing_indicators(ri);
-  auto* sec = forward.mutable_security();
-  sec->clear_trailer();
-  sec->add_operating_signals("ZOV");
-  sec->add_operating_signals(ri_);
   out.push_back(misroute_found{id, cable_label(cable), right_stations});
   send_service(cable, {ri_}, std::nullopt, "the address is served by " + join(right_stations) + ", not " + ri_, now,
                out);
@@ -501,6 +515,7 @@ void station::restore(const std::string& peer, queued_copy copy) {
   auto* ch = channel(peer);
   if (!ch) return;
   last_journal_id_ = std::max(last_journal_id_, copy.journal_id);
+  mark_suspect(copy);  // it may have gone out before the restart
   ch->queue.push(std::move(copy));
 }
 
@@ -565,6 +580,7 @@ void station::channel_down(std::string_view peer, sim_time now, station_actions&
   if (ch->current) copies.push_back(std::move(ch->current->copy));
   ch->current.reset();
   for (auto& [serial, c] : ch->unacked) copies.push_back(std::move(c));
+  for (auto& c : copies) mark_suspect(c);
   ch->unacked.clear();
   for (auto& c : ch->queue.drain()) copies.push_back(std::move(c));
   if (was_up || !copies.empty()) out.push_back(channel_changed{ch->peer, false, copies.size()});

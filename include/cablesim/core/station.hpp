@@ -283,7 +283,7 @@ class station {
     std::optional<in_progress> current;
     std::map<uint32_t, queued_copy> unacked;
     uint32_t last_serial = 0;
-    int serial_day = -1;  // the day (UTC) of last_serial: serials restart daily
+    int serial_day = -1;                       // the day (UTC) of last_serial: serials restart daily
     std::array<uint32_t, 6> reported_depth{};  // the queue as last reported (queue_changed)
   };
   struct in_channel {
@@ -316,7 +316,12 @@ class station {
   void refuse_whole(const Cable& cable, refusal why, const std::string& detail, sim_time now, station_actions& out);
   /// Forward a copy whose addressees carry this station's RI but not its address; true when
   /// nothing is left to deliver here.
-  bool forward_misrouted(const Cable& cable, const std::vector<std::string>& path, sim_time now, station_actions& out);
+  bool forward_misrouted(const Cable& cable, const RoutingLine& received, const std::vector<std::string>& path,
+                         sim_time now, station_actions& out);
+  /// Put a pilot (ZOV <RI>, ZFD) before the cable's heading; `before` is the FL2 it keeps.
+  static void add_pilot(Cable& cable, const std::string& signals, const RoutingLine& before);
+  /// A copy sent again after a failure or a restart goes as a suspected duplicate (ZFD pilot).
+  static void mark_suspect(queued_copy& q);
   void number(Cable& cable, sim_time now, station_actions& out);
   down_set failed_channels() const;
   out_channel* channel(std::string_view peer);
