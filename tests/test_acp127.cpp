@@ -1,4 +1,5 @@
 #include "cablesim/core/acp127.hpp"
+#include "cablesim/core/explain.hpp"
 #include "cablesim/core/markings.hpp"
 #include "cablesim/core/precedence.hpp"
 
@@ -357,4 +358,20 @@ TEST_CASE("pilots (ZOV, ZFD) parse and render: the routing line before each is k
   CHECK(r.cable.pilots(1).routing_line().routing_indicators(0) == "RUEHLO");
   CHECK(r.cable.routing_line().routing_indicators(0) == "RUEHFR");
   CHECK(acp127::render(r.cable) == text);
+}
+
+TEST_CASE("the abbreviated form (a service message: no FM or TO lines) parses and renders", "[core][acp127]") {
+  const std::string text =
+      "VZCZCXUR0002\nPP RUEHRO\nDE RUEHEUR #0001 2531002\nZNR UUUUU\nP 101002Z SEP 07\nBT\n"
+      "UNCLAS SVC ZEQ4 RUEHRO #0002 2531002 INV RUEHXQ\nBT\n";
+  const auto r = acp127::parse(text);
+  INFO((r.error ? r.error->format("svc") : ""));
+  REQUIRE(r);
+  CHECK(r.cable.originator().empty());
+  CHECK(r.cable.action_size() == 0);
+  CHECK(r.cable.classification() == UNCLASSIFIED);
+  CHECK(acp127::render(r.cable) == text);
+  const auto explained = explain(r.cable);
+  CHECK(explained.find("the abbreviated form of ACP 127") != std::string::npos);
+  CHECK(explained.find("service message (unclassified, SVC) ZEQ4") != std::string::npos);
 }

@@ -137,9 +137,14 @@ TEST_CASE("lessons: 4, misrouted and unroutable cables and their service message
   // Both service messages reach Rome.
   std::string services;
   for (const auto& e : fs::directory_iterator(r.inbox / "RUEHRO")) services += test::read_file(e.path());
-  CHECK(services.find("UNCLAS SVC\n\nZEQ3 RUEHRO #0001") != std::string::npos);
-  CHECK(services.find("UNCLAS SVC\n\nZEQ4 RUEHRO #0002") != std::string::npos);
-  CHECK(services.find("INV RUEHXQ") != std::string::npos);
+  // in the abbreviated form: no FM or TO lines, a terse text
+  CHECK(services.find("\nDE RUEHLO #0001 ") != std::string::npos);
+  CHECK(services.find("\nBT\nUNCLAS SVC ZEQ3 RUEHRO #0001 ") != std::string::npos);
+  CHECK(services.find(" RUEHLO\nBT\n") != std::string::npos);  // ZEQ3 names the wrong RI
+  CHECK(services.find("\nDE RUEHEUR #0001 ") != std::string::npos);
+  CHECK(services.find("\nBT\nUNCLAS SVC ZEQ4 RUEHRO #0002 ") != std::string::npos);
+  CHECK(services.find(" INV RUEHXQ\nBT\n") != std::string::npos);
+  CHECK(services.find("\nFM ") == std::string::npos);
 }
 
 TEST_CASE("lessons: 5, a backlog drains by precedence", "[e2e][lessons]") {

@@ -713,6 +713,8 @@ void parse_heading(line_reader& r, Cable& c, bool draft) {
     parse_fl3(expect_line(r, "FL3 (DE ...)"), c);
     parse_fl4(expect_line(r, "the security warning (FL4)"), c);
     parse_fl5(expect_line(r, "the precedence and DTG line (FL5)"), c);
+    // the abbreviated form (service messages): no FM and TO lines, the text follows BT
+    if (!r.at_end() && is_bt(r.peek())) return;
   }
   const auto l6 = expect_line(r, "the originator line (FM ...)");
   const auto s6 = rtrim(l6.text);

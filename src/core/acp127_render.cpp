@@ -158,7 +158,8 @@ std::string render_heading(const Cable& c) {
     append_signals(out, d.trailer(), d.operating_signals());
     out += '\n';
   }
-  out += "FM " + c.originator() + "\n";
+  // the abbreviated form (a service message) has no FM and TO lines
+  if (!c.originator().empty() || c.action_size()) out += "FM " + c.originator() + "\n";
   append_group(out, "TO ", c.action());
   append_group(out, "INFO ", c.information());
   append_group(out, "XMT ", c.exempted());

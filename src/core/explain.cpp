@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <sstream>
 
 #include "cablesim/core/acp127.hpp"
 #include "cablesim/core/dtg.hpp"
@@ -154,8 +155,37 @@ void explain_heading(const Cable& c, std::string& out) {
   }
 }
 
+/// "UNCLAS SVC ZEQ4 RUEHRO #0002 2531002 INV RUEHXQ": a service message's terse text.
+std::string service_text_note(const std::string& line) {
+  std::istringstream words(line.substr(11));
+  std::string signal, ri, serial, time, rest;
+  words >> signal >> ri >> serial >> time;
+  std::getline(words, rest);
+  const std::map<std::string, std::string> signals = {
+      {"ZEQ3", "a cable reached a station by a wrong routing indicator (misrouted); it was passed on"},
+      {"ZEQ4",
+       "a routing indicator is invalid or cannot be reached: the originator must correct it and "
+       "retransmit"},
+      {"ZEQ", "a cable was refused"},
+  };
+  const auto it = signals.find(signal);
+  std::string note = "service message (unclassified, SVC) " + signal + ": " +
+                     (it == signals.end() ? "a service signal" : it->second) + "; about the cable " + ri + " " +
+                     serial + " filed " + time;
+  if (!rest.empty()) note += "; concerning" + rest;
+  if (rest.find(" INV ") == 0) note += " (INV: not in the routing tables)";
+  if (rest.find(" SEC ") == 0) note += " (SEC: its classification may not go there)";
+  return note;
+}
+
 /// FL6-FL9: who sent it, and to whom.
 void explain_addressees(const Cable& c, std::string& out) {
+  if (c.originator().empty() && c.action_size() == 0) {
+    out +=
+        "    (no FM or TO lines: the abbreviated form of ACP 127, used by communications centres for\n"
+        "     service messages; FL3 says which station sends it and FL2 to which)\n";
+    return;
+  }
   note(out, "FL6", "FM " + c.originator(), "originator: the plain-language address of the office that sent it");
   bool first = true;
   for (const auto& a : c.action()) {
@@ -179,7 +209,9 @@ void explain_addressees(const Cable& c, std::string& out) {
 void explain_text(const Cable& c, std::string& out) {
   const auto& t = c.text();
   out += "BT\n    FL11  separator: the heading ends, the text begins\n";
-  if (!t.classification_line().empty())
+  if (t.classification_line().starts_with("UNCLAS SVC ")) {
+    note(out, "TEXT", t.classification_line(), service_text_note(t.classification_line()));
+  } else if (!t.classification_line().empty())
     note(
         out, "TEXT", t.classification_line(),
         "classification line: " + std::string(classification_name(c.classification())) +

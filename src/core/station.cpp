@@ -387,6 +387,25 @@ bool station::forward_misrouted(const Cable& cable, const RoutingLine& received,
   return !any_here;
 }
 
+namespace {
+
+/// What a service message says is wrong, before the RIs concerned.
+std::string refusal_code(std::optional<refusal> reason) {
+  if (!reason) return "";  // ZEQ3: the RIs are the wrong ones
+  switch (*reason) {
+    case refusal::unknown_ri: return "INV ";
+    case refusal::no_route: return "NO ROUTE ";
+    case refusal::above_clearance:
+    case refusal::circuit_classification:
+    case refusal::bad_marking: return "SEC ";
+    case refusal::would_return: return "RETURN ";
+    case refusal::over_limits: return "TOO MANY ";
+  }
+  return "";
+}
+
+}  // namespace
+
 void station::send_service(const Cable& about, const std::vector<std::string>& ris, std::optional<refusal> reason,
                            const std::string& detail, sim_time now, station_actions& out) {
   const auto id = acp127::message_id(about);
@@ -404,16 +423,13 @@ void station::send_service(const Cable& about, const std::vector<std::string>& r
   const auto p = about.dtg_line().precedence_size() ? static_cast<Precedence>(about.dtg_line().precedence(0)) : ROUTINE;
   svc.mutable_dtg_line()->add_precedence(p);
   *svc.mutable_dtg_line()->mutable_dtg() = dtg_from_time(now);
-  svc.set_originator(self_ && self_->addresses_size() ? self_->addresses(0) : ri_ + " COMMCEN");
-  auto* to = svc.add_action();
-  to->set_routing_indicator(origin);
-  const auto* origin_station = topo_.station(origin);
-  to->set_address(origin_station->addresses_size() ? origin_station->addresses(0) : origin + " COMMCEN");
+  // ACP 127's abbreviated form: no FM or TO lines (FL3 says who sends it, FL2 to whom), and a
+  // terse text: the signal, the cable it is about (FL3 without DE), and what is wrong
   svc.mutable_routing_line()->add_precedence(p);
   svc.mutable_routing_line()->add_routing_indicators(origin);
-  svc.set_body("UNCLAS SVC\n\n" + signal + " " + acp127::render_origin_line(about.origin()).substr(3) + " " +
-               format_dtg(about.dtg_line().dtg()) + "\n" + (invalid_ri ? "INV " : "") + join(ris) + ": " + detail +
-               "\n" + (invalid_ri ? "CHECK ROUTING INDICATORS AND RETRANSMIT\n" : ""));
+  svc.set_has_bt(true);
+  svc.set_body("UNCLAS SVC " + signal + " " + acp127::render_origin_line(about.origin()).substr(3) + " " +
+               refusal_code(reason) + join(ris) + "\n");
   out.push_back(service_sent{signal, origin, id, cable_label(about), ris, detail, acp127::message_id(svc)});
   handle(std::move(svc), "", {ri_}, 0, now, out);
 }
