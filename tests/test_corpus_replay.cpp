@@ -140,15 +140,30 @@ TEST_CASE("corpus replay: one copy to every addressee station of every cable", "
   CHECK(static_cast<std::size_t>(r.deliveries_size()) == filed_copies);
   CHECK(out.find("delivered " + std::to_string(filed_copies) + " of " + std::to_string(filed_copies) +
                  " addressee copies") != std::string::npos);
-  std::size_t missing = 0;
+  // what each inbox holds: a copy of a cable is a file named by its id, or one file per section
+  // when the post split it (RI-SSSS.NN-DDDHHMM: the id with .NN)
+  std::set<std::pair<std::string, std::string>> expected_copy;
   for (const auto& [id, ris] : expected)
-    for (const auto& ri : ris)
-      if (!fs::exists(dir / "inbox" / ri / (id + ".txt"))) {
-        if (++missing < 5) FAIL_CHECK("no copy of " << id << " at " << ri);
-      }
+    for (const auto& ri : ris) expected_copy.insert({ri, id});
+  std::set<std::pair<std::string, std::string>> held;  // (station, cable id)
+  std::size_t sectioned = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir / "inbox")) {
+    if (!e.is_regular_file()) continue;
+    const auto station = e.path().parent_path().filename().string();
+    auto id = e.path().stem().string();
+    const auto first = id.find('-'), dot = id.find('.');
+    if (!expected_copy.count({station, id}) && dot != std::string::npos && dot < id.find('-', first + 1)) {
+      id.erase(dot, 3);  // a section of a cable the post split
+      ++sectioned;
+    }
+    held.insert({station, id});
+  }
+  std::size_t missing = 0;
+  for (const auto& copy : expected_copy)
+    if (!held.count(copy) && ++missing < 5) FAIL_CHECK("no copy of " << copy.second << " at " << copy.first);
   CHECK(missing == 0);
-  std::size_t files = 0;
-  for (const auto& e : fs::recursive_directory_iterator(dir / "inbox")) files += e.is_regular_file();
-  CHECK(files == filed_copies);
+  CHECK(held.size() == filed_copies);  // and nothing else
+  std::cout << "corpus replay: " << sectioned << " inbox files are sections of cables too long for one transmission"
+            << std::endl;
   fs::remove_all(dir);
 }

@@ -763,3 +763,30 @@ TEST_CASE("e2e: a complete cable filed twice is a suspected duplicate: counted, 
   CHECK(out.find(std::to_string(seed_addressees.size()) + " suspected duplicates filed (ZFD") != std::string::npos);
   fs::remove_all(dir);
 }
+
+TEST_CASE("e2e: a cable in sections counts as delivered when all its sections are", "[e2e][sections]") {
+  const auto dir = temp_dir("sections");
+  std::string draft = "FM AMEMBASSY ROME\nTO RUEHFR/AMEMBASSY PARIS\nUNCLAS ROME\n\n";
+  for (int i = 0; i < 400; ++i) draft += "A line of a long unclassified report, number " + std::to_string(i) + ".\n";
+  std::ofstream(dir / "long.txt") << draft;
+  std::ofstream(dir / "s.textproto") << "filings { station: \"RUEHRO\" cable_file: \"" << (dir / "long.txt").string()
+                                     << "\" at_seconds: 0 }\n";
+  std::string out;
+  REQUIRE(run("run " + (test::source_dir() / "topologies" / "seed.textproto").string() + " --scenario " +
+                  (dir / "s.textproto").string() + " --speedup max --inbox " + (dir / "inbox").string() + " --report " +
+                  (dir / "r.json").string(),
+              &out) == 0);
+  INFO(out);
+  const auto r = read_report(dir / "r.json");
+  CHECK(r.completed());
+  REQUIRE(r.filed_size() == 1);
+  CHECK(r.deliveries_size() == 1);  // one cable, one addressee: one delivery, when the last section is in
+  CHECK(r.deliveries(0).message_id() == r.filed(0).message_id());
+  std::size_t files = 0;
+  for (const auto& e : fs::directory_iterator(dir / "inbox" / "RUEHFR")) {
+    ++files;
+    CHECK(e.path().filename().string().find(".0") != std::string::npos);  // RUEHRO-0001.0N-...
+  }
+  CHECK(files >= 5);  // 400 lines of text, at most about 95 a section
+  fs::remove_all(dir);
+}

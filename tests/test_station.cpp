@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "cablesim/core/text.hpp"
 #include "recorded_network.hpp"
 #include "support.hpp"
 
@@ -642,4 +643,47 @@ TEST_CASE("station: each channel has its own designator in FL1", "[core][station
     const auto& link = t.proto().links(t.link_index(channel.first, channel.second));
     CHECK(designator == (link.a() == channel.first ? link.designator_a() : link.designator_b()));
   }
+}
+
+TEST_CASE("sections: a 24,000-character cable goes as numbered sections that reassemble to its text",
+          "[core][station][sections]") {
+  const auto t = shipped("seed");
+  // a draft of 24,000 characters of text, in lines of at most 69 (as transmitted)
+  std::string text = "C O N F I D E N T I A L ROME 001234\n\nSUBJECT: A LONG REPORT\n\n";
+  for (int para = 1; text.size() < 24'000; ++para) {
+    text += std::to_string(para) + ". (C) Paragraph " + std::to_string(para) + " of a report long enough to\n";
+    for (int l = 0; l < 5; ++l) text += "need sections: line " + std::to_string(l) + " of this paragraph goes on.\n";
+    text += "\n";
+  }
+  recorded_network net(t, epoch_of(t));
+  const auto filed = net.file("RUEHRO", "FM AMEMBASSY ROME\nTO RUEHFR/AMEMBASSY PARIS\n" + text);
+  REQUIRE(filed.ok);
+  const auto sections = net.all<cable_filed>().at(0).sections;
+  INFO("sections: " << sections);
+  CHECK(sections >= 4);
+  net.run();
+  std::map<uint32_t, std::string> at_paris;  // section -> its copy as delivered
+  for (const auto& d : net.deliveries())
+    if (d.station == "RUEHFR") at_paris[d.copy.copy.origin().section()] = acp127::render(d.copy.copy);
+  REQUIRE(at_paris.size() == sections);
+  std::string reassembled;
+  for (const auto& [k, copy] : at_paris) {
+    INFO("section " << k);
+    const auto nn = zero_pad(k, 2), mm = zero_pad(sections, 2);
+    // the same SSN with /NN, the same filing time and DTG; SECTION NN OF MM in the classification line
+    CHECK(copy.find("\nDE RUEHRO #" + zero_pad(1, 4) + "/" + nn + " ") != std::string::npos);
+    const auto from_fl5 = copy.substr(copy.find("\nR ") + 1);
+    CHECK(std::count(from_fl5.begin(), from_fl5.end(), '\n') <= 100);  // §208: 5 pages of 20 lines
+    const auto body = copy.substr(copy.find("C O N F I D E N T I A L SECTION " + nn + " OF " + mm + " ROME 001234\n"));
+    reassembled += body.substr(body.find('\n') + 1);
+  }
+  CHECK(reassembled == text.substr(text.find('\n') + 1));
+  // each section is its own transmission, all at the cable's precedence
+  std::set<std::string> transmitted;
+  for (const auto& a : net.actions())
+    if (const auto* s = std::get_if<start_transmission>(&a.what); s && a.station == "RUEHRO") {
+      transmitted.insert(s->message_id);
+      CHECK(s->frame.precedence() == ROUTINE);
+    }
+  CHECK(transmitted.size() == sections);
 }

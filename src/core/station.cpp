@@ -208,10 +208,17 @@ filing_outcome station::file(Cable cable, sim_time now, station_actions& out) {
   result.message_id = acp127::message_id(cable);
   result.precedence = static_cast<Precedence>(rl->precedence(0));
   result.addressees = ris;
+  // a cable too long for one transmission goes in sections, each its own transmission (§208)
+  const auto section_lines =
+      topo_.proto().section_lines() ? topo_.proto().section_lines() : acp127::default_section_lines;
+  auto sections = cable.origin().section() ? std::vector<Cable>{} : acp127::split_into_sections(cable, section_lines);
   out.push_back(cable_filed{result.message_id, cable_label(cable), result.precedence, acp127::render_routing_line(*rl),
-                            ris, std::move(unknown)});
+                            ris, std::move(unknown), static_cast<uint32_t>(sections.size())});
   const auto decided = out.size();
-  handle(std::move(cable), "", {ri_}, 0, now, out);
+  if (sections.empty())
+    handle(std::move(cable), "", {ri_}, 0, now, out);
+  else
+    for (auto& section : sections) handle(std::move(section), "", {ri_}, 0, now, out);
   for (auto i = decided; i < out.size(); ++i)
     if (const auto* r = std::get_if<reject_copy>(&out[i]))
       for (const auto& ri : r->ris) result.refused.push_back(ri + ": " + r->detail);

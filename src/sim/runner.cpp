@@ -130,11 +130,17 @@ class collector {
   }
 
   void delivered(const std::string& station, const deliver_copy& d, sim_time t) {
-    ++station_stats(station).delivered;
     received_at_.erase({station, d.message_id});
-    if (copies_.mark(d.message_id, station, copy_book::delivered)) report_.set_duplicates(report_.duplicates() + 1);
+    // a cable in sections is delivered when its last section is
+    std::string id = d.message_id;
+    if (const auto sections = d.copy.origin().sections()) {
+      id = acp127::base_message_id(id);
+      if (++sections_in_[{id, station}] < sections) return;
+    }
+    ++station_stats(station).delivered;
+    if (copies_.mark(id, station, copy_book::delivered)) report_.set_duplicates(report_.duplicates() + 1);
     // kept compact until the end of the run, when the network is gone
-    delivery_record r{copies_.message(d.message_id), copies_.station(station), d.precedence, 0, at(t), {}};
+    delivery_record r{copies_.message(id), copies_.station(station), d.precedence, 0, at(t), {}};
     const auto filed = copies_.filed_at(r.message);
     r.filed_at = filed < 0 ? at(t) : filed;
     for (const auto& s : d.path) r.path.push_back(copies_.station(s));
@@ -183,12 +189,13 @@ class collector {
             link_event(t, x.channel, station, LinkEvent::OPEN_NUMBER, x.first, "", PRECEDENCE_UNSPECIFIED);
           } else if constexpr (std::is_same_v<T, reject_copy>) {
             for (const auto& ri : x.ris)
-              if (!copies_.mark(x.message_id, ri, copy_book::refused)) report_.set_rejected(report_.rejected() + 1);
+              if (!copies_.mark(acp127::base_message_id(x.message_id), ri, copy_book::refused))
+                report_.set_rejected(report_.rejected() + 1);
           } else if constexpr (std::is_same_v<T, misroute_found>) {
             // the copy for this station goes on to the stations that serve its address
             report_.set_misrouted(report_.misrouted() + 1);
-            copies_.mark(x.message_id, station, copy_book::passed_on);
-            for (const auto& ri : x.right_stations) copies_.expect(x.message_id, ri);
+            copies_.mark(acp127::base_message_id(x.message_id), station, copy_book::passed_on);
+            for (const auto& ri : x.right_stations) copies_.expect(acp127::base_message_id(x.message_id), ri);
           } else if constexpr (std::is_same_v<T, service_sent>) {
             report_.set_service_messages(report_.service_messages() + 1);
           } else if constexpr (std::is_same_v<T, duplicate_dropped>) {
@@ -361,6 +368,7 @@ class collector {
     std::vector<uint32_t> path;
   };
   copy_book copies_;
+  std::map<std::pair<std::string, std::string>, uint32_t> sections_in_;  // (cable, station) -> sections delivered
   std::vector<delivery_record> deliveries_;
   std::unordered_map<std::pair<std::string, std::string>, double, pair_hash> received_at_;
   std::map<int, std::vector<double>> handling_;

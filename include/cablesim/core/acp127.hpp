@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cablesim/cable.pb.h"
 
@@ -83,6 +84,19 @@ constexpr std::size_t max_routing_indicators = 500;  // in FL2
 
 /// Why a cable is beyond the limits above, or empty.
 std::string check_limits(const Cable& cable);
+
+/// ACP 127 §208: pages of at most 20 lines counted from FL5, at most 5 pages per transmission.
+constexpr std::size_t default_section_lines = 100;
+
+/// Split a complete cable whose transmission would hold more than `max_lines` lines counted
+/// from FL5 into sections, State's way: the same SSN with /NN, the same filing time and DTG, and
+/// the classification line of each carries SECTION NN OF MM. Empty when it fits in one.
+std::vector<Cable> split_into_sections(const Cable& cable, std::size_t max_lines = default_section_lines);
+
+/// The message id without its section: what the sections of one cable share.
+std::string base_message_id(const Cable& cable);
+/// The same from a message id: "RUEHRO-0001.02-2531400" -> "RUEHRO-0001-2531400".
+std::string base_message_id(std::string_view id);
 
 /// Message identity: origin RI + SSN (+ section) + filing time, e.g. "RUEHRO-1919-2531426" or
 /// "RUEHMD-4314.01-3571155". The same on every copy of a message everywhere.

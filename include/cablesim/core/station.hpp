@@ -127,6 +127,7 @@ struct cable_filed {
   std::string routing_line;             // its FL2 as rendered
   std::vector<std::string> addressees;  // addressee stations
   std::vector<std::string> unknown;     // plain-language addressees with no RI: no copy
+  uint32_t sections = 0;                // too long for one transmission: sent in this many sections
 };
 /// A copy for these RIs was queued on a channel (split: the routing line was segregated).
 struct copy_relayed {
