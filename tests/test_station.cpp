@@ -687,3 +687,25 @@ TEST_CASE("sections: a 24,000-character cable goes as numbered sections that rea
     }
   CHECK(transmitted.size() == sections);
 }
+
+TEST_CASE("station: a post files a real cable as filed (from FL5 on), addressees by plain-language address",
+          "[core][station][corpus]") {
+  const auto corpus = test::corpus_dir();
+  if (corpus.empty()) return test::skipped("../shared/corpus is absent");
+  const auto t = shipped("worldwide");
+  const auto parsed = acp127::parse(test::read_file(corpus / "cables" / "09TRIPOLI475.txt"));
+  REQUIRE(parsed);
+  REQUIRE(parsed.cable.form() == AS_FILED);
+  CHECK(parsed.cable.action(0).routing_indicator().empty());  // TO SECSTATE WASHDC: no RI
+  recorded_network net(t, epoch_of(t));
+  const auto filed = net.network().file("RUEHTRO", parsed.cable);
+  INFO(filed.error);
+  REQUIRE(filed.ok);
+  // every addressee the network knows by its address gets a copy; the action one first
+  CHECK(filed.addressees.front() == "RUEHC");
+  CHECK(filed.precedence == IMMEDIATE);  // "O P": dual precedence kept
+  net.run();
+  std::set<std::string> stations;  // (it is long: each station gets every section)
+  for (const auto& d : net.deliveries()) stations.insert(d.station);
+  CHECK(stations == std::set<std::string>(filed.addressees.begin(), filed.addressees.end()));
+}

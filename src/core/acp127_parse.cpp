@@ -411,7 +411,8 @@ void parse_addressee(const line& l, std::size_t column0, std::string_view s, Add
   const auto address = s.substr(0, words[n - 1].column + words[n - 1].text.size());
   a.set_address(std::string(address));
   if (n < words.size()) a.set_extra_spaces(static_cast<uint32_t>(words[n].column - address.size() - 1));
-  if (address.find("COLLECTIVE") != std::string_view::npos || a.routing_indicator().empty()) a.set_collective(true);
+  // an addressee without an RI is found by its address; only a COLLECTIVE address is a collective
+  if (address.find("COLLECTIVE") != std::string_view::npos) a.set_collective(true);
 }
 
 // --- text -----------------------------------------------------------------------------------
@@ -667,6 +668,48 @@ bool is_pilot_line(std::string_view s) {
   return s == "ZFD" || s.starts_with("ZFD ") || s.starts_with("ZOV ");
 }
 
+/// The archive's note on a record that holds only part of a cable: its text.
+constexpr std::string_view partial_extract_note = "This record is a partial extract of the original cable.";
+
+/// An FL5 as a filed cable has it: one or two prosign letters, then DDHHMMZ MON YY[YY].
+bool is_filed_fl5(std::string_view s) {
+  const auto words = split_words(rtrim(s));
+  std::size_t i = 0;
+  while (i < words.size() && i < 2 && words[i].text.size() == 1 && precedence_from_prosign(words[i].text[0])) ++i;
+  if (i == 0 || words.size() != i + 3) return false;
+  const auto dtg = words[i].text;
+  return dtg.size() == 7 && dtg.back() == 'Z' && all_digits(dtg.substr(0, 6)) && words[i + 1].text.size() == 3 &&
+         all_digits(words[i + 2].text);
+}
+
+/// The office distribution a receiving post printed on its copy: ACTION and INFO lines of
+/// office codes (AF-00, LOG-00 ...), continued on indented lines, ending at "/037 W".
+void parse_distribution(std::string_view preamble, OfficeDistribution& d) {
+  google::protobuf::RepeatedPtrField<std::string>* into = nullptr;
+  line_reader r(preamble);
+  while (!r.at_end()) {
+    const auto l = r.next();
+    auto s = l.text;
+    if (s.starts_with("ACTION ")) {
+      into = d.mutable_action();
+      s.remove_prefix(7);
+    } else if (s.starts_with("INFO ")) {
+      into = d.mutable_info();
+      s.remove_prefix(5);
+    } else if (!(into && s.starts_with(" "))) {
+      into = nullptr;
+      continue;
+    }
+    for (const auto& w : split_words(s)) {
+      if (w.text.starts_with("/")) {
+        into = nullptr;
+        break;
+      }
+      if (w.text.find('-') != std::string_view::npos) into->Add(std::string(w.text));
+    }
+  }
+}
+
 /// FL2: prosigns + RIs, possibly wrapped onto lines of RIs only.
 void parse_routing_line(line_reader& r, RoutingLine& rl) {
   const auto l2 = expect_line(r, "the routing line (FL2)");
@@ -814,20 +857,42 @@ parse_result parse(std::string_view text, const parse_options& options) {
     }
     bool draft = false;
     if (fl1 == std::string_view::npos) {
-      if (!options.allow_draft)
-        return {{}, parse_error{1, 1, "no ACP 127 heading: no FL1 transmission identification (VZCZC...) found"}};
-      draft = true;
-      // a draft starts at its FM line
+      // the forms without a transmission heading
       line_reader scan(text);
-      while (!scan.at_end()) {
+      std::optional<line> fm, fl5, previous;
+      while (!scan.at_end() && !fm) {
         const auto l = scan.next();
         if (l.text.starts_with("FM ")) {
-          fl1 = l.offset;
-          break;
+          fm = l;
+          if (previous && is_filed_fl5(previous->text)) fl5 = previous;
         }
+        if (!blank(l)) previous = l;
       }
-      if (fl1 == std::string_view::npos)
-        return {{}, parse_error{1, 1, "no ACP 127 heading and no 'FM <originator>' line: not a cable"}};
+      if (fl5) {  // as filed: from FL5 on
+        result.cable.set_form(AS_FILED);
+        while (r.position() < fl5->offset) r.next();
+        result.cable.set_preamble(std::string(text.substr(0, fl5->offset)));
+        parse_distribution(result.cable.preamble(), *result.cable.mutable_distribution());
+        parse_fl5(r.next(), result.cable);
+        parse_heading(r, result.cable, true);
+        parse_body(r, text, result.cable);
+        return result;
+      }
+      if (text.starts_with(partial_extract_note)) {  // the text alone
+        const auto note_end = text.find('\n') + 1;
+        result.cable.set_form(TEXT_ONLY);
+        result.cable.set_preamble(std::string(text.substr(0, note_end)));
+        result.cable.set_body(std::string(text.substr(note_end)));
+        parse_text(result.cable.body(), *result.cable.mutable_text());
+        result.cable.set_classification(classification_of_line(result.cable.text().classification_line()));
+        return result;
+      }
+      if (!options.allow_draft)
+        return {{}, parse_error{1, 1, "no ACP 127 heading: no FL1 transmission identification (VZCZC...) found"}};
+      if (!fm) return {{}, parse_error{1, 1, "no ACP 127 heading and no 'FM <originator>' line: not a cable"}};
+      draft = true;  // a draft starts at its FM line
+      result.cable.set_form(DRAFT);
+      fl1 = fm->offset;
     }
     while (r.position() < fl1) r.next();
     result.cable.set_preamble(std::string(text.substr(0, fl1)));

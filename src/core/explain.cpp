@@ -50,13 +50,17 @@ void note(std::string& out, std::string_view label, const std::string& line, con
 
 std::string addressee_note(const Addressee& a, std::string_view role) {
   std::string s(role);
-  if (a.routing_indicator().empty())
+  if (a.routing_indicator().empty() && a.collective())
     s += ": " + a.address() +
          " (a collective written without a routing indicator; its member stations are found from the collective's "
          "definition)";
+  else if (a.routing_indicator().empty())
+    s += ": " + a.address() +
+         " (by its plain-language address alone, as filed; the station that serves the address is found from it)";
   else
     s += ": station " + a.routing_indicator() + " delivers to " + a.address();
-  if (a.collective() && !a.routing_indicator().empty()) s += " (a collective: the station relays it to every member)";
+  if (a.collective() && !a.routing_indicator().empty())
+    s += " (a collective: its members are listed in place of its RI before the routing line is segregated)";
   if (a.niact()) s += "; NIACT = night action, wake the duty officer";
   if (a.precedence() != PRECEDENCE_UNSPECIFIED)
     s += "; to be handled at " + precedence_word(a.precedence());
@@ -208,7 +212,8 @@ void explain_addressees(const Cable& c, std::string& out) {
 /// The text between the BT separators.
 void explain_text(const Cable& c, std::string& out) {
   const auto& t = c.text();
-  out += "BT\n    FL11  separator: the heading ends, the text begins\n";
+  // only the separators the file has: the archive's copies mostly have none
+  if (c.has_bt()) out += "BT\n    FL11  separator: the heading ends, the text begins\n";
   if (t.classification_line().starts_with("UNCLAS SVC ")) {
     note(out, "TEXT", t.classification_line(), service_text_note(t.classification_line()));
   } else if (!t.classification_line().empty())
@@ -246,13 +251,47 @@ void explain_text(const Cable& c, std::string& out) {
   }
   if (!t.signature().empty())
     note(out, "TEXT", t.signature(), "signature: the chief of mission under whose name the cable went");
-  out += "BT\nNNNN\n    FL13/FL16  separator and end of message (ZCZC ... NNNN frame the transmission)\n";
+  if (c.has_bt()) out += "BT\n    FL13  separator: the text ends\n";
+  if (c.has_nnnn()) out += "NNNN\n    FL16  end of message (ZCZC ... NNNN frame the transmission)\n";
+  if (!c.has_bt() && c.form() != TEXT_ONLY)
+    out += "(no BT or NNNN lines in this file: published copies leave the separators out)\n";
+}
+
+}  // namespace
+
+namespace {
+
+/// What form the text came in, and what that form leaves out.
+void explain_form(const Cable& c, std::string& out) {
+  switch (c.form()) {
+    case AS_FILED:
+      out +=
+          "(as filed: the cable from its precedence and DTG line (FL5) on, as the originator released it;\n"
+          " the transmission heading FL1-FL4 is added by the communications centre)\n";
+      break;
+    case TEXT_ONLY: out += "(the text alone: the archive kept only a partial extract, with no heading)\n"; return;
+    case DRAFT: out += "(a draft: what a post files; the post numbers and dates it)\n"; break;
+    default: break;
+  }
+  const auto& d = c.distribution();
+  if (d.action_size() || d.info_size()) {
+    std::string offices;
+    for (const auto& o : d.action()) offices += " " + o;
+    out += "(printed at the receiving post: its own distribution to its offices, action to" + offices + ", and " +
+           std::to_string(d.info_size()) +
+           " offices for information; the number after each office code is the count of copies)\n";
+  }
 }
 
 }  // namespace
 
 std::string explain(const Cable& c) {
   std::string out;
+  explain_form(c, out);
+  if (c.form() == TEXT_ONLY) {
+    explain_text(c, out);
+    return out;
+  }
   explain_heading(c, out);
   explain_addressees(c, out);
   explain_text(c, out);

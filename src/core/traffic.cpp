@@ -184,6 +184,7 @@ std::optional<generated_filing> traffic_generator::make(stream& g) {
     // parsing its text would give.
     generated_filing f{g.t, origin, {}, g.name};
     auto& c = f.cable;
+    c.set_form(DRAFT);
     c.set_originator(address_of(topo_, origin));
     for (std::size_t k = 0; k < chosen.size(); ++k) {
       const bool is_to = k < g.to_count;

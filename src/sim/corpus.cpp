@@ -35,7 +35,7 @@ std::vector<corpus_cable> read_corpus(const std::filesystem::path& dir, std::siz
   std::size_t without = 0;
   for (const auto& f : files) {
     auto r = acp127::parse(store::read_file(f).value_or(""));
-    if (!r) {
+    if (!r || r.cable.form() != TRANSMITTED) {  // only a transmitted cable names its stations by RI
       ++without;
       continue;
     }
