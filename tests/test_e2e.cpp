@@ -790,3 +790,28 @@ TEST_CASE("e2e: a cable in sections counts as delivered when all its sections ar
   CHECK(files >= 5);  // 400 lines of text, at most about 95 a section
   fs::remove_all(dir);
 }
+
+TEST_CASE("e2e: a transmission lost on the line is found by the continuity check and run again", "[e2e][continuity]") {
+  const auto dir = temp_dir("lost");
+  std::ofstream(dir / "s.textproto")
+      << "filings { station: \"RUEHRO\" cable_file: \"" << test::seed_cable().string()
+      << "\" at_seconds: 10 }\n"
+         "events { kind: LOSE_TRANSMISSION at_seconds: 0 a: \"RUEHRO\" b: \"RUEHEUR\" }\n";
+  std::string out;
+  REQUIRE(run("run " + (test::source_dir() / "topologies" / "seed.textproto").string() + " --scenario " +
+                  (dir / "s.textproto").string() + " --speedup max --trace --report " + (dir / "r.json").string(),
+              &out) == 0);
+  INFO(out);
+  const auto r = read_report(dir / "r.json");
+  CHECK(r.completed());
+  CHECK(r.deliveries_size() == static_cast<int>(seed_addressees.size()));
+  CHECK(r.duplicates() == 0);
+  CHECK(r.reruns() == 1);
+  CHECK(r.continuity_checks() >= 1);
+  CHECK(out.find("RUEHEUR has heard nothing from RUEHRO for a while: ZID 0000") != std::string::npos);
+  CHECK(out.find("RUEHRO answers RUEHEUR: ZIC 0001") != std::string::npos);
+  CHECK(out.find("RUEHEUR asks RUEHRO to run again transmission 0001") != std::string::npos);
+  CHECK(out.find("RUEHRO runs cable RUEHRO #1919 again to RUEHEUR (was 0001, now marked ZDK)") != std::string::npos);
+  CHECK(out.find("transmissions run again on request (ZDK)") != std::string::npos);
+  fs::remove_all(dir);
+}

@@ -206,12 +206,15 @@ TEST_CASE("net: a link that goes silent is closed after three keep-alive interva
   std::string said;
   CHECK(closed_by_peer(n, *socket, &said));
   CHECK(n.logged("link to RUEHRN closed: RUEHRN silent for 900 ms"));
-  // what RUEHEUR said meanwhile: keep-alives, nothing else
+  // what RUEHEUR said meanwhile: keep-alives, or (its clock runs 6000 times faster) continuity checks
   frame_decoder frames;
   frames.feed(said);
   Envelope e;
   std::error_code bad;
   int keepalives = 0;
-  while (frames.next(e, bad)) keepalives += e.has_keepalive();
+  while (frames.next(e, bad)) {
+    keepalives += e.has_keepalive() || (e.has_continuity() && !e.continuity().answer());
+    CHECK((e.has_keepalive() || e.has_continuity()));
+  }
   CHECK(keepalives >= 2);
 }

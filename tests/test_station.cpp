@@ -709,3 +709,63 @@ TEST_CASE("station: a post files a real cable as filed (from FL5 on), addressees
   for (const auto& d : net.deliveries()) stations.insert(d.station);
   CHECK(stations == std::set<std::string>(filed.addressees.begin(), filed.addressees.end()));
 }
+
+TEST_CASE("continuity: a transmission lost on the line is found and run again, never delivered twice",
+          "[core][station][continuity]") {
+  const auto t = shipped("seed");
+  const auto draft = data("routine_draft.txt");
+  auto delivered_at = [](const recorded_network& net, const std::string& station) {
+    std::map<std::string, int> n;
+    for (const auto& d : net.deliveries())
+      if (d.station == station) ++n[d.copy.message_id];
+    return n;
+  };
+  SECTION("a gap: the next transmission shows it, and the receiver asks for a rerun at once") {
+    recorded_network net(t, epoch_of(t));
+    REQUIRE(net.file("RUEHRO", draft).ok);
+    net.run();
+    net.network().lose_next_transmission("RUEHRO", "RUEHEUR");  // 0002 will be lost
+    for (int i = 0; i < 2; ++i) REQUIRE(net.file("RUEHRO", draft).ok);
+    net.run();
+    const auto opens = net.all<open_number>();
+    REQUIRE(opens.size() == 1);
+    CHECK(opens[0].channel == "RUEHRO");
+    CHECK(opens[0].first == 2);
+    CHECK(opens[0].last == 2);
+    REQUIRE(net.all<send_rerun>().size() == 1);
+    const auto reruns = net.all<copy_rerun>();
+    REQUIRE(reruns.size() == 1);
+    CHECK(reruns[0].serial == 2);
+    const auto at_c = delivered_at(net, "RUEHC");
+    CHECK(at_c.size() == 3);
+    for (const auto& [id, n] : at_c) CHECK(n == 1);
+    // the rerun copy is marked ZDK in FL5
+    bool zdk = false;
+    for (const auto& d : net.deliveries())
+      if (d.copy.message_id == reruns[0].message_id)
+        zdk = acp127::render(d.copy.copy).find(" ZDK\n") != std::string::npos;
+    CHECK(zdk);
+  }
+  SECTION("the last transmission lost: after 30 minutes of silence, ZID and ZIC find it") {
+    recorded_network net(t, epoch_of(t));
+    net.network().lose_next_transmission("RUEHRO", "RUEHEUR");
+    REQUIRE(net.file("RUEHRO", draft).ok);
+    net.run(epoch_of(t) + std::chrono::hours(2));
+    const auto checks = net.all<send_continuity>();
+    const auto zid =
+        std::find_if(checks.begin(), checks.end(), [](const auto& c) { return !c.answer && c.channel == "RUEHRO"; });
+    REQUIRE(zid != checks.end());
+    CHECK(zid->last_serial == 0);  // nothing received from Rome yet
+    const auto zic =
+        std::find_if(checks.begin(), checks.end(), [](const auto& c) { return c.answer && c.channel == "RUEHEUR"; });
+    REQUIRE(zic != checks.end());
+    CHECK(zic->last_serial == 1);  // Rome sent 0001
+    CHECK(net.all<copy_rerun>().size() == 1);
+    const auto at_c = delivered_at(net, "RUEHC");
+    REQUIRE(at_c.size() == 1);
+    CHECK(at_c.begin()->second == 1);
+    // found by the check, 30 minutes after the channel went quiet
+    for (const auto& d : net.deliveries())
+      if (d.station == "RUEHC") CHECK(d.at - epoch_of(t) >= std::chrono::minutes(30));
+  }
+}

@@ -67,6 +67,11 @@ bool station::idle() const {
   });
 }
 
+bool station::awaiting_acknowledgment() const {
+  return std::any_of(out_.begin(), out_.end(),
+                     [](const auto& kv) { return kv.second.up && !kv.second.unacked.empty(); });
+}
+
 down_set station::failed_channels() const {
   down_set down;
   for (const auto& [peer, ch] : out_)
@@ -553,8 +558,7 @@ void station::advance_continuity(std::string_view from, uint32_t serial, station
     if (serial != expected) {
       const uint32_t gap = (serial + max_channel_serial - expected) % max_channel_serial;
       if (gap < max_channel_serial / 2) {
-        const uint32_t last_open = serial == 1 ? max_channel_serial : serial - 1;
-        out.push_back(open_number{std::string(from), expected, last_open});
+        open_numbers(from, expected, serial == 1 ? max_channel_serial : serial - 1, out);
       } else {
         out.push_back(serials_restarted{std::string(from), serial});
       }
@@ -565,6 +569,7 @@ void station::advance_continuity(std::string_view from, uint32_t serial, station
 
 void station::receive(std::string_view from, Transmission t, sim_time now, station_actions& out) {
   advance_continuity(from, t.channel_serial(), out);
+  if (const auto it = in_.find(from); it != in_.end()) it->second.last_heard = now;
   std::vector<std::string> path(t.path().begin(), t.path().end());
   path.push_back(ri_);
   out.push_back(transmission_received{std::string(from), t.channel_serial(), acp127::message_id(t.cable()),
@@ -574,6 +579,80 @@ void station::receive(std::string_view from, Transmission t, sim_time now, stati
   handle(std::move(*t.mutable_cable()), from, std::move(path), t.text_characters(), now, out);
   // taken in charge (queued or delivered): now the sender may forget it
   out.push_back(send_ack{std::string(from), serial});
+}
+
+sim_duration station::continuity_silence() const {
+  const auto minutes = topo_.proto().continuity_minutes() ? topo_.proto().continuity_minutes() : 30;
+  return std::chrono::duration_cast<sim_duration>(std::chrono::minutes(minutes));
+}
+
+void station::open_numbers(std::string_view from, uint32_t first, uint32_t last, station_actions& out) {
+  out.push_back(open_number{std::string(from), first, last});
+  out.push_back(send_rerun{std::string(from), first, last});  // run them again (ZDK)
+}
+
+void station::channel_watch(std::string_view peer, sim_time now, station_actions& out) {
+  auto& in = in_[std::string(peer)];
+  in.watching = false;
+  if (!channel_is_up(peer)) return;  // it is watched again when the channel comes back
+  const auto silence = continuity_silence();
+  const auto quiet = std::chrono::duration_cast<sim_duration>(now - in.last_heard);
+  in.watching = true;
+  if (quiet < silence) {
+    out.push_back(watch_channel{std::string(peer), silence - quiet});
+    return;
+  }
+  // silent for the whole period: ask the sender for its last serial (ZID)
+  in.last_heard = now;
+  out.push_back(send_continuity{std::string(peer), in.last_serial, false});
+  out.push_back(watch_channel{std::string(peer), silence});
+}
+
+void station::continuity_received(std::string_view from, const Continuity& c, sim_time now, station_actions& out) {
+  if (!c.answer()) {  // ZID: say what this station last sent on the channel (ZIC)
+    if (const auto* ch = channel(from)) out.push_back(send_continuity{ch->peer, ch->last_serial, true});
+    return;
+  }
+  const auto it = in_.find(from);
+  if (it == in_.end()) return;
+  auto& in = it->second;
+  in.last_heard = now;
+  // ZIC: transmissions after the last one received never arrived
+  if (c.last_serial() != in.last_serial && c.last_serial() != 0) {
+    const uint32_t first = in.last_serial % max_channel_serial + 1;
+    const uint32_t gap = (c.last_serial() + max_channel_serial - in.last_serial) % max_channel_serial;
+    if (gap < max_channel_serial / 2) open_numbers(from, first, c.last_serial(), out);
+  }
+  in.last_serial = c.last_serial();
+}
+
+void station::rerun_requested(std::string_view from, uint32_t first, uint32_t last, sim_time now,
+                              station_actions& out) {
+  auto* ch = channel(from);
+  if (!ch) return;
+  auto in_range = [&](uint32_t s) {
+    return first <= last ? s >= first && s <= last : s >= first || s <= last;  // (serials wrap)
+  };
+  std::vector<queued_copy> again;
+  for (auto it = ch->unacked.begin(); it != ch->unacked.end();) {
+    if (!in_range(it->first)) {
+      ++it;
+      continue;
+    }
+    auto copy = std::move(it->second);
+    out.push_back(copy_rerun{ch->peer, it->first, copy.message_id, cable_label(copy.cable)});
+    // a rerun is marked ZDK in FL5 (ACP 127); a station that already holds it files it
+    auto* signals = copy.cable.mutable_dtg_line()->mutable_operating_signals();
+    if (std::find(signals->begin(), signals->end(), "ZDK") == signals->end()) {
+      signals->Add("ZDK");
+      copy.cable.mutable_dtg_line()->clear_trailer();
+    }
+    copy.text_characters = 0;
+    again.push_back(std::move(copy));
+    it = ch->unacked.erase(it);
+  }
+  for (auto& copy : again) enqueue(*ch, std::move(copy), now, out);
+  report_queue(*ch, out);
 }
 
 void station::cancelled_by_sender(std::string_view from, uint32_t serial, sim_time, station_actions& out) {
@@ -587,6 +666,11 @@ void station::channel_up(std::string_view peer, sim_time now, station_actions& o
   ch->up = true;
   ch->failed = false;
   out.push_back(channel_changed{ch->peer, true, 0});
+  if (auto& in = in_[ch->peer]; !in.watching) {
+    in.watching = true;
+    in.last_heard = now;
+    out.push_back(watch_channel{ch->peer, continuity_silence()});
+  }
   pump(*ch, now, out);
   report_queue(*ch, out);
 }

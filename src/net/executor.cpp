@@ -54,6 +54,12 @@ bool station_executor::on_frame(const std::string& from, Envelope e) {
     case Envelope::kCancel:
       act([&](station_actions& out) { core_.cancelled_by_sender(from, e.cancel().channel_serial(), now, out); });
       return true;
+    case Envelope::kContinuity:
+      act([&](station_actions& out) { core_.continuity_received(from, e.continuity(), now, out); });
+      return true;
+    case Envelope::kRerun:
+      act([&](station_actions& out) { core_.rerun_requested(from, e.rerun().first(), e.rerun().last(), now, out); });
+      return true;
     default: return false;
   }
 }
@@ -104,6 +110,20 @@ void station_executor::apply(station_actions& actions) {
       Envelope e;
       e.mutable_cancel()->set_channel_serial(c->serial);
       env_.send(c->channel, std::move(e));
+    } else if (const auto* w = std::get_if<watch_channel>(&a)) {
+      env_.set_alarm("continuity " + w->channel, w->after, [this, peer = w->channel] {
+        act([&](station_actions& out) { core_.channel_watch(peer, env_.now(), out); });
+      });
+    } else if (const auto* z = std::get_if<send_continuity>(&a)) {
+      Envelope e;
+      e.mutable_continuity()->set_last_serial(z->last_serial);
+      e.mutable_continuity()->set_answer(z->answer);
+      env_.send(z->channel, std::move(e));
+    } else if (const auto* r = std::get_if<send_rerun>(&a)) {
+      Envelope e;
+      e.mutable_rerun()->set_first(r->first);
+      e.mutable_rerun()->set_last(r->last);
+      env_.send(r->channel, std::move(e));
     } else if (const auto* k = std::get_if<send_ack>(&a)) {
       Envelope e;
       e.mutable_ack()->set_channel_serial(k->serial);

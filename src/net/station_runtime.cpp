@@ -112,6 +112,7 @@ void station_runtime::stop() {
   for (auto& [peer, s] : sessions) s->stop("station stopping");
   for (auto& [peer, l] : lines_)
     if (l.timer) l.timer->cancel();
+  for (auto& [name, timer] : alarms_) timer->cancel();
   for (auto& [peer, timer] : dial_timers_) timer->cancel();
   accept_backoff_.cancel();
   for (auto* socket : unproven_) socket->close(ignored);  // handshakes, filing clients, dials
@@ -131,6 +132,15 @@ void station_runtime::hold_line(const std::string& channel, sim_duration line_ti
   if (!l.timer) l.timer = std::make_unique<asio::steady_timer>(io_);
   l.timer->expires_after(clock_.to_wall(line_time));
   l.timer->async_wait(std::move(fire));
+}
+
+void station_runtime::set_alarm(const std::string& name, sim_duration after, std::function<void()> fn) {
+  auto& timer = alarms_[name];
+  if (!timer) timer = std::make_unique<asio::steady_timer>(io_);
+  timer->expires_after(clock_.to_wall(after));  // cancels the alarm set before
+  timer->async_wait([this, fn = std::move(fn)](std::error_code ec) {
+    if (!ec && !stopped_) guarded(fn);
+  });
 }
 
 void station_runtime::release_line(const std::string& channel) {

@@ -38,6 +38,9 @@ std::string summarize(const Report& r) {
   if (r.duplicates_filed() || r.misrouted())
     out << r.duplicates_filed() << " suspected duplicates filed (ZFD: sent again, already held), " << r.misrouted()
         << " misrouted copies passed on (ZOV)\n";
+  if (r.continuity_checks() || r.reruns())
+    out << r.continuity_checks() << " continuity checks (ZID after a silence), " << r.reruns()
+        << " transmissions run again on request (ZDK)\n";
   if (r.refused_filings_size()) {
     out << "refused " << r.refused_filings_size() << " filing" << (r.refused_filings_size() == 1 ? "" : "s")
         << " (not numbered, not sent):\n";

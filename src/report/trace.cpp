@@ -85,6 +85,20 @@ std::optional<trace_line> narrate(const std::string& st, const station_action& a
         } else if constexpr (std::is_same_v<T, reject_copy>) {
           return trace_line{L::warn, st + " cannot pass cable " + x.label + " to " + join(x.ris) + ": " +
                                          refusal_sign(x.reason) + ": " + x.detail};
+        } else if constexpr (std::is_same_v<T, send_continuity>) {
+          return trace_line{L::info, x.answer ? st + " answers " + x.channel + ": ZIC " + serial4(x.last_serial) +
+                                                    " (the last serial it sent)"
+                                              : st + " has heard nothing from " + x.channel + " for a while: ZID " +
+                                                    serial4(x.last_serial) + " (the last serial it received)"};
+        } else if constexpr (std::is_same_v<T, send_rerun>) {
+          return trace_line{L::info,
+                            st + " asks " + x.channel + " to run again " +
+                                (x.first == x.last ? "transmission " + serial4(x.first)
+                                                   : "transmissions " + serial4(x.first) + "-" + serial4(x.last)) +
+                                ", which never arrived"};
+        } else if constexpr (std::is_same_v<T, copy_rerun>) {
+          return trace_line{L::info, st + " runs cable " + x.label + " again to " + x.channel + " (was " +
+                                         serial4(x.serial) + ", now marked ZDK)"};
         } else if constexpr (std::is_same_v<T, duplicate_dropped>) {
           return trace_line{L::info, st + " already holds cable " + x.label + " for " + join(x.ris) +
                                          ": suspected duplicate (ZFD), filed and not passed on again"};

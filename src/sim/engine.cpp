@@ -9,7 +9,7 @@ namespace cablesim::sim {
 engine::engine(asio::io_context& io, sim_time epoch, double speedup)
     : io_(io), epoch_(epoch), now_(epoch), speedup_(speedup) {}
 
-uint64_t engine::schedule(sim_time at, event_key key, std::function<void()> what) {
+uint64_t engine::schedule(sim_time at, event_key key, std::function<void()> what, bool background) {
   if (at < now_) at = now_;
   uint32_t index;
   if (free_slots_.empty()) {
@@ -21,6 +21,8 @@ uint64_t engine::schedule(sim_time at, event_key key, std::function<void()> what
   }
   auto& s = slots_[index];
   s.what = std::move(what);
+  s.background = background;
+  if (!background) ++foreground_;
   queue_.push({at, key, index, s.generation});
   return (static_cast<uint64_t>(s.generation) << 32) | index;
 }
@@ -29,6 +31,7 @@ std::function<void()> engine::release(uint32_t index) {
   auto& s = slots_[index];
   auto what = std::move(s.what);
   s.what = nullptr;
+  if (!s.background) --foreground_;
   ++s.generation;
   free_slots_.push_back(index);
   return what;
@@ -60,7 +63,7 @@ void engine::pace(sim_time t) {
   }
 }
 
-bool engine::run(sim_time until, const std::function<bool()>& done) {
+bool engine::run(sim_time until, const std::function<bool()>& done, const std::function<bool()>& busy) {
   if (!started_) {
     started_ = true;
     wall_start_ = std::chrono::steady_clock::now();
@@ -70,7 +73,7 @@ bool engine::run(sim_time until, const std::function<bool()>& done) {
     wait_for_frames();
     if (done && done()) return true;
     while (!queue_.empty() && slots_[queue_.top().slot].generation != queue_.top().generation) queue_.pop();
-    if (queue_.empty()) return false;
+    if (queue_.empty() || (foreground_ == 0 && !(busy && busy()))) return false;
     const auto t = queue_.top().at;
     if (t > until) {
       now_ = until;

@@ -47,15 +47,21 @@ struct network::node final : net::station_environment {
     ++l.ticket;
     net.engine_.cancel(l.handle);
   }
+  void set_alarm(const std::string& name, sim_duration after, std::function<void()> fn) override {
+    auto& l = lines["alarm " + name];
+    net.engine_.cancel(l.handle);
+    l.handle = net.engine_.schedule(now() + after, key_for(index), std::move(fn), true);
+  }
   void send(const std::string& channel, Envelope frame) override { net.send(*this, channel, std::move(frame)); }
 };
 
 struct network::link_state {
   std::size_t a = 0, b = 0;  // station indexes
   sim_duration delay{0};
-  bool up = true;           // not taken down by the scenario
-  bool channel_up = false;  // up, and both stations running
-  uint32_t epoch = 0;       // times it went down: frames sent before are lost
+  bool up = true;                        // not taken down by the scenario
+  bool channel_up = false;               // up, and both stations running
+  uint32_t epoch = 0;                    // times it went down: frames sent before are lost
+  int lose_from_a = 0, lose_from_b = 0;  // transmissions still to lose on the line, each way
 };
 
 /// Real TCP connections on loopback, one per link, authenticated like any link.
@@ -256,11 +262,15 @@ void network::update_channel(int i) {
 void network::send(node& from, const std::string& to, Envelope frame) {
   const int i = topo_.link_index(from.ri, to);
   if (i < 0) return;
-  const auto& l = links_[static_cast<std::size_t>(i)];
+  auto& l = links_[static_cast<std::size_t>(i)];
   if (!l.channel_up) return;  // the core station hears of the channel going down
   const auto target = l.a == from.index ? l.b : l.a;
   const auto arrive_at = engine_.now() + l.delay;
   const auto key = from.key_for(target);
+  if (auto& lose = l.a == from.index ? l.lose_from_a : l.lose_from_b; lose > 0 && frame.has_transmission()) {
+    --lose;  // a line hit: the frame never arrives
+    return;
+  }
   if (!tcp_) {
     engine_.schedule(arrive_at, key,
                      [this, target, sender = from.index, frame = std::move(frame), epoch = l.epoch]() mutable {
@@ -284,7 +294,21 @@ void network::arrive(std::size_t to, std::size_t from, Envelope frame, uint32_t 
   if (!receiver.exec.on_frame(sender, std::move(frame))) throw std::logic_error("a station sent an unexpected frame");
 }
 
-bool network::run(sim_time until, const std::function<bool()>& done) { return engine_.run(until, done); }
+bool network::run(sim_time until, const std::function<bool()>& done) {
+  // a station's background checks (continuity) go on while some transmission on a channel that
+  // is up waits for its acknowledgment: only a check can find it lost
+  return engine_.run(until, done, [this] {
+    return std::any_of(nodes_.begin(), nodes_.end(),
+                       [](const auto& n) { return n->exec.core().awaiting_acknowledgment(); });
+  });
+}
+
+void network::lose_next_transmission(const std::string& from, const std::string& to) {
+  const int i = topo_.link_index(from, to);
+  if (i < 0) return;
+  auto& l = links_[static_cast<std::size_t>(i)];
+  ++(topo_.proto().links(i).a() == from ? l.lose_from_a : l.lose_from_b);
+}
 
 bool network::idle() const {
   for (const auto& n : nodes_)

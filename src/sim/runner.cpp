@@ -198,6 +198,10 @@ class collector {
             for (const auto& ri : x.right_stations) copies_.expect(acp127::base_message_id(x.message_id), ri);
           } else if constexpr (std::is_same_v<T, service_sent>) {
             report_.set_service_messages(report_.service_messages() + 1);
+          } else if constexpr (std::is_same_v<T, copy_rerun>) {
+            report_.set_reruns(report_.reruns() + 1);
+          } else if constexpr (std::is_same_v<T, send_continuity>) {
+            if (!x.answer) report_.set_continuity_checks(report_.continuity_checks() + 1);
           } else if constexpr (std::is_same_v<T, duplicate_dropped>) {
             report_.set_duplicates_filed(report_.duplicates_filed() + static_cast<uint32_t>(x.ris.size()));
           } else if constexpr (std::is_same_v<T, queue_changed>) {
@@ -409,7 +413,8 @@ scenario_file load_scenario(const std::filesystem::path& path, const topology& t
   }
   for (int i = 0; i < s.proto.events_size(); ++i) {
     const auto& e = s.proto.events(i);
-    const bool link = e.kind() == ScriptedEvent::LINK_DOWN || e.kind() == ScriptedEvent::LINK_UP;
+    const bool link = e.kind() == ScriptedEvent::LINK_DOWN || e.kind() == ScriptedEvent::LINK_UP ||
+                      e.kind() == ScriptedEvent::LOSE_TRANSMISSION;
     if (!topo.station(e.a()))
       problems.push_back(where.at({{"events", i}, {"a"}}, e.a()) + ": unknown station '" + e.a() + "'");
     else if (link && !topo.link_between(e.a(), e.b()))
@@ -485,6 +490,13 @@ class scenario_driver {
     ++pending_;
     net_.at(at(e.at_seconds()), e.a(), [this, e] {
       --pending_;
+      if (e.kind() == ScriptedEvent::LOSE_TRANSMISSION) {
+        const auto what = "the next transmission from " + e.a() + " to " + e.b() + " will be lost on the line";
+        if (options_.trace) options_.trace(clock_label(net_.now()) + " *** " + what);
+        net_.lose_next_transmission(e.a(), e.b());
+        collect_.event(net_.now(), what);
+        return;
+      }
       const bool link = e.kind() == ScriptedEvent::LINK_DOWN || e.kind() == ScriptedEvent::LINK_UP;
       const bool up = e.kind() == ScriptedEvent::LINK_UP || e.kind() == ScriptedEvent::STATION_START;
       const std::string what = link ? "the link " + e.a() + "-" + e.b() + (up ? " comes back up" : " goes down")

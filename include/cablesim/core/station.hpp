@@ -118,7 +118,31 @@ struct journal_counter {
   uint64_t value = 0;
 };
 
+/// Check the channel from this neighbour again after `after` (call channel_watch then).
+struct watch_channel {
+  std::string channel;
+  sim_duration after{0};
+};
+/// Continuity check: ZID (the receiver's last serial from the sender) or ZIC (the answer).
+struct send_continuity {
+  std::string channel;
+  uint32_t last_serial = 0;
+  bool answer = false;  // ZIC
+};
+/// Ask the sender to run transmissions first..last again: they never arrived.
+struct send_rerun {
+  std::string channel;
+  uint32_t first = 0, last = 0;
+};
+
 // ---- typed events ----
+
+/// A transmission the neighbour asked for again goes out once more, marked ZDK.
+struct copy_rerun {
+  std::string channel;
+  uint32_t serial = 0;  // the serial it had
+  std::string message_id, label;
+};
 
 /// A post took a cable in charge and numbered it.
 struct cable_filed {
@@ -207,9 +231,10 @@ struct queue_changed {
 
 using station_action =
     std::variant<start_transmission, cancel_transmission, send_ack, deliver_copy, reject_copy, open_number, journal_put,
-                 journal_drop, journal_seen, journal_counter, cable_filed, copy_relayed, transmission_ended,
-                 transmission_acknowledged, transmission_received, cancel_received, serials_restarted,
-                 duplicate_dropped, misroute_found, service_sent, channel_changed, copy_rerouted, queue_changed>;
+                 journal_drop, journal_seen, journal_counter, watch_channel, send_continuity, send_rerun, copy_rerun,
+                 cable_filed, copy_relayed, transmission_ended, transmission_acknowledged, transmission_received,
+                 cancel_received, serials_restarted, duplicate_dropped, misroute_found, service_sent, channel_changed,
+                 copy_rerouted, queue_changed>;
 using station_actions = std::vector<station_action>;
 
 /// The outcome of filing a cable at a post.
@@ -241,6 +266,12 @@ class station {
   void receive(std::string_view from, Transmission t, sim_time now, station_actions& out);
   /// The neighbour has taken the transmission in charge.
   void acknowledged(std::string_view channel, uint32_t serial, sim_time now, station_actions& out);
+  /// The continuity watch on the channel from `peer` is due (see watch_channel).
+  void channel_watch(std::string_view peer, sim_time now, station_actions& out);
+  /// A ZID or ZIC from a neighbour.
+  void continuity_received(std::string_view from, const Continuity& c, sim_time now, station_actions& out);
+  /// The neighbour asks for transmissions first..last again.
+  void rerun_requested(std::string_view from, uint32_t first, uint32_t last, sim_time now, station_actions& out);
   /// The neighbour cancelled a transmission it had started: its serial is used, not open.
   void cancelled_by_sender(std::string_view from, uint32_t serial, sim_time now, station_actions& out);
   /// The line time of the transmission in progress has run out and its frame went out.
@@ -262,6 +293,9 @@ class station {
 
   /// Nothing queued, in progress or awaiting acknowledgment on any channel.
   bool idle() const;
+  /// Transmissions sent on a channel that is up and never acknowledged: lost on the line,
+  /// unless the receiver's continuity check finds them.
+  bool awaiting_acknowledgment() const;
   /// Copies waiting on a channel (not counting the one in progress).
   std::size_t queued(std::string_view channel) const;
   bool channel_is_up(std::string_view channel) const;
@@ -289,7 +323,13 @@ class station {
   };
   struct in_channel {
     uint32_t last_serial = 0;  // 0 = nothing received yet
+    sim_time last_heard{};     // the last transmission (or check) from the neighbour
+    bool watching = false;     // a continuity watch is set
   };
+  /// How long a channel may be silent before its receiver checks it (ZID).
+  sim_duration continuity_silence() const;
+  /// Report the open numbers first..last and ask for them again.
+  void open_numbers(std::string_view from, uint32_t first, uint32_t last, station_actions& out);
 
   /// Segregate and dispatch a cable at this station; `from` is empty for a filing here.
   /// `text_characters`: as the Transmission carried them (0 = count them when transmitting).

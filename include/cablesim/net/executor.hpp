@@ -31,6 +31,9 @@ class station_environment {
   /// Send a frame to a neighbour; it arrives one propagation delay later. A frame for a
   /// neighbour with no connection is dropped: the core station learns of the channel going down.
   virtual void send(const std::string& channel, Envelope frame) = 0;
+  /// Call `fn` after `after`, unless the alarm `name` is set again first (a station's periodic
+  /// check, such as the continuity watch on a channel: it never keeps a run going by itself).
+  virtual void set_alarm(const std::string& name, sim_duration after, std::function<void()> fn) = 0;
 };
 
 /// Every action a station takes, as it takes it: the trace, the report and the logs are made

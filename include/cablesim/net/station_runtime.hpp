@@ -72,6 +72,7 @@ class station_runtime final : public station_environment {
   void hold_line(const std::string& channel, sim_duration line_time, std::function<void()> done) override;
   void release_line(const std::string& channel) override;
   void send(const std::string& channel, Envelope frame) override;
+  void set_alarm(const std::string& name, sim_duration after, std::function<void()> fn) override;
 
  private:
   struct line {
@@ -100,6 +101,7 @@ class station_runtime final : public station_environment {
   tcp::acceptor acceptor_;
   std::map<std::string, std::shared_ptr<link_session>> sessions_;
   std::map<std::string, line> lines_;
+  std::map<std::string, std::unique_ptr<asio::steady_timer>> alarms_;
   std::map<std::string, asio::steady_timer*> dial_timers_;  // each dial loop's back-off timer
   std::set<tcp::socket*> unproven_;                         // connections still in their handshake
   asio::steady_timer accept_backoff_;

@@ -43,18 +43,21 @@ class engine {
   sim_time now() const { return now_; }
   sim_time epoch() const { return epoch_; }
 
-  /// Run `what` at `at` (not before now). Returns a handle for cancel().
-  uint64_t schedule(sim_time at, event_key key, std::function<void()> what);
+  /// Run `what` at `at` (not before now). Returns a handle for cancel(). A `background` event
+  /// (a station's periodic check) runs like any other but keeps no run going: a run with only
+  /// background events left has nothing more to do.
+  uint64_t schedule(sim_time at, event_key key, std::function<void()> what, bool background = false);
   void cancel(uint64_t handle);
 
   /// A frame went onto a socket / was read from one and scheduled: time waits for it.
   void frame_sent() { ++in_flight_; }
   void frame_arrived() { --in_flight_; }
 
-  /// Run delta cycles until `done()` holds after one, no event is left, or the next event lies
+  /// Run delta cycles until `done()` holds after one, no event is left (only background events,
+  /// unless `busy()` says the model still has work they may help with), or the next event lies
   /// after `until` (the clock then stops at `until`). Returns whether `done()` held. An
   /// exception thrown by an event or by `io` ends the run and propagates.
-  bool run(sim_time until, const std::function<bool()>& done);
+  bool run(sim_time until, const std::function<bool()>& done, const std::function<bool()>& busy = {});
 
   /// Events run so far.
   uint64_t events_run() const { return events_run_; }
@@ -79,6 +82,7 @@ class engine {
   };
   struct slot {
     std::function<void()> what;  // empty: free, run or cancelled
+    bool background = false;
     uint32_t generation = 1;
   };
   /// Take what a slot holds and free it.
@@ -87,6 +91,7 @@ class engine {
   std::priority_queue<due, std::vector<due>> queue_;
   std::vector<slot> slots_;
   std::vector<uint32_t> free_slots_;
+  std::size_t foreground_ = 0;  // events pending that are not background
   int64_t in_flight_ = 0;
   uint64_t events_run_ = 0;
 };

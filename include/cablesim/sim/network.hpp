@@ -48,6 +48,9 @@ class network {
   void set_link(const std::string& a, const std::string& b, bool up);
   /// Stop a station (its links fail; it keeps what it holds, as with a journal) or start it.
   void set_station(const std::string& ri, bool running);
+  /// The next transmission from `from` to `to` is lost on the line (a line hit); the link stays
+  /// up, so only the receiver's continuity check can find it missing.
+  void lose_next_transmission(const std::string& from, const std::string& to);
 
   /// Run until `done()` holds, nothing is left to do, or `until`. See engine::run.
   bool run(sim_time until, const std::function<bool()>& done = {});
