@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <map>
 #include <stdexcept>
-#include <unordered_map>
 #include <unordered_set>
 
 #include "cablesim/core/precedence.hpp"
@@ -122,25 +121,52 @@ std::vector<routing_table::entry> routing_table::entries() const {
   return out;
 }
 
+namespace {
+
+/// The strings seen so far: a short list searched in place, a long one hashed, so that the
+/// usual few addressees cost no hashing and hundreds cost no quadratic search. Holds views:
+/// what it holds must outlive it.
+class seen_set {
+ public:
+  bool insert(std::string_view s) {
+    if (hashed_.empty() && few_.size() < 16) {
+      if (std::find(few_.begin(), few_.end(), s) != few_.end()) return false;
+      few_.push_back(s);
+      return true;
+    }
+    if (hashed_.empty()) hashed_.insert(few_.begin(), few_.end());
+    return hashed_.insert(s).second;
+  }
+  bool contains(std::string_view s) const {
+    return hashed_.empty() ? std::find(few_.begin(), few_.end(), s) != few_.end() : hashed_.count(s) > 0;
+  }
+
+ private:
+  std::vector<std::string_view> few_;
+  std::unordered_set<std::string_view> hashed_;
+};
+
+}  // namespace
+
 std::vector<std::string> expand_collectives(const topology& topo, const Cable& cable,
                                             const std::vector<std::string>& ris) {
-  // hash sets, not searches of the lists: linear in the addressees, however many there are
+  // linear in the addressees, however many there are (seen_set)
   // XMT names a member by RI, or by the plain-language address of the station that serves it
-  std::unordered_set<std::string_view> exempted;
+  seen_set exempted;
   for (const auto& a : cable.exempted())
     if (!a.routing_indicator().empty())
       exempted.insert(a.routing_indicator());
     else if (const auto* s = topo.station_for_address(a.address()))
       exempted.insert(s->ri());
   std::vector<std::string> out;
-  std::unordered_set<std::string> have;
+  seen_set have;  // views of `ris` and of the topology's members, which outlive it
   auto add = [&](const std::string& ri) {
-    if (have.insert(ri).second) out.push_back(ri);
+    if (have.insert(ri)) out.push_back(ri);
   };
   for (const auto& ri : ris) {
     if (const auto* c = topo.collective(ri)) {
       for (const auto& m : c->members())
-        if (!exempted.count(m)) add(m);
+        if (!exempted.contains(m)) add(m);
     } else {
       add(ri);
     }
@@ -162,8 +188,9 @@ segregation segregate(const topology& topo, const routing_table& table, const Ca
   for (const auto& a : cable.information())
     if (!a.routing_indicator().empty()) info_ris.push_back(a.routing_indicator());
   info_ris = expand_collectives(topo, cable, info_ris);
-  const std::unordered_set<std::string> action_set(action_ris.begin(), action_ris.end());
-  const std::unordered_set<std::string> info_set(info_ris.begin(), info_ris.end());
+  seen_set action_set, info_set;
+  for (const auto& ri : action_ris) action_set.insert(ri);
+  for (const auto& ri : info_ris) info_set.insert(ri);
 
   const auto& p5 = cable.dtg_line().precedence();
   const auto& p2 = cable.routing_line().precedence();
@@ -174,7 +201,6 @@ segregation segregate(const topology& topo, const routing_table& table, const Ca
 
   segregation out;
   std::vector<bool> info_only;
-  std::unordered_map<std::string, std::size_t> copy_of;  // kind + channel -> its copy
   for (const auto& ri : ris) {
     auto d = table.route(ri, down);
     const bool held = d.kind == route_kind::none && !d.wait_on.empty();
@@ -187,16 +213,18 @@ segregation segregate(const topology& topo, const routing_table& table, const Ca
       out.unroutable_reasons.push_back(d.reason);
       continue;
     }
-    const auto [at, fresh] =
-        copy_of.try_emplace(std::to_string(static_cast<int>(d.kind)) + " " + d.via, out.copies.size());
-    if (fresh) {
+    // one copy per channel: a search of the copies made so far, at most one per neighbour
+    auto it = std::find_if(out.copies.begin(), out.copies.end(),
+                           [&](const routed_copy& c) { return c.kind == d.kind && c.via == d.via; });
+    if (it == out.copies.end()) {
       out.copies.push_back({d.kind, d.via, high, {}, d.alternate, held});
       info_only.push_back(true);
+      it = out.copies.end() - 1;
     }
-    const auto i = at->second;
+    const auto i = static_cast<std::size_t>(it - out.copies.begin());
     out.copies[i].ris.push_back(ri);
     // An RI is information-only when it serves information addressees and no action addressee.
-    info_only[i] = info_only[i] && info_set.count(ri) && !action_set.count(ri);
+    info_only[i] = info_only[i] && info_set.contains(ri) && !action_set.contains(ri);
   }
   if (!dual) return out;
   const bool acp127 = topo.proto().practice() == ACP127;
@@ -209,7 +237,8 @@ segregation segregate(const topology& topo, const routing_table& table, const Ca
       routed_copy info = copy;
       info.ris.clear();
       std::vector<std::string> action_part;
-      for (auto& ri : copy.ris) (info_set.count(ri) && !action_set.count(ri) ? info.ris : action_part).push_back(ri);
+      for (auto& ri : copy.ris)
+        (info_set.contains(ri) && !action_set.contains(ri) ? info.ris : action_part).push_back(ri);
       if (info.ris.empty() || action_part.empty()) continue;
       copy.ris = std::move(action_part);
       info_copies.push_back(std::move(info));
