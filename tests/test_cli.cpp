@@ -116,3 +116,28 @@ TEST_CASE("cli: a link without a key is refused unless the topology marks it ins
   // in memory no station listens on a network: nothing to authenticate
   CHECK(run("run " + (dir / "keyless.textproto").string() + " --transport memory").status == 0);
 }
+
+TEST_CASE("cli: a student's mistakes get an answer that helps", "[cli]") {
+  const auto root = cablesim::test::source_dir();
+  SECTION("a mistyped command: the nearest ones, and the list") {
+    const auto r = run("rnu");
+    CHECK(r.status == 2);
+    CHECK(r.output.find("unknown command 'rnu'; did you mean 'run'?") != std::string::npos);
+    CHECK(r.output.find("commands: parse format explain") != std::string::npos);
+  }
+  SECTION("a lesson's folder given as the scenario: its scenario file is named") {
+    const auto lesson = root / "scenarios" / "lessons" / "1-flash-preemption";
+    const auto r =
+        run("run " + (root / "topologies" / "teaching.textproto").string() + " --scenario " + lesson.string());
+    CHECK(r.status == 1);
+    CHECK(r.output.find("it is a folder; did you mean " + (lesson / "scenario.textproto").string() + "?") !=
+          std::string::npos);
+  }
+  SECTION("a scenario that files nothing says so") {
+    const auto empty = temp_file("empty.textproto", "name: \"nothing\"\n");
+    const auto r = run("run " + (root / "topologies" / "seed.textproto").string() + " --scenario " + empty.string());
+    CHECK(r.status == 0);
+    CHECK(r.output.find("note: the scenario files no cable (it has no filings and no streams)") != std::string::npos);
+    std::filesystem::remove(empty);
+  }
+}

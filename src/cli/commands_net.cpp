@@ -72,6 +72,8 @@ int run_scenario(const run_arguments& a) {
   if (a.trace) options.trace = [](const std::string& line) { std::cout << line << "\n" << std::flush; };
   options.progress = [](const std::string& line) { std::cerr << "progress: " << line << "\n"; };
   if (!scenario) std::cout << "no scenario given: the network comes up, has nothing to do, and stops\n";
+  if (scenario && scenario->proto.filings_size() == 0 && scenario->proto.streams_size() == 0)
+    std::cerr << a.scenario << ": note: the scenario files no cable (it has no filings and no streams)\n";
   const auto report = sim::run(topo, scenario, options);
   if (a.trace) std::cout << "\n";
   std::cout << report::summarize(report);

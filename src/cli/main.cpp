@@ -146,6 +146,37 @@ void add_node_commands(CLI::App& app, action& chosen) {
   });
 }
 
+/// Letters to change, add or remove to turn a into b.
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const auto up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+/// A first word that is no command: say which commands come close, and list them all.
+bool unknown_command(const CLI::App& app, const std::string& word) {
+  if (word.empty() || word[0] == '-') return false;
+  const auto commands = app.get_subcommands([](const CLI::App*) { return true; });
+  std::string near, all;
+  for (const auto* c : commands) {
+    if (c->get_name() == word) return false;
+    if (edit_distance(word, c->get_name()) <= 2) near += (near.empty() ? "" : " or ") + ("'" + c->get_name() + "'");
+    all += " " + c->get_name();
+  }
+  std::cerr << "cablesim: unknown command '" << word << "'" << (near.empty() ? "" : "; did you mean " + near + "?")
+            << "\ncommands:" << all << "\n(cablesim --help says what each does)\n";
+  return true;
+}
+
 }  // namespace
 }  // namespace cablesim::cli
 
@@ -158,6 +189,7 @@ int main(int argc, char** argv) {
   add_topology_commands(app, chosen);
   add_run_commands(app, chosen);
   add_node_commands(app, chosen);
+  if (argc > 1 && unknown_command(app, argv[1])) return exit_usage;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -384,10 +384,14 @@ class collector {
 
 scenario_file load_scenario(const std::filesystem::path& path, const topology& topo) {
   const auto text = store::read_file(path);
-  if (!text)
-    throw config_error(
-        {path.string() + ":1:1: cannot read the scenario file" +
-         (std::filesystem::is_directory(path) ? " (it is a folder; a scenario is a .textproto file)" : "")});
+  if (!text) {
+    std::string why;
+    if (std::filesystem::is_directory(path))
+      why = std::filesystem::exists(path / "scenario.textproto")
+                ? " (it is a folder; did you mean " + (path / "scenario.textproto").string() + "?)"
+                : " (it is a folder; a scenario is a .textproto file)";
+    throw config_error({path.string() + ":1:1: cannot read the scenario file" + why});
+  }
   scenario_file s;
   s.path = path;
   const config_source where(*text, path.string(), s.proto);
