@@ -164,6 +164,19 @@ pid_t start_node(const node_network& net, const std::string& ri, const fs::path&
   return spawn(args, dir / (ri + ".log"));
 }
 
+/// Nodes by RI; whatever is still running when it goes (a test that failed half-way) is stopped.
+struct node_set : std::map<std::string, pid_t> {
+  node_set() = default;
+  node_set(const node_set&) = delete;
+  ~node_set() { stop(); }
+  /// SIGTERM every node and wait for it.
+  void stop() {
+    for (auto& [ri, pid] : *this) kill(pid, SIGTERM);
+    for (auto& [ri, pid] : *this) waitpid(pid, nullptr, 0);
+    clear();
+  }
+};
+
 /// `cablesim send` a cable to a node of the network, proving the post's filing key from the topology.
 int send(const node_network& net, unsigned short port, const fs::path& cable, const std::string& as, std::string* out) {
   return run("send 127.0.0.1:" + std::to_string(port) + " " + cable.string() + " --as " + as + " --topology " +
@@ -348,7 +361,8 @@ TEST_CASE("e2e: only a client that proves the post's filing key files, and only 
           "[e2e][node][security]") {
   const auto dir = temp_dir("filing");
   const auto net = seed_network(dir);
-  std::vector<pid_t> nodes{start_node(net, "RUEHRO", dir), start_node(net, "RUEHEUR", dir)};
+  node_set nodes;
+  for (const auto* ri : {"RUEHRO", "RUEHEUR"}) nodes[ri] = start_node(net, ri, dir);
   auto port_of = net.listening({"RUEHRO", "RUEHEUR"});
   const auto rome = std::to_string(port_of["RUEHRO"]);
   std::string out;
@@ -402,8 +416,7 @@ TEST_CASE("e2e: only a client that proves the post's filing key files, and only 
               &out) == 1);
     CHECK(out.find("RUEHEUR is a relay: cables are filed at a post") != std::string::npos);
   }
-  for (auto pid : nodes) kill(pid, SIGTERM);
-  for (auto pid : nodes) waitpid(pid, nullptr, 0);
+  nodes.stop();
   // nothing was filed
   const auto log = test::read_file(dir / "RUEHRO.log");
   CHECK(log.find("listening on") != std::string::npos);
@@ -530,7 +543,7 @@ void stream_through_faults(const std::string& name, const node_action& fault, co
   const auto dir = temp_dir(name);
   const auto net = seed_network(dir);
   const auto journal = (dir / "journal").string();
-  std::map<std::string, pid_t> nodes;
+  node_set nodes;
   for (const auto& ri : {"RUEHRO", "RUEHEUR", "RUEHWAS", "RUEHRN", "RUEHFR"})
     nodes[ri] = start_node(net, ri, dir, journal);
   const auto topo = topology::load(test::read_file(net.file), net.file.string());
@@ -563,8 +576,7 @@ void stream_through_faults(const std::string& name, const node_action& fault, co
   wait_for_files(
       dir / "inbox", [&] { return count("RUEHRN") >= ids.size() && count("RUEHFR") >= ids.size(); },
       std::chrono::seconds(90));
-  for (auto& [ri, pid] : nodes) kill(pid, SIGTERM);
-  for (auto& [ri, pid] : nodes) waitpid(pid, nullptr, 0);
+  nodes.stop();
   for (const auto* ri : {"RUEHRN", "RUEHFR"}) {
     INFO("inbox of " << ri);
     std::size_t lost = 0;
@@ -679,7 +691,7 @@ links { a: "RUEHRN" b: "RUEHEUR" key: "k" }
 routing { station: "RUEHRO" default_route { via: "RUEHEUR" } }
 routing { station: "RUEHRN" default_route { via: "RUEHEUR" } }
 )";
-  std::map<std::string, pid_t> nodes;
+  node_set nodes;
   for (const auto& [ri, ns] :
        {std::pair{"RUEHRO", hosts.a}, std::pair{"RUEHEUR", hosts.relay}, std::pair{"RUEHRN", hosts.b}})
     nodes[ri] = spawn({"/usr/sbin/ip",
@@ -735,8 +747,7 @@ routing { station: "RUEHRN" default_route { via: "RUEHEUR" } }
       dir / "inbox",
       [&] { return std::all_of(ids.begin(), ids.end(), [&](auto& id) { return fs::exists(inbox / (id + ".txt")); }); },
       std::chrono::seconds(60));
-  for (auto& [ri, pid] : nodes) kill(pid, SIGTERM);
-  for (auto& [ri, pid] : nodes) waitpid(pid, nullptr, 0);
+  nodes.stop();
   std::size_t lost = 0, files = 0;
   for (const auto& id : ids) lost += !fs::exists(inbox / (id + ".txt"));
   if (fs::is_directory(inbox))
