@@ -20,7 +20,7 @@ struct text_markings {
   std::string problem;             // two classification lines that disagree, an unknown marking
 };
 
-/// Scan the text (a cable's body): one pass, no allocation per line.
+/// Scan the text (a cable's body) once.
 text_markings scan_markings(std::string_view text);
 
 /// The cable's classification, or why it has none that can be trusted.
