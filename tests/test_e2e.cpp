@@ -758,17 +758,32 @@ routing { station: "RUEHRN" default_route { via: "RUEHEUR" } }
   fs::remove_all(dir);
 }
 
+namespace {
+
+/// Run the seed network unpaced on a scenario given as text, saved in `dir`; its report, and
+/// what it printed in `out`.
+Report run_on_seed(const fs::path& dir, const std::string& scenario, const std::string& options, std::string& out) {
+  std::ofstream(dir / "s.textproto") << scenario;
+  const auto ok =
+      run("run " + (test::source_dir() / "topologies" / "seed.textproto").string() + " --scenario " +
+              (dir / "s.textproto").string() + " --speedup max " + options + " --report " + (dir / "r.json").string(),
+          &out);
+  INFO(out);
+  REQUIRE(ok == 0);
+  return read_report(dir / "r.json");
+}
+
+}  // namespace
+
 TEST_CASE("e2e: a complete cable filed twice is a suspected duplicate: counted, never delivered twice",
           "[e2e][report]") {
   const auto dir = temp_dir("twice");
-  std::ofstream(dir / "s.textproto") << "filings { station: \"RUEHRO\" cable_file: \"" << test::seed_cable().string()
-                                     << "\" at_seconds: 0 repeat: 2 every_seconds: 60 }\n";
   std::string out;
-  REQUIRE(run("run " + (test::source_dir() / "topologies" / "seed.textproto").string() + " --scenario " +
-                  (dir / "s.textproto").string() + " --speedup max --report " + (dir / "r.json").string(),
-              &out) == 0);
+  const auto r = run_on_seed(dir,
+                             "filings { station: \"RUEHRO\" cable_file: \"" + test::seed_cable().string() +
+                                 "\" at_seconds: 0 repeat: 2 every_seconds: 60 }\n",
+                             "", out);
   INFO(out);
-  const auto r = read_report(dir / "r.json");
   CHECK(r.duplicates() == 0);
   CHECK(r.duplicates_filed() == static_cast<uint32_t>(seed_addressees.size()));  // the second filing, whole
   CHECK(out.find(std::to_string(seed_addressees.size()) + " suspected duplicates filed (ZFD") != std::string::npos);
@@ -780,15 +795,11 @@ TEST_CASE("e2e: a cable in sections counts as delivered when all its sections ar
   std::string draft = "FM AMEMBASSY ROME\nTO RUEHFR/AMEMBASSY PARIS\nUNCLAS ROME\n\n";
   for (int i = 0; i < 400; ++i) draft += "A line of a long unclassified report, number " + std::to_string(i) + ".\n";
   std::ofstream(dir / "long.txt") << draft;
-  std::ofstream(dir / "s.textproto") << "filings { station: \"RUEHRO\" cable_file: \"" << (dir / "long.txt").string()
-                                     << "\" at_seconds: 0 }\n";
   std::string out;
-  REQUIRE(run("run " + (test::source_dir() / "topologies" / "seed.textproto").string() + " --scenario " +
-                  (dir / "s.textproto").string() + " --speedup max --inbox " + (dir / "inbox").string() + " --report " +
-                  (dir / "r.json").string(),
-              &out) == 0);
+  const auto r = run_on_seed(
+      dir, "filings { station: \"RUEHRO\" cable_file: \"" + (dir / "long.txt").string() + "\" at_seconds: 0 }\n",
+      "--inbox " + (dir / "inbox").string(), out);
   INFO(out);
-  const auto r = read_report(dir / "r.json");
   CHECK(r.completed());
   REQUIRE(r.filed_size() == 1);
   CHECK(r.deliveries_size() == 1);  // one cable, one addressee: one delivery, when the last section is in
@@ -804,16 +815,13 @@ TEST_CASE("e2e: a cable in sections counts as delivered when all its sections ar
 
 TEST_CASE("e2e: a transmission lost on the line is found by the continuity check and run again", "[e2e][continuity]") {
   const auto dir = temp_dir("lost");
-  std::ofstream(dir / "s.textproto")
-      << "filings { station: \"RUEHRO\" cable_file: \"" << test::seed_cable().string()
-      << "\" at_seconds: 10 }\n"
-         "events { kind: LOSE_TRANSMISSION at_seconds: 0 a: \"RUEHRO\" b: \"RUEHEUR\" }\n";
   std::string out;
-  REQUIRE(run("run " + (test::source_dir() / "topologies" / "seed.textproto").string() + " --scenario " +
-                  (dir / "s.textproto").string() + " --speedup max --trace --report " + (dir / "r.json").string(),
-              &out) == 0);
+  const auto r = run_on_seed(dir,
+                             "filings { station: \"RUEHRO\" cable_file: \"" + test::seed_cable().string() +
+                                 "\" at_seconds: 10 }\n"
+                                 "events { kind: LOSE_TRANSMISSION at_seconds: 0 a: \"RUEHRO\" b: \"RUEHEUR\" }\n",
+                             "--trace", out);
   INFO(out);
-  const auto r = read_report(dir / "r.json");
   CHECK(r.completed());
   CHECK(r.deliveries_size() == static_cast<int>(seed_addressees.size()));
   CHECK(r.duplicates() == 0);

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <memory>
 
+#include "cablesim/core/text.hpp"
 #include "commands.hpp"
 
 namespace cablesim::cli {
@@ -144,22 +145,6 @@ void add_node_commands(CLI::App& app, action& chosen) {
     if (!*topo && !*key) throw CLI::RequiredError("--topology or --key-file (the post's filing key)");
     chosen = [s] { return send_cable(*s); };
   });
-}
-
-/// Letters to change, add or remove to turn a into b.
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const auto up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
 }
 
 /// A first word that is no command: say which commands come close, and list them all.

@@ -9,6 +9,7 @@
 #include "cablesim/core/dtg.hpp"
 #include "cablesim/core/markings.hpp"
 #include "cablesim/core/precedence.hpp"
+#include "cablesim/core/text.hpp"
 
 namespace cablesim::acp127 {
 namespace {
@@ -118,19 +119,6 @@ void check_ri(const line& l, const word& w, std::string_view what) {
     fail(l, w.column, std::string(what) + " " + quoted(s) + " is not a routing indicator (4 to 7 upper-case letters)");
 }
 
-int levenshtein(std::string_view a, std::string_view b) {
-  std::array<int, 32> prev{}, cur{};
-  if (a.size() >= prev.size() || b.size() >= prev.size()) return 99;
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = static_cast<int>(j);
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = static_cast<int>(i);
-    for (std::size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
-    prev = cur;
-  }
-  return prev[b.size()];
-}
-
 /// A word that is meant as a precedence but is not one: a near-miss of a precedence word, or a
 /// precedence from another system.
 bool looks_like_bad_precedence_word(std::string_view w) {
@@ -139,7 +127,7 @@ bool looks_like_bad_precedence_word(std::string_view w) {
   if (std::find(foreign.begin(), foreign.end(), w) != foreign.end()) return true;
   if (w.size() < 5) return false;
   for (auto p : {FLASH, IMMEDIATE, PRIORITY, ROUTINE})
-    if (levenshtein(w, precedence_word(p)) <= 2) return true;
+    if (edit_distance(w, precedence_word(p)) <= 2) return true;
   return false;
 }
 

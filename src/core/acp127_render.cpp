@@ -2,6 +2,8 @@
 #include <cstdio>
 
 #include "cablesim/core/acp127.hpp"
+
+#include <functional>
 #include "cablesim/core/dtg.hpp"
 #include "cablesim/core/precedence.hpp"
 #include "cablesim/core/text.hpp"
@@ -34,20 +36,27 @@ void append_group(std::string& out, std::string_view prefix,
   }
 }
 
-/// Word-wrap one line at line_width characters.
-void append_wrapped(std::string& out, std::string_view line) {
-  while (line.size() > line_width) {
-    auto cut = line.rfind(' ', line_width);
-    if (cut == std::string_view::npos || cut == 0) cut = line_width;
-    out.append(line.substr(0, cut));
-    out += '\n';
-    line.remove_prefix(cut);
-    while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
-  }
-  out.append(line);
-}
-
 }  // namespace
+
+void for_each_transmitted_line(std::string_view text, const std::function<void(std::string_view)>& each) {
+  while (!text.empty()) {
+    const auto nl = text.find('\n');
+    auto line = text.substr(0, nl);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    while (!line.empty() && line.back() == ' ') line.remove_suffix(1);
+    // word-wrapped at line_width characters
+    while (line.size() > line_width) {
+      auto cut = line.rfind(' ', line_width);
+      if (cut == std::string_view::npos || cut == 0) cut = line_width;
+      each(line.substr(0, cut));
+      line.remove_prefix(cut);
+      while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+    }
+    each(line);
+    if (nl == std::string_view::npos) break;
+    text.remove_prefix(nl + 1);
+  }
+}
 
 std::string routing_prosigns(const RoutingLine& rl) {
   std::string s;
@@ -174,17 +183,10 @@ std::string render(const Cable& c, const render_options& options) {
   const bool bt = options.for_transmission || c.has_bt();
   if (bt) out += "BT\n";
   if (options.for_transmission) {
-    std::string_view body = c.body();
-    while (!body.empty()) {
-      const auto nl = body.find('\n');
-      auto line = body.substr(0, nl);
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      while (!line.empty() && line.back() == ' ') line.remove_suffix(1);
-      append_wrapped(out, line);
+    for_each_transmitted_line(c.body(), [&](std::string_view line) {
+      out.append(line);
       out += '\n';
-      if (nl == std::string_view::npos) break;
-      body.remove_prefix(nl + 1);
-    }
+    });
   } else {
     out += c.body();
   }

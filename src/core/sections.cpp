@@ -1,5 +1,7 @@
 // Long cables in sections (ACP 127 §208, in the State Department's form).
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "cablesim/core/acp127.hpp"
 #include "cablesim/core/markings.hpp"
@@ -7,29 +9,6 @@
 
 namespace cablesim::acp127 {
 namespace {
-
-constexpr std::size_t line_width = 69;
-
-/// The text as transmitted: lines wrapped at 69 characters.
-std::vector<std::string> transmitted_lines(std::string_view body) {
-  std::vector<std::string> out;
-  while (!body.empty()) {
-    const auto nl = body.find('\n');
-    auto line = body.substr(0, nl);
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.remove_suffix(1);
-    while (line.size() > line_width) {
-      auto cut = line.rfind(' ', line_width);
-      if (cut == std::string_view::npos || cut == 0) cut = line_width;
-      out.emplace_back(line.substr(0, cut));
-      line.remove_prefix(cut);
-      while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
-    }
-    out.emplace_back(line);
-    if (nl == std::string_view::npos) break;
-    body.remove_prefix(nl + 1);
-  }
-  return out;
-}
 
 /// "C O N F I D E N T I A L ROME 001919" -> "C O N F I D E N T I A L SECTION 01 OF 03 ROME 001919":
 /// the marker goes after the classification (spaced out, or one word, or TOP SECRET).
@@ -58,8 +37,12 @@ std::vector<Cable> split_into_sections(const Cable& cable, std::size_t max_lines
   // lines from FL5: FL5, FM, one per addressee, the two BT lines
   const std::size_t heading =
       4 + static_cast<std::size_t>(cable.action_size() + cable.information_size() + cable.exempted_size());
-  auto lines = transmitted_lines(cable.body());
-  if (heading + lines.size() <= max_lines) return {};
+  std::size_t count_lines = 0;  // most cables fit: count before copying any line
+  for_each_transmitted_line(cable.body(), [&](std::string_view) { ++count_lines; });
+  if (heading + count_lines <= max_lines) return {};
+  std::vector<std::string> lines;
+  lines.reserve(count_lines);
+  for_each_transmitted_line(cable.body(), [&](std::string_view line) { lines.emplace_back(line); });
   std::string classification;
   if (!lines.empty() && classification_of_line(lines.front()) != CLASSIFICATION_UNSPECIFIED) {
     classification = lines.front();

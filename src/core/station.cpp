@@ -265,8 +265,11 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
                      sim_time now, station_actions& out) {
   const auto id = acp127::message_id(cable);
   const auto label = cable_label(cable);
+  // A cable from a neighbour is checked here; one this station made itself (a filing, which
+  // file() checked; a service message; a misrouted cable it passes on) was checked already.
+  const bool received = !from.empty();
   // a hostile peer's cable may name more than any real one: refused whole, before any work on it
-  if (auto why = acp127::check_limits(cable); !why.empty())
+  if (auto why = received ? acp127::check_limits(cable) : std::string{}; !why.empty())
     return refuse_whole(cable, refusal::over_limits, why, now, out);
   const RoutingLine received_line = cable.routing_line();  // a delivered copy shows it as it came
   if (!keep_fresh(cable, id, label, out)) return;
@@ -281,9 +284,11 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
   };
   // The classification comes from the cable itself at every station, never from a field
   // that the sender set; markings that disagree stop it here (SEC).
-  const auto verdict = acp127::classify(cable);
-  if (!verdict) return refuse_whole(cable, refusal::bad_marking, verdict.problem, now, out);
-  cable.set_classification(verdict.level);
+  if (received) {
+    const auto verdict = acp127::classify(cable);
+    if (!verdict) return refuse_whole(cable, refusal::bad_marking, verdict.problem, now, out);
+    cable.set_classification(verdict.level);
+  }
   if (const auto unknown = take_unknown_ris(cable); !unknown.empty())
     refuse(unknown, refusal::unknown_ri, join(unknown) + " not in the routing tables of " + ri_);
   const auto seg = segregate(topo_, routes_, cable, failed_channels());

@@ -7,6 +7,7 @@
 // kept verbatim in Cable::body and also structured, best-effort, into Cable::text.
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -84,6 +85,9 @@ constexpr std::size_t max_routing_indicators = 500;  // in FL2
 
 /// Why a cable is beyond the limits above, or empty.
 std::string check_limits(const Cable& cable);
+
+/// Each line of a cable's text as transmitted: trailing spaces dropped, wrapped at 69 characters.
+void for_each_transmitted_line(std::string_view text, const std::function<void(std::string_view)>& each);
 
 /// ACP 127 §208: pages of at most 20 lines counted from FL5, at most 5 pages per transmission.
 constexpr std::size_t default_section_lines = 100;
