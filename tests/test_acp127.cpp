@@ -1,3 +1,6 @@
+#include <fstream>
+#include <iterator>
+
 #include "cablesim/core/acp127.hpp"
 #include "cablesim/core/explain.hpp"
 #include "cablesim/core/markings.hpp"
@@ -374,4 +377,27 @@ TEST_CASE("the abbreviated form (a service message: no FM or TO lines) parses an
   const auto explained = explain(r.cable);
   CHECK(explained.find("the abbreviated form of ACP 127") != std::string::npos);
   CHECK(explained.find("service message (unclassified, SVC) ZEQ4") != std::string::npos);
+}
+
+TEST_CASE("explain: collectives, rerun pilots, captions and unknown signals say only what is known", "[core][acp127]") {
+  std::ifstream in(test::source_dir() / "tests" / "data" / "cables" / "explain_signals.txt");
+  const std::string text{std::istreambuf_iterator<char>(in), {}};
+  const auto r = acp127::parse(text);
+  REQUIRE(r);
+  const auto e = explain(r.cable);
+  const auto has = [&](const std::string& s) { return e.find(s) != std::string::npos; };
+  // a collective is listed as its members at the origin; no station "delivers to" it
+  CHECK(has("collective RUCNIRA = IRAN COLLECTIVE (no station receives the collective as such"));
+  CHECK_FALSE(has("station RUCNIRA delivers"));
+  CHECK_FALSE(has("SECSTATE WASHDC (a collective"));
+  // the rerun pilot is one group, not four tokens
+  CHECK(has("ZDK RUEHZC SVC 4078: rerun pilot: a repetition (ZDK) run by station RUEHZC"));
+  CHECK_FALSE(has("RUEHZC: "));
+  // nobody knows what ZDS or ZUI mean here: nothing is invented
+  CHECK(has("ZDS: operating signal, meaning unknown"));
+  CHECK(has("ZUI: operating signal, meaning unknown"));
+  CHECK(has("SIPRNet, the Defense Department's SECRET network"));
+  // the file has no BT or NNNN, and the explanation says so instead of printing them
+  CHECK(has("no BT or NNNN lines in this file"));
+  CHECK(e.find("\nBT\n") == std::string::npos);
 }

@@ -125,6 +125,16 @@ TEST_CASE("cli: a student's mistakes get an answer that helps", "[cli]") {
     CHECK(r.output.find("unknown command 'rnu'; did you mean 'run'?") != std::string::npos);
     CHECK(r.output.find("commands: parse format explain") != std::string::npos);
   }
+  SECTION("a mistyped flag: the nearest of the command's flags") {
+    const auto r = run("run " + (root / "topologies" / "teaching.textproto").string() + " --scenaro x.textproto");
+    CHECK(r.status == 2);
+    CHECK(r.output.find("cablesim run: unknown flag '--scenaro'; did you mean '--scenario'?") != std::string::npos);
+  }
+  SECTION("a folder given as the topology: a clear error, exit 1") {
+    const auto r = run("validate " + (root / "topologies").string());
+    CHECK(r.status == 1);
+    CHECK(r.output.find("cannot read the topology file (it is a folder") != std::string::npos);
+  }
   SECTION("a lesson's folder given as the scenario: its scenario file is named") {
     const auto lesson = root / "scenarios" / "lessons" / "1-flash-preemption";
     const auto r =

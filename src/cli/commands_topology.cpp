@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -23,7 +24,11 @@ std::string speed_label(uint64_t bps) {
 
 topology load_topology(const std::string& path) {
   const auto text = store::read_file(path);
-  if (!text) throw config_error({path + ":1:1: cannot read the topology file"});
+  if (!text)
+    throw config_error(
+        {path + ":1:1: cannot read the topology file" +
+         (std::filesystem::is_directory(path) ? " (it is a folder; a topology is a .textproto or .json file)"
+                                              : std::string())});
   return topology::load(*text, path);
 }
 

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -162,6 +163,30 @@ bool unknown_command(const CLI::App& app, const std::string& word) {
   return true;
 }
 
+/// A flag the command does not have: say which of its flags come close.
+bool unknown_flag(const CLI::App& app, int argc, char** argv) {
+  const std::string name = argv[1];
+  const auto subs = app.get_subcommands([&](const CLI::App* c) { return c->get_name() == name; });
+  if (subs.empty()) return false;
+  const auto* sub = subs.front();
+  std::vector<std::string> flags;
+  for (const auto* o : sub->get_options())
+    for (const auto& n : o->get_lnames()) flags.push_back("--" + n);
+  for (int i = 2; i < argc; ++i) {
+    const std::string word = std::string(argv[i]).substr(0, std::string(argv[i]).find('='));
+    if (!word.starts_with("--") || std::find(flags.begin(), flags.end(), word) != flags.end()) continue;
+    std::string near, all;
+    for (const auto& f : flags) {
+      if (edit_distance(word, f) <= 2) near += (near.empty() ? "" : " or ") + ("'" + f + "'");
+      all += " " + f;
+    }
+    std::cerr << "cablesim " << argv[1] << ": unknown flag '" << word << "'"
+              << (near.empty() ? "" : "; did you mean " + near + "?") << "\nflags:" << all << "\n";
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
 }  // namespace cablesim::cli
 
@@ -174,7 +199,7 @@ int main(int argc, char** argv) {
   add_topology_commands(app, chosen);
   add_run_commands(app, chosen);
   add_node_commands(app, chosen);
-  if (argc > 1 && unknown_command(app, argv[1])) return exit_usage;
+  if (argc > 1 && (unknown_command(app, argv[1]) || unknown_flag(app, argc, argv))) return exit_usage;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,5 +1,6 @@
 #include "cablesim/core/explain.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -52,15 +53,18 @@ std::string addressee_note(const Addressee& a, std::string_view role) {
   std::string s(role);
   if (a.routing_indicator().empty() && a.collective())
     s += ": " + a.address() +
-         " (a collective written without a routing indicator; its member stations are found from the collective's "
-         "definition)";
+         " (a collective written without a routing indicator: the originating station lists its member stations, "
+         "from the collective's definition, before it segregates the routing line)";
   else if (a.routing_indicator().empty())
     s += ": " + a.address() +
          " (by its plain-language address alone, as filed; the station that serves the address is found from it)";
+  else if (a.collective())
+    s += ": collective " + a.routing_indicator() + " = " + a.address() +
+         " (no station receives the collective as such: the originating station lists its member stations in place "
+         "of " +
+         a.routing_indicator() + " before it segregates the routing line, and XMT removes members)";
   else
     s += ": station " + a.routing_indicator() + " delivers to " + a.address();
-  if (a.collective() && !a.routing_indicator().empty())
-    s += " (a collective: its members are listed in place of its RI before the routing line is segregated)";
   if (a.niact()) s += "; NIACT = night action, wake the duty officer";
   if (a.precedence() != PRECEDENCE_UNSPECIFIED)
     s += "; to be handled at " + precedence_word(a.precedence());
@@ -71,27 +75,40 @@ std::string addressee_note(const Addressee& a, std::string_view role) {
   return s;
 }
 
+bool all_digits(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 void explain_signals(std::string& out, const google::protobuf::RepeatedPtrField<std::string>& signals) {
-  for (const auto& s : signals) out += "\n          " + s + ": " + operating_signal_meaning(s);
+  for (int i = 0; i < signals.size(); ++i) {
+    const auto& s = signals[i];
+    // a rerun pilot: ZDK <RI> SVC <number> = run again by that station, answering that service message
+    if (s == "ZDK" && i + 3 < signals.size() && acp127::is_routing_indicator(signals[i + 1]) &&
+        signals[i + 2] == "SVC" && all_digits(signals[i + 3])) {
+      out += "\n          ZDK " + signals[i + 1] + " SVC " + signals[i + 3] +
+             ": rerun pilot: a repetition (ZDK) run by " + "station " + signals[i + 1] +
+             " in answer to service message " + signals[i + 3];
+      i += 3;
+      continue;
+    }
+    out += "\n          " + s + ": " + operating_signal_meaning(s);
+  }
 }
 
 }  // namespace
 
 std::string operating_signal_meaning(const std::string& signal) {
   static const std::map<std::string, std::string> meanings = {
-      {"ZZH", "operating signal the State Department network carries after the security warning of its cables"},
+      {"ZZH", "meaning unknown (the State Department's cables carry it after the security warning)"},
       {"ZDK", "this is a retransmission (repetition) of a cable sent before"},
-      {"ZDS", "operating signal: special handling instruction for this transmission"},
       {"ZFD", "suspected duplicate: a station that already holds this message files it instead of delivering it again"},
       {"ZOV", "misroute pilot: the station named after it forwarded a misrouted cable"},
       {"ZEQ", "service query about a message received in error"},
-      {"ZUI", "operating signal: handling instruction for the receiving station"},
-      {"ZFF3", "operating signal (ACP 131)"},
       {"SVC", "service message: communications staff talking about a message, not the message itself"},
   };
   if (auto it = meanings.find(signal); it != meanings.end()) return it->second;
-  if (signal.size() >= 3 && signal[0] == 'Z') return "operating signal (see ACP 131 for Z signals)";
-  return "part of the transmission instructions";
+  if (signal.size() >= 3 && signal[0] == 'Z') return "operating signal, meaning unknown (ACP 131 lists the Z signals)";
+  return "meaning unknown";
 }
 
 namespace {
@@ -225,7 +242,8 @@ void explain_text(const Cable& c, std::string& out) {
                                : ""));
   for (const auto& cap : t.captions())
     note(out, "TEXT", cap,
-         cap == "SIPDIS" ? "caption SIPDIS: may be distributed on SIPRNet (the State Department's classified network)"
+         cap == "SIPDIS" ? "caption SIPDIS (SIPRNet distribution): the cable may also be distributed on SIPRNet, the "
+                           "Defense Department's SECRET network"
                          : "caption " + cap + ": restricts distribution");
   if (!t.eo().empty())
     note(out, "TEXT", "E.O. " + t.eo(), "Executive Order authority for the classification and when it is declassified");
