@@ -38,9 +38,10 @@ int print_dot(const std::string& file);
 
 struct run_arguments {
   std::string topology, scenario, inbox, report, html, log_level = "warn";
-  std::string speedup;            // a number, or "max"; empty: the scenario's or topology's
-  std::string transport = "tcp";  // tcp or memory
-  std::string practice;           // STATE or ACP127: overrides the topology's
+  std::string speedup;             // a number, or "max"; empty: the scenario's or topology's
+  std::string transport = "tcp";   // tcp or memory
+  std::string practice;            // STATE or ACP127: overrides the topology's
+  std::vector<std::string> watch;  // FROM-TO: channels whose queue the trace tells
   bool trace = false;
 };
 int run_scenario(const run_arguments& args);

@@ -69,6 +69,16 @@ int run_scenario(const run_arguments& a) {
   options.transport = a.transport == "memory" ? sim::transport_kind::memory : sim::transport_kind::tcp;
   if (!a.inbox.empty()) options.inbox = a.inbox;
   options.trace_debug = a.log_level == "debug" || a.log_level == "trace";
+  for (const auto& w : a.watch) {
+    const auto dash = w.find('-');
+    const std::string from = w.substr(0, dash), to = w.substr(dash + 1);
+    if (!topo.link_between(from, to)) {
+      std::cerr << "cablesim run: --watch " << w << ": no link between '" << from << "' and '" << to << "' in "
+                << a.topology << "\n";
+      return exit_bad_input;
+    }
+    options.watch.emplace_back(from, to);
+  }
   if (a.trace) options.trace = [](const std::string& line) { std::cout << line << "\n" << std::flush; };
   options.progress = [](const std::string& line) { std::cerr << "progress: " << line << "\n"; };
   if (!scenario) std::cout << "no scenario given: the network comes up, has nothing to do, and stops\n";

@@ -99,8 +99,13 @@ void add_run_commands(CLI::App& app, action& chosen) {
   run->add_option("--inbox", a->inbox, "write each delivered copy to DIR/<station RI>/");
   run->add_option("--report", a->report, "write the report (Report proto, JSON) here");
   run->add_option("--html", a->html, "write the report as a self-contained HTML page here");
-  run->add_flag("--trace", a->trace, "narrate each cable's journey");
-  run->add_option("--log-level", a->log_level, "with --trace, debug adds every transmission's start and end")
+  run->add_flag("--trace", a->trace, "narrate each cable's journey: every transmission, preemption and delivery");
+  run->add_option("--watch", a->watch,
+                  "with --trace, tell this channel's queue by precedence whenever it changes: FROM-TO (repeatable)")
+      ->check([](const std::string& v) -> std::string {
+        return v.find('-') == std::string::npos ? "expected FROM-TO, two station RIs, got '" + v + "'" : "";
+      });
+  run->add_option("--log-level", a->log_level, "with --trace, debug adds copies received and channels coming up")
       ->check(log_levels());
   run->callback([&chosen, a] { chosen = [a] { return run_scenario(*a); }; });
 

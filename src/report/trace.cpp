@@ -49,28 +49,28 @@ std::optional<trace_line> narrate(const std::string& st, const station_action& a
                                          (x.held ? " (the channel is down: it waits)" : "") +
                                          (x.split ? "" : " (cable " + x.label + ")")};
         } else if constexpr (std::is_same_v<T, start_transmission>) {
-          return trace_line{L::debug, st + " starts " + precedence_word(x.frame.precedence()) + " cable " + x.label +
-                                          " on the channel to " + x.channel + ": " + x.designator +
-                                          serial4(x.frame.channel_serial()) + ", " + std::to_string(x.characters) +
-                                          " characters, " + seconds(x.line_time) + " of line time"};
+          return trace_line{L::info, st + " starts " + precedence_word(x.frame.precedence()) + " cable " + x.label +
+                                         " on the channel to " + x.channel + ": " + x.designator +
+                                         serial4(x.frame.channel_serial()) + ", " + std::to_string(x.characters) +
+                                         " characters, " + seconds(x.line_time) + " of line time"};
         } else if constexpr (std::is_same_v<T, transmission_ended>) {
-          return trace_line{L::debug, st + " has sent cable " + x.label + " whole to " + x.channel + " (serial " +
-                                          serial4(x.serial) + ")"};
+          return trace_line{L::info, st + " has sent cable " + x.label + " whole to " + x.channel + " (serial " +
+                                         serial4(x.serial) + ")"};
         } else if constexpr (std::is_same_v<T, cancel_transmission>) {
           return trace_line{L::info, precedence_word(x.preempted_by) + " preempts " + precedence_word(x.precedence) +
                                          " cable " + x.label + " on " + st + "->" + x.channel + ", serial " +
                                          serial4(x.serial) + " cancelled; it will be sent again whole"};
         } else if constexpr (std::is_same_v<T, transmission_acknowledged>) {
           if (x.expected)
-            return trace_line{L::debug, x.channel + " acknowledges serial " + serial4(x.serial) + " from " + st};
+            return trace_line{L::info, x.channel + " acknowledges serial " + serial4(x.serial) + " from " + st};
           return trace_line{L::debug, st + " got an acknowledgment from " + x.channel + " for serial " +
                                           serial4(x.serial) + " it was not waiting for"};
         } else if constexpr (std::is_same_v<T, transmission_received>) {
           return trace_line{L::debug, st + " receives cable " + x.label + " from " + x.channel + " (serial " +
                                           serial4(x.serial) + ")"};
         } else if constexpr (std::is_same_v<T, cancel_received>) {
-          return trace_line{L::debug, st + ": transmission " + serial4(x.serial) + " from " + x.channel +
-                                          " was cancelled; the number is used, not open"};
+          return trace_line{L::info, st + ": transmission " + serial4(x.serial) + " from " + x.channel +
+                                         " was cancelled; serial used, not open"};
         } else if constexpr (std::is_same_v<T, serials_restarted>) {
           return trace_line{L::debug,
                             st + ": channel from " + x.channel + " restarted its serials at " + serial4(x.serial)};
@@ -121,6 +121,16 @@ std::optional<trace_line> narrate(const std::string& st, const station_action& a
         }
       },
       action);
+}
+
+std::string narrate_queue(const std::string& station, const queue_changed& q) {
+  std::string parts;
+  for (int p = FLASH_OVERRIDE; p >= ROUTINE; --p)
+    if (q.depth[static_cast<std::size_t>(p)])
+      parts += (parts.empty() ? "" : ", ") + std::to_string(q.depth[static_cast<std::size_t>(p)]) + " " +
+               precedence_word(static_cast<Precedence>(p));
+  return "queue " + station + "->" + q.channel + ": " +
+         (parts.empty() ? "empty" : std::to_string(q.total()) + " waiting (" + parts + ")");
 }
 
 }  // namespace cablesim::report

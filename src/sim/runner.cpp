@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <unordered_map>
 
 #include "cablesim/core/acp127.hpp"
@@ -425,6 +426,11 @@ scenario_file load_scenario(const std::filesystem::path& path, const topology& t
       problems.push_back(where.at({{"events", i}, {"b"}}, e.b()) + ": no link between " + e.a() + " and '" + e.b() +
                          "'");
   }
+  for (int i = 0; i < s.proto.watch_size(); ++i) {
+    const auto& w = s.proto.watch(i);
+    if (!topo.link_between(w.from(), w.to()))
+      problems.push_back(where.at({{"watch", i}}) + ": no link between '" + w.from() + "' and '" + w.to() + "'");
+  }
   try {
     traffic_generator check(s.proto, topo);
   } catch (const config_error& e) {
@@ -538,9 +544,12 @@ Report run(const topology& topo, const std::optional<scenario_file>& scenario, c
   Report report;
   report.set_topology(t.name());
   report.set_scenario(sc.name());
+  report.set_title(sc.title());
   report.set_epoch(format_iso8601(epoch));
   collector collect(report, epoch);
 
+  std::set<std::pair<std::string, std::string>> watched(options.watch.begin(), options.watch.end());
+  for (const auto& w : sc.watch()) watched.emplace(w.from(), w.to());
   network_options net_options;
   net_options.transport = options.transport;
   net_options.speedup = speedup;
@@ -548,6 +557,11 @@ Report run(const topology& topo, const std::optional<scenario_file>& scenario, c
   net_options.observe = [&](const std::string& station, const station_action& a, sim_time at) {
     collect.acted(station, a, at);
     if (!options.trace) return;
+    if (const auto* q = std::get_if<queue_changed>(&a)) {
+      if (watched.contains({station, q->channel}))
+        options.trace(clock_label(at) + " " + report::narrate_queue(station, *q));
+      return;
+    }
     if (auto line = report::narrate(station, a);
         line && (options.trace_debug || line->level != report::trace_level::debug))
       options.trace(clock_label(at) + " " + line->text);

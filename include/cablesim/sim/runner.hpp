@@ -28,10 +28,11 @@ scenario_file load_scenario(const std::filesystem::path& path, const topology& t
 struct run_options {
   double speedup = -1;  // < 0: the scenario's, else the topology's; 0: no pacing
   transport_kind transport = transport_kind::tcp;
-  std::optional<std::filesystem::path> inbox;        // write delivered copies here
-  std::function<void(const std::string&)> trace;     // narration, one line per event
-  bool trace_debug = false;                          // narrate bookkeeping too (transmission starts, ends)
-  std::function<void(const std::string&)> progress;  // a progress line every few seconds
+  std::optional<std::filesystem::path> inbox;              // write delivered copies here
+  std::function<void(const std::string&)> trace;           // narration, one line per event
+  bool trace_debug = false;                                // narrate bookkeeping too (copies received, channels up)
+  std::vector<std::pair<std::string, std::string>> watch;  // (from, to): narrate these channels' queues
+  std::function<void(const std::string&)> progress;        // a progress line every few seconds
 };
 
 /// Run a scenario (or, with none, bring the network up and down) and report.
