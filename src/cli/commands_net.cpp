@@ -50,6 +50,9 @@ bool write_html(const Report& report, const std::string& path) {
   return true;
 }
 
+/// Events a report keeps for the replay page: enough for every lesson and the corpus replay.
+constexpr std::size_t replay_events = 60000;
+
 /// How long `send` waits for a post to connect and answer.
 constexpr auto send_deadline = std::chrono::seconds(10);
 
@@ -80,6 +83,7 @@ int run_scenario(const run_arguments& a) {
     options.watch.emplace_back(from, to);
   }
   if (a.trace) options.trace = [](const std::string& line) { std::cout << line << "\n" << std::flush; };
+  if (!a.html.empty() || !a.report.empty()) options.replay_limit = replay_events;
   options.progress = [](const std::string& line) { std::cerr << "progress: " << line << "\n"; };
   if (!scenario) std::cout << "no scenario given: the network comes up, has nothing to do, and stops\n";
   if (scenario && scenario->proto.filings_size() == 0 && scenario->proto.streams_size() == 0)

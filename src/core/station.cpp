@@ -196,6 +196,7 @@ filing_outcome station::file(Cable cable, sim_time now, station_actions& out) {
   }
   cable.set_classification(verdict.level);
   if (!cable.has_origin()) complete_draft(cable, now, out);
+  cable.set_form(TRANSMITTED);  // a draft or an as-filed cable leaves the post with a full heading
   cable.clear_preamble();
   // The text travels once, verbatim in `body`; its parsed form is for reading (explain), and
   // anyone who needs it parses the body again.

@@ -8,8 +8,10 @@
 
 #include "cablesim/core/dtg.hpp"
 #include "cablesim/core/precedence.hpp"
+#include "cablesim/core/text.hpp"
 #include "cablesim/report/html_writer.hpp"
 #include "cablesim/report/summary.hpp"
+#include "drawing.hpp"
 
 namespace cablesim::report {
 
@@ -49,12 +51,30 @@ void open_chart(html_writer& h, int width, int height, const std::string& label,
                  {"aria-label", label}});
 }
 
-/// A vertical grid line with its label under the axis.
-void grid_line(html_writer& h, double x, int top, int bottom, const std::string& label, int label_y) {
+/// A vertical grid line with its label under the axis (the first and last labels kept inside).
+void grid_line(html_writer& h, double x, int top, int bottom, const std::string& label, int label_y,
+               const char* anchor = "middle") {
   h.empty(
       "line",
       {{"x1", num(x)}, {"x2", num(x)}, {"y1", std::to_string(top)}, {"y2", std::to_string(bottom)}, {"class", "grid"}});
-  h.element("text", {{"x", num(x)}, {"y", std::to_string(label_y)}, {"class", "tick"}}, label);
+  h.element("text", {{"x", num(x)}, {"y", std::to_string(label_y)}, {"class", "tick"}, {"text-anchor", anchor}}, label);
+}
+
+/// Where the k-th of n evenly spaced labels along an axis is anchored, so that none is clipped.
+const char* anchor_of(int k, int n) { return k == 0 ? "start" : k == n ? "end" : "middle"; }
+
+/// An axis title: under the x axis, or up the y axis.
+void axis_title(html_writer& h, double x, double y, const std::string& title, bool vertical = false) {
+  if (vertical)
+    h.element("text",
+              {{"x", num(x)},
+               {"y", num(y)},
+               {"class", "axis"},
+               {"text-anchor", "middle"},
+               {"transform", "rotate(-90 " + num(x) + " " + num(y) + ")"}},
+              title);
+  else
+    h.element("text", {{"x", num(x)}, {"y", num(y)}, {"class", "axis"}, {"text-anchor", "middle"}}, title);
 }
 
 /// Latency of every delivery, one row per precedence, on a logarithmic time axis.
@@ -76,8 +96,8 @@ void latency_chart(html_writer& h, const Report& r) {
   }
   const double lo = 0.5;
   hi = std::max(hi * 1.5, 7 * 3600.0);
-  const int width = 900, left = 110, right = 20, row = 70, top = 20;
-  const int height = top + row * static_cast<int>(by.size()) + 40;
+  const int width = 900, left = 130, right = 30, row = 80, top = 30;
+  const int height = top + row * static_cast<int>(by.size()) + 75;
   auto x = [&](double v) {
     return left + (width - left - right) * (std::log(v) - std::log(lo)) / (std::log(hi) - std::log(lo));
   };
@@ -86,8 +106,10 @@ void latency_chart(html_writer& h, const Report& r) {
       {1, "1 s"}, {10, "10 s"}, {60, "1 min"}, {600, "10 min"}, {3600, "1 h"}, {21600, "6 h"}, {86400, "1 day"}};
   for (const auto& [v, label] : ticks) {
     if (v > hi) break;
-    grid_line(h, x(v), top, height - 35, label, height - 15);
+    grid_line(h, x(v), top, height - 70, label, height - 48);
   }
+  axis_title(h, (left + width - right) / 2.0, height - 12,
+             "time from filing to delivery (simulated; logarithmic scale)");
   int i = 0;
   for (auto it = by.rbegin(); it != by.rend(); ++it, ++i) {
     const auto p = static_cast<Precedence>(it->first);
@@ -112,7 +134,13 @@ void latency_chart(html_writer& h, const Report& r) {
                          {"fill", colour(p)},
                          {"fill-opacity", "0.55"}});
     }
-    const double p50 = v[v.size() / 2], p90 = v[std::min(v.size() - 1, static_cast<std::size_t>(v.size() * 0.9))];
+    // the figures of the speed-of-service table, so that chart and table agree
+    double p50 = 0, p90 = 0;
+    for (const auto& s : r.precedences())
+      if (s.precedence() == p) {
+        p50 = std::max(lo, s.latency_p50());
+        p90 = s.latency_p90();
+      }
     h.open("line", {{"x1", num(x(p50))},
                     {"x2", num(x(p50))},
                     {"y1", num(y - 24)},
@@ -121,7 +149,12 @@ void latency_chart(html_writer& h, const Report& r) {
                     {"stroke-width", "3"}})
         .element("title", "median " + duration_label(p50))
         .close("line");
-    h.element("text", {{"x", num(x(p50) + 5)}, {"y", num(y - 22)}, {"class", "small"}},
+    const bool right_side = x(p50) < width - 330;
+    h.element("text",
+              {{"x", num(x(p50) + (right_side ? 6 : -6))},
+               {"y", num(y - 26)},
+               {"class", "small"},
+               {"text-anchor", right_side ? "start" : "end"}},
               "median " + duration_label(p50) + ", 90% " + duration_label(p90));
   }
   h.close("svg");
@@ -138,29 +171,37 @@ void queue_chart(html_writer& h, const Report& r) {
     h.element("p", "No queue ever formed: every channel was free when a cable arrived.");
     return;
   }
-  const int width = 900, height = 300, left = 60, right = 20, top = 20, bottom = 40;
-  uint32_t ymax = 1;
-  for (auto* l : links) ymax = std::max(ymax, l->queue_high_water());
+  const int width = 900, height = 360, left = 80, right = 30, top = 20, bottom = 75;
+  uint32_t most = 1;
+  for (auto* l : links) most = std::max(most, l->queue_high_water());
+  // whole copies on the axis: at most four steps of a whole number
+  const uint32_t steps = std::min<uint32_t>(4, most), step = (most + steps - 1) / steps;
+  const double ymax = static_cast<double>(step * steps);
   const double xmax = std::max(1.0, r.duration());
   auto x = [&](double t) { return left + (width - left - right) * t / xmax; };
   auto y = [&](double d) { return top + (height - top - bottom) * (1 - d / ymax); };
   const char* palette[] = {"#9467bd", "#2ca02c", "#8c564b", "#17becf"};
   open_chart(h, width, height, "queue depth");
-  for (int k = 0; k <= 4; ++k) {
-    const double d = ymax * k / 4.0;
+  for (uint32_t k = 0; k <= steps; ++k) {
+    const double d = step * k;
     h.empty("line", {{"x1", std::to_string(left)},
                      {"x2", std::to_string(width - right)},
                      {"y1", num(y(d))},
                      {"y2", num(y(d))},
                      {"class", "grid"}});
     h.element("text",
-              {{"x", std::to_string(left - 8)}, {"y", num(y(d) + 4)}, {"class", "tick"}, {"text-anchor", "end"}},
+              {{"x", std::to_string(left - 8)}, {"y", num(y(d) + 5)}, {"class", "tick"}, {"text-anchor", "end"}},
               num(d, 0));
   }
-  for (int k = 0; k <= 6; ++k) {
-    const double t = xmax * k / 6;
-    h.element("text", {{"x", num(x(t))}, {"y", std::to_string(height - 15)}, {"class", "tick"}}, clock_at(r, t));
+  for (int k = 0; k <= 5; ++k) {
+    const double t = xmax * k / 5;
+    h.element(
+        "text",
+        {{"x", num(x(t))}, {"y", std::to_string(height - 48)}, {"class", "tick"}, {"text-anchor", anchor_of(k, 5)}},
+        clock_at(r, t));
   }
+  axis_title(h, (left + width - right) / 2.0, height - 12, "simulated time (UTC)");
+  axis_title(h, 22, (top + height - bottom) / 2.0, "copies waiting", true);
   int i = 0;
   for (auto* l : links) {
     std::string path;
@@ -173,11 +214,11 @@ void queue_chart(html_writer& h, const Report& r) {
     path += " L" + num(x(xmax)) + "," + num(y(last));
     h.empty("path", {{"d", path}, {"fill", "none"}, {"stroke", palette[i]}, {"stroke-width", "2.5"}});
     h.empty("rect", {{"x", std::to_string(left + 10)},
-                     {"y", std::to_string(top + 8 + 20 * i)},
-                     {"width", "14"},
-                     {"height", "4"},
+                     {"y", std::to_string(top + 10 + 24 * i)},
+                     {"width", "18"},
+                     {"height", "5"},
                      {"fill", palette[i]}});
-    h.element("text", {{"x", std::to_string(left + 30)}, {"y", std::to_string(top + 14 + 20 * i)}, {"class", "small"}},
+    h.element("text", {{"x", std::to_string(left + 34)}, {"y", std::to_string(top + 17 + 24 * i)}, {"class", "small"}},
               l->from() + " → " + l->to() + " (most waiting: " + std::to_string(l->queue_high_water()) + ")");
     ++i;
   }
@@ -237,19 +278,20 @@ void timeline_chart(html_writer& h, const Report& r, const std::vector<transmiss
     }
   const std::size_t count = std::min<std::size_t>(bars.size() - first, 24);
   const double t0 = bars[first].start, t1 = std::max(t0 + 1, bars[first + count - 1].end);
-  const int width = 900, left = 20, right = 20, top = 30, lane = 22;
-  const int height = top + lane * static_cast<int>(count) + 40;
+  const int width = 900, left = 20, right = 20, top = 30, lane = 26;
+  const int height = top + lane * static_cast<int>(count) + 75;
   auto x = [&](double t) { return left + (width - left - right) * (t - t0) / (t1 - t0); };
   open_chart(h, width, height, "link timeline");
   for (int k = 0; k <= 5; ++k) {
     const double t = t0 + (t1 - t0) * k / 5;
-    grid_line(h, x(t), top - 5, height - 35, clock_at(r, t), height - 15);
+    grid_line(h, x(t), top - 5, height - 70, clock_at(r, t), height - 48, anchor_of(k, 5));
   }
+  axis_title(h, width / 2.0, height - 12, "simulated time (UTC)");
   for (std::size_t i = 0; i < count; ++i) {
     const auto& b = bars[first + i];
     const double y = top + lane * static_cast<double>(i);
     const double w = std::max(2.0, x(b.end) - x(b.start));
-    const auto summary = "serial " + std::to_string(b.serial) + ", " + precedence_word(b.p) + " " + b.id +
+    const auto summary = "channel serial " + zero_pad(b.serial, 4) + ", " + precedence_word(b.p) + " " + b.id +
                          (b.preempted ? ", preempted" : "");
     if (b.preempted)
       h.open("rect", {{"x", num(x(b.start))},
@@ -267,9 +309,10 @@ void timeline_chart(html_writer& h, const Report& r, const std::vector<transmiss
                       {"height", std::to_string(lane - 6)},
                       {"fill", colour(b.p)}});
     h.element("title", summary).close("rect");
+    // a channel serial, never "#": that is a station serial in FL3 (RUEHRO #0020)
     const std::string label =
-        "#" + std::to_string(b.serial) + " " + precedence_word(b.p) + " " + b.id + (b.preempted ? "  ✕ preempted" : "");
-    const double lx = x(b.end) + 6 > width - 330 ? x(b.start) - 6 : x(b.end) + 6;
+        "ch. " + zero_pad(b.serial, 4) + " " + precedence_word(b.p) + " " + b.id + (b.preempted ? "  ✕ preempted" : "");
+    const double lx = x(b.end) + 6 > width - 420 ? x(b.start) - 6 : x(b.end) + 6;
     h.element("text",
               {{"x", num(lx)},
                {"y", num(y + lane - 10)},
@@ -280,91 +323,85 @@ void timeline_chart(html_writer& h, const Report& r, const std::vector<transmiss
   h.close("svg");
 }
 
-/// Where each station sits: relays on an inner ring, posts around them next to their relay.
-std::map<std::string, std::pair<double, double>> layout(const Topology& t, double size, bool big) {
-  std::vector<std::string> relays, posts;
-  for (const auto& s : t.stations()) (s.role() == RELAY ? relays : posts).push_back(s.ri());
-  std::map<std::string, std::string> home;  // a post's first relay neighbour
-  for (const auto& l : t.links())
-    for (const auto& [a, b] : {std::pair{l.a(), l.b()}, std::pair{l.b(), l.a()}})
-      if (std::find(relays.begin(), relays.end(), b) != relays.end() && !home.count(a)) home[a] = b;
-  std::stable_sort(posts.begin(), posts.end(), [&](const auto& a, const auto& b) {
-    const auto ia = std::find(relays.begin(), relays.end(), home[a]) - relays.begin();
-    const auto ib = std::find(relays.begin(), relays.end(), home[b]) - relays.begin();
-    return ia < ib;
-  });
-  const double c = size / 2.0;
-  const double r_in = relays.size() <= 1 ? 0 : size * 0.17, r_out = size * (big ? 0.44 : 0.38);
-  std::map<std::string, std::pair<double, double>> pos;
-  auto ring = [&](const std::vector<std::string>& ris, double radius) {
-    for (std::size_t i = 0; i < ris.size(); ++i) {
-      const double a = 2 * M_PI * static_cast<double>(i) / static_cast<double>(ris.size()) - M_PI / 2;
-      pos[ris[i]] = {c + radius * std::cos(a), c + radius * std::sin(a)};
-    }
-  };
-  ring(relays, r_in);
-  ring(posts, r_out);
-  return pos;
-}
-
-/// The network: relays on an inner ring, posts around them; line width by traffic.
+/// The network: switching centres on an inner ring, posts (or, in a big network, one bubble for
+/// each relay's posts) around them; line width by traffic.
 void topology_chart(html_writer& h, const Report& r) {
   const auto& t = r.network();
   if (t.stations_size() == 0) {
     h.element("p", "No topology in this report.");
     return;
   }
-  const bool big = t.stations_size() > 40;
-  const int size = big ? 1100 : 700;
-  const auto pos = layout(t, size, big);
-  std::map<std::pair<std::string, std::string>, uint32_t> traffic;
+  const auto d = draw_network(t);
+  std::map<std::pair<std::size_t, std::size_t>, uint32_t> traffic;
   uint32_t most = 1;
   for (const auto& l : r.links()) {
-    auto& v = traffic[std::minmax(l.from(), l.to())];
+    const auto a = d.node_of.find(l.from()), b = d.node_of.find(l.to());
+    if (a == d.node_of.end() || b == d.node_of.end() || a->second == b->second) continue;
+    auto& v = traffic[std::minmax(a->second, b->second)];
     v += l.transmissions();
     most = std::max(most, v);
   }
+  const int size = static_cast<int>(d.size);
   open_chart(h, size, size, "network", "chart topo");
-  for (const auto& l : t.links()) {
-    const auto [x1, y1] = pos.at(l.a());
-    const auto [x2, y2] = pos.at(l.b());
-    const auto n = traffic[std::minmax(l.a(), l.b())];
-    const bool slow = l.speed_bps() > 0 && l.speed_bps() < 300;
-    h.open("line", {{"x1", num(x1)},
-                    {"y1", num(y1)},
-                    {"x2", num(x2)},
-                    {"y2", num(y2)},
+  for (const auto& [ends, slow] : d.edges) {
+    const auto& a = d.nodes[ends.first];
+    const auto& b = d.nodes[ends.second];
+    const auto n = traffic[ends];
+    h.open("line", {{"x1", num(a.x)},
+                    {"y1", num(a.y)},
+                    {"x2", num(b.x)},
+                    {"y2", num(b.y)},
                     {"stroke", n ? (slow ? "#d62728" : "#4c72b0") : "#ccc"},
-                    {"stroke-width", num(1 + 9.0 * n / most)},
+                    {"stroke-width", num(1.5 + 10.0 * n / most)},
                     {"stroke-opacity", "0.7"}})
-        .element("title", l.a() + " – " + l.b() + ": " + std::to_string(n) + " transmissions, " +
-                              std::to_string(l.speed_bps()) + " bit/s")
+        .element("title", a.id + " – " + b.id + ": " + std::to_string(n) + " transmissions")
         .close("line");
-    if (n && !big)
-      h.element("text", {{"x", num((x1 + x2) / 2)}, {"y", num((y1 + y2) / 2 - 4)}, {"class", "small edge"}},
+    if (n && !d.grouped)
+      h.element("text", {{"x", num((a.x + b.x) / 2)}, {"y", num((a.y + b.y) / 2 - 5)}, {"class", "small edge"}},
                 std::to_string(n));
   }
-  for (const auto& s : t.stations()) {
-    const auto [x, y] = pos.at(s.ri());
-    const bool relay = s.role() == RELAY;
-    if (relay)
-      h.empty(
-          "rect",
-          {{"x", num(x - 34)}, {"y", num(y - 13)}, {"width", "68"}, {"height", "26"}, {"rx", "4"}, {"class", "relay"}});
+  for (const auto& n : d.nodes) {
+    const double radius = n.posts ? 6 + 2.2 * std::sqrt(static_cast<double>(n.posts)) : 10;
+    if (n.relay && d.grouped)
+      h.empty("rect",
+              {{"x", num(n.x - 7)}, {"y", num(n.y - 7)}, {"width", "14"}, {"height", "14"}, {"class", "relay"}});
+    else if (n.relay)
+      h.empty("rect", {{"x", num(n.x - 44)},
+                       {"y", num(n.y - 15)},
+                       {"width", "88"},
+                       {"height", "30"},
+                       {"rx", "4"},
+                       {"class", "relay"}});
     else
-      h.empty("circle", {{"cx", num(x)}, {"cy", num(y)}, {"r", big ? "4" : "9"}, {"class", "post"}});
-    if (relay || !big) {
-      const double dy = relay ? 5 : (y < size / 2.0 ? -14 : 24);
-      h.open("text", {{"x", num(x)},
-                      {"y", num(y + dy)},
-                      {"class", relay ? "label relaytext" : "label"},
-                      {"text-anchor", "middle"}})
-          .text(s.ri())
-          .element("title", s.addresses_size() ? s.addresses(0) : s.description())
-          .close("text");
+      h.empty("circle", {{"cx", num(n.x)}, {"cy", num(n.y)}, {"r", num(radius)}, {"class", "post"}});
+    if (n.label.empty()) continue;
+    if (n.posts) {
+      // outwards from the bubble, along the radius, turned so that it never reads upside down
+      const double deg = n.angle * 180 / M_PI;
+      const bool left = std::cos(n.angle) < 0;
+      const double lx = n.x + (radius + 6) * std::cos(n.angle), ly = n.y + (radius + 6) * std::sin(n.angle);
+      h.open("text", {{"x", num(lx)},
+                      {"y", num(ly)},
+                      {"class", "label"},
+                      {"dominant-baseline", "middle"},
+                      {"text-anchor", left ? "end" : "start"},
+                      {"transform", "rotate(" + num(left ? deg + 180 : deg) + " " + num(lx) + " " + num(ly) + ")"}});
+    } else {
+      const double dy = n.relay ? 6 : (n.y < d.size / 2 ? -18 : 30);
+      h.open("text", {{"x", num(n.x)},
+                      {"y", num(n.y + dy)},
+                      {"class", n.relay ? "label relaytext" : "label"},
+                      {"text-anchor", "middle"}});
     }
+    h.text(n.label).element("title", n.title).close("text");
   }
   h.close("svg");
+}
+
+/// The scenario's human title, else what the run was.
+std::string page_title(const Report& r) {
+  if (!r.title().empty()) return r.title();
+  return r.scenario().empty() ? "A run of the " + r.topology() + " network" : r.scenario();
 }
 
 /// The head of the page: title, what happened in a line, the big figures, the colour key.
@@ -372,7 +409,11 @@ void summary_section(html_writer& h, const Report& r) {
   uint32_t expected = 0, delivered = 0;
   for (const auto& f : r.filed()) expected += static_cast<uint32_t>(f.addressees_size());
   for (const auto& p : r.precedences()) delivered += p.delivered();
-  h.element("h1", (r.scenario().empty() ? "cablesim run" : r.scenario()) + " on " + r.topology());
+  h.element("h1", page_title(r));
+  if (!r.scenario().empty() || !r.topology().empty())
+    h.element(
+        "p", {{"class", "small"}},
+        (r.scenario().empty() ? "no scenario" : "scenario " + r.scenario()) + " on the " + r.topology() + " network");
   h.open("p", {{"class", "lead"}})
       .text("Simulated " + clock_at(r, 0) + " to " + clock_at(r, r.duration()) + " (" + duration_label(r.duration()) +
             ") in virtual time, epoch " + r.epoch() + ". ");
@@ -397,7 +438,7 @@ void summary_section(html_writer& h, const Report& r) {
   h.close("div");
   h.open("p", {{"class", "key"}});
   for (auto p : {FLASH, IMMEDIATE, PRIORITY, ROUTINE})
-    h.open("span").empty("i", {{"style", "background:" + colour(p)}}).text(precedence_word(p)).close("span");
+    h.open("span").open("i", {{"style", "background:" + colour(p)}}).close("i").text(precedence_word(p)).close("span");
   h.close("p");
 }
 
@@ -457,6 +498,26 @@ void charts_section(html_writer& h, const Report& r) {
             "(red: a slow teletype line).");
 }
 
+/// Every service message and refusal, with its text: what lesson 4 is about.
+void service_section(html_writer& h, const Report& r) {
+  if (!r.service_log_size() && !r.refused_filings_size()) return;
+  h.element("h2", "Service messages and refusals").open("table", {{"class", "service"}});
+  row(h, {"when", "station", "what", "cable", "RIs", "why"}, "th");
+  for (const auto& s : r.service_log()) {
+    std::string ris;
+    for (const auto& ri : s.ris()) ris += (ris.empty() ? "" : " ") + ri;
+    const bool service = s.kind() == ServiceRecord::SERVICE;
+    h.open("tr").element("td", clock_at(r, s.at())).element("td", s.station());
+    h.element("td", service ? "service message " + s.reason() + " to " + s.to() : "refuses (" + s.reason() + ")");
+    h.element("td", s.about()).element("td", ris).open("td").text(s.detail());
+    if (service && !s.text().empty()) h.empty("br").element("code", s.text());
+    h.close("td").close("tr");
+  }
+  for (const auto& f : r.refused_filings())
+    row(h, {clock_at(r, f.at()), f.station(), "refuses the filing", f.source(), "", f.error()});
+  h.close("table");
+}
+
 void tables_section(html_writer& h, const Report& r) {
   if (r.events_size()) {
     h.element("h2", "Scripted events").open("table");
@@ -496,15 +557,99 @@ void tables_section(html_writer& h, const Report& r) {
 
 }  // namespace
 
+network_drawing draw_network(const Topology& t) {
+  network_drawing d;
+  std::vector<std::string> relays, posts;
+  std::map<std::string, const Station*> station;
+  for (const auto& s : t.stations()) {
+    (s.role() == RELAY ? relays : posts).push_back(s.ri());
+    station[s.ri()] = &s;
+  }
+  std::map<std::string, std::string> home;  // a post's first relay neighbour
+  for (const auto& l : t.links())
+    for (const auto& [a, b] : {std::pair{l.a(), l.b()}, std::pair{l.b(), l.a()}})
+      if (station[a]->role() != RELAY && station[b]->role() == RELAY && !home.count(a)) home[a] = b;
+  const auto relay_index = [&](const std::string& ri) {
+    return std::find(relays.begin(), relays.end(), home.count(ri) ? home.at(ri) : "") - relays.begin();
+  };
+  std::stable_sort(posts.begin(), posts.end(),
+                   [&](const auto& a, const auto& b) { return relay_index(a) < relay_index(b); });
+  d.grouped = t.stations_size() > 40;
+  d.size = d.grouped ? 1000 : 700;
+  const double c = d.size / 2;
+  const auto place = [&](std::size_t i, double radius, double angle) {
+    d.nodes[i].x = c + radius * std::cos(angle);
+    d.nodes[i].y = c + radius * std::sin(angle);
+    d.nodes[i].angle = angle;
+  };
+  const auto angle_of = [](std::size_t i, std::size_t n) {
+    return 2 * M_PI * static_cast<double>(i) / static_cast<double>(n) - M_PI / 2;
+  };
+  if (!d.grouped) {
+    // every station: relays on an inner ring, posts around them next to their relay
+    for (const auto& ri : relays) {
+      d.node_of[ri] = d.nodes.size();
+      d.nodes.push_back({ri, ri, station[ri]->description(), 0, 0, 0, true, 0});
+    }
+    for (const auto& ri : posts) {
+      const auto* s = station[ri];
+      d.node_of[ri] = d.nodes.size();
+      d.nodes.push_back({ri, ri, s->addresses_size() ? s->addresses(0) : s->description(), 0, 0, 0, false, 0});
+    }
+    const double r_in = relays.size() <= 1 ? 0 : d.size * 0.17;
+    for (std::size_t i = 0; i < relays.size(); ++i) place(i, r_in, angle_of(i, relays.size()));
+    for (std::size_t i = 0; i < posts.size(); ++i) place(relays.size() + i, d.size * 0.38, angle_of(i, posts.size()));
+  } else {
+    // relays that serve posts on a ring, each with one bubble for its posts outside it; relays
+    // that serve none (the hubs) in the middle
+    std::map<std::string, std::vector<std::string>> served;
+    for (const auto& ri : posts) served[home.count(ri) ? home.at(ri) : ""].push_back(ri);
+    std::vector<std::string> outer, hubs;
+    for (const auto& ri : relays) (served.count(ri) ? outer : hubs).push_back(ri);
+    if (served.count("")) outer.push_back("");  // posts with no relay neighbour
+    for (std::size_t i = 0; i < hubs.size(); ++i) {
+      d.node_of[hubs[i]] = d.nodes.size();
+      d.nodes.push_back({hubs[i], hubs[i], station[hubs[i]]->description(), 0, 0, 0, true, 0});
+      place(d.nodes.size() - 1, hubs.size() == 1 ? 0 : d.size * 0.09, angle_of(i, hubs.size()));
+    }
+    for (std::size_t i = 0; i < outer.size(); ++i) {
+      const double angle = angle_of(i, outer.size());
+      const auto& relay = outer[i];
+      if (!relay.empty()) {
+        d.node_of[relay] = d.nodes.size();
+        d.nodes.push_back({relay, "", station[relay]->description(), 0, 0, 0, true, 0});
+        place(d.nodes.size() - 1, d.size * 0.2, angle);
+      }
+      const auto& group = served.at(relay);
+      std::string members;
+      for (std::size_t k = 0; k < group.size() && k < 40; ++k) members += (k ? " " : "") + group[k];
+      if (group.size() > 40) members += " …";
+      for (const auto& ri : group) d.node_of[ri] = d.nodes.size();
+      d.nodes.push_back({(relay.empty() ? "other" : relay) + " posts",
+                         (relay.empty() ? "other" : relay) + ": " + std::to_string(group.size()) +
+                             (group.size() == 1 ? " post" : " posts"),
+                         members, 0, 0, 0, false, group.size()});
+      place(d.nodes.size() - 1, d.size * 0.3, angle);
+    }
+  }
+  for (const auto& l : t.links()) {
+    const auto a = d.node_of.at(l.a()), b = d.node_of.at(l.b());
+    if (a == b) continue;
+    d.edges[std::minmax(a, b)] |= l.speed_bps() > 0 && l.speed_bps() < 300;
+  }
+  return d;
+}
+
 std::string render_html(const Report& r) {
   html_writer h;
   h.trusted("<!DOCTYPE html>\n").open("html", {{"lang", "en"}}).open("head");
   h.empty("meta", {{"charset", "utf-8"}});
   h.empty("meta", {{"name", "viewport"}, {"content", "width=device-width, initial-scale=1"}});
-  h.element("title", "cablesim report: " + (r.scenario().empty() ? r.topology() : r.scenario()));
+  h.element("title", "cablesim: " + page_title(r));
   h.open("style").trusted(report_css).close("style").close("head").open("body");
   summary_section(h, r);
   speed_of_service_section(h, r);
+  service_section(h, r);
   charts_section(h, r);
   tables_section(h, r);
   h.element("p", {{"class", "small"}}, "Made by cablesim.").close("body").close("html").trusted("\n");

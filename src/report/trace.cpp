@@ -17,6 +17,8 @@ std::string seconds(sim_duration d) {
   return buf;
 }
 
+}  // namespace
+
 std::string refusal_sign(refusal r) {
   switch (r) {
     case refusal::unknown_ri: return "INV";
@@ -29,8 +31,6 @@ std::string refusal_sign(refusal r) {
   }
   return "refused";
 }
-
-}  // namespace
 
 std::optional<trace_line> narrate(const std::string& st, const station_action& action) {
   using L = trace_level;

@@ -15,6 +15,7 @@
 #include "cablesim/core/traffic.hpp"
 #include "cablesim/report/trace.hpp"
 #include "cablesim/sim/network.hpp"
+#include "cablesim/sim/replay.hpp"
 #include "cablesim/store/files.hpp"
 
 namespace cablesim::sim {
@@ -547,6 +548,7 @@ Report run(const topology& topo, const std::optional<scenario_file>& scenario, c
   report.set_title(sc.title());
   report.set_epoch(format_iso8601(epoch));
   collector collect(report, epoch);
+  replay_recorder replay(report, options.replay_limit);
 
   std::set<std::pair<std::string, std::string>> watched(options.watch.begin(), options.watch.end());
   for (const auto& w : sc.watch()) watched.emplace(w.from(), w.to());
@@ -556,6 +558,7 @@ Report run(const topology& topo, const std::optional<scenario_file>& scenario, c
   net_options.inbox = options.inbox;
   net_options.observe = [&](const std::string& station, const station_action& a, sim_time at) {
     collect.acted(station, a, at);
+    replay.record(station, a, collect.at(at));
     if (!options.trace) return;
     if (const auto* q = std::get_if<queue_changed>(&a)) {
       if (watched.contains({station, q->channel}))

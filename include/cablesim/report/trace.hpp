@@ -19,6 +19,9 @@ struct trace_line {
 /// What `station` did, as a student reads it; nothing for bookkeeping (journal, acks sent).
 std::optional<trace_line> narrate(const std::string& station, const station_action& action);
 
+/// A refusal's short name, as service messages give it: INV, SEC, no route, misrouted, over limits.
+std::string refusal_sign(refusal r);
+
 /// The copies waiting on a watched channel, by precedence: "queue RUEHTA->RUEHTB: 3 waiting (1 FLASH, 2 ROUTINE)".
 std::string narrate_queue(const std::string& station, const queue_changed& queue);
 

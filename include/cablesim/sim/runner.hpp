@@ -33,6 +33,7 @@ struct run_options {
   bool trace_debug = false;                                // narrate bookkeeping too (copies received, channels up)
   std::vector<std::pair<std::string, std::string>> watch;  // (from, to): narrate these channels' queues
   std::function<void(const std::string&)> progress;        // a progress line every few seconds
+  std::size_t replay_limit = 0;  // keep up to this many events in the report, for the replay page
 };
 
 /// Run a scenario (or, with none, bring the network up and down) and report.
