@@ -22,12 +22,20 @@ struct network_drawing {
     std::size_t posts = 0;  // a group: how many posts it stands for (0: one station)
   };
   std::vector<node> nodes;
-  std::map<std::string, std::size_t> node_of;           // station RI -> its node
+  std::map<std::string, std::size_t> node_of;                 // station RI -> its node
   std::map<std::pair<std::size_t, std::size_t>, bool> edges;  // (node, node), lower first -> has a slow line
   double size = 700;
   bool grouped = false;
 };
 
 network_drawing draw_network(const Topology& t);
+
+}  // namespace cablesim::report
+
+namespace cablesim::report {
+class html_writer;
+
+/// The replay: map, timeline, filters, event list, the selected event and the queues (script).
+void replay_section(html_writer& h, const Report& r);
 
 }  // namespace cablesim::report

@@ -650,6 +650,7 @@ std::string render_html(const Report& r) {
   summary_section(h, r);
   speed_of_service_section(h, r);
   service_section(h, r);
+  replay_section(h, r);
   charts_section(h, r);
   tables_section(h, r);
   h.element("p", {{"class", "small"}}, "Made by cablesim.").close("body").close("html").trusted("\n");

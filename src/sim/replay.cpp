@@ -13,9 +13,7 @@ constexpr std::size_t explained_lines = 80;
 std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
 
 std::string fl1_of(const Cable& c) { return c.has_transmission() ? first_line(acp127::render_heading(c)) : ""; }
-std::string fl2_of(const Cable& c) {
-  return c.has_routing_line() ? acp127::render_routing_line(c.routing_line()) : "";
-}
+std::string fl2_of(const Cable& c) { return c.has_routing_line() ? acp127::render_routing_line(c.routing_line()) : ""; }
 
 }  // namespace
 

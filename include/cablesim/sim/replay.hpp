@@ -34,7 +34,7 @@ class replay_recorder {
   };
   std::map<std::tuple<std::string, std::string, uint32_t>, sent_copy> sent_;
   std::set<std::string> explained_;
-  std::map<std::string, int> service_text_;            // service message id -> its record in the service log
+  std::map<std::string, int> service_text_;           // service message id -> its record in the service log
   std::map<std::string, std::string> service_texts_;  // service message id -> its text, sent before it was logged
 };
 
