@@ -6,6 +6,9 @@
 
 #include <sys/wait.h>
 
+#include <regex>
+#include <sstream>
+
 #include "cablesim/core/acp127.hpp"
 #include "cablesim/report.pb.h"
 #include "cablesim/scenario.pb.h"
@@ -83,13 +86,32 @@ TEST_CASE("lessons: 2, segregation and dual precedence", "[e2e][lessons]") {
 }
 
 TEST_CASE("lessons: 3, a link failure and rerouting", "[e2e][lessons]") {
-  // (a moderate speedup: the filings sit a simulated minute from the link events)
-  const auto r = run_lesson("seed.textproto", "3-link-failure", 1000);
+  const auto r = run_lesson("teaching.textproto", "3-link-failure", 1000);
   INFO(r.output);
   REQUIRE(r.report.completed());
   CHECK(r.report.duplicates() == 0);
+  CHECK(r.report.open_numbers() == 0);  // the serial taken back is cancelled when the trunk is up
   REQUIRE(r.report.events_size() == 2);
   const double down = r.report.events(0).at(), up = r.report.events(1).at();
+  // In virtual time the count is exact: the cables filed while the trunk is down go via London
+  // (each reaches RUEHEUR long before the next is filed), and so does the one on the line when
+  // it failed; the others go direct.
+  Scenario sc;
+  REQUIRE(google::protobuf::TextFormat::ParseFromString(
+      test::read_file(test::source_dir() / "scenarios" / "lessons" / "3-link-failure" / "scenario.textproto"), &sc));
+  REQUIRE(sc.filings_size() == 1);
+  const auto& f = sc.filings(0);
+  int during = 0;
+  for (unsigned k = 0; k < f.repeat(); ++k) {
+    const double at = f.at_seconds() + k * f.every_seconds();
+    during += at >= down && at < up;
+  }
+  int on_the_line = 0;  // transmissions started on the trunk before it failed and never ended
+  for (const auto& e : r.report.replay())
+    if (e.kind() == ReplayEvent::START && e.station() == "RUEHEUR" && e.channel() == "RUEHWAS" && e.at() < down &&
+        e.until() > down)
+      ++on_the_line;
+  CHECK(on_the_line == 1);
   int via_london = 0, direct = 0;
   for (const auto& d : r.report.deliveries()) {
     const auto p = path_of(d);
@@ -101,21 +123,9 @@ TEST_CASE("lessons: 3, a link failure and rerouting", "[e2e][lessons]") {
       ++direct;
     }
   }
-  // In virtual time the count is exact: the cables filed while the trunk is down go via London
-  // (each reaches RUEHEUR long before the next is filed), the others go direct.
-  Scenario sc;
-  REQUIRE(google::protobuf::TextFormat::ParseFromString(
-      test::read_file(test::source_dir() / "scenarios" / "lessons" / "3-link-failure" / "scenario.textproto"), &sc));
-  REQUIRE(sc.filings_size() == 1);
-  const auto& f = sc.filings(0);
-  int during = 0;
-  for (unsigned k = 0; k < f.repeat(); ++k) {
-    const double at = f.at_seconds() + k * f.every_seconds();
-    during += at >= down && at < up;
-  }
   CHECK(during > 0);
-  CHECK(via_london == during);
-  CHECK(direct == static_cast<int>(f.repeat()) - during);
+  CHECK(via_london == during + on_the_line);
+  CHECK(direct == static_cast<int>(f.repeat()) - via_london);
   CHECK(r.output.find("(alternate route)") != std::string::npos);
 }
 
@@ -164,4 +174,113 @@ TEST_CASE("lessons: 5, a backlog drains by precedence", "[e2e][lessons]") {
   CHECK(median[IMMEDIATE] < median[PRIORITY]);
   CHECK(median[PRIORITY] < median[ROUTINE]);
   if (median.count(FLASH)) CHECK(median[FLASH] < median[ROUTINE]);
+}
+
+namespace {
+
+/// A lesson README's parts: its command, its questions, its answers (each the quotes in it).
+struct lesson_readme {
+  std::string command;                            // "## Run it": the line that starts build/cablesim
+  std::vector<std::string> questions;             // "## Questions": numbered items
+  std::vector<std::vector<std::string>> answers;  // "## Answer key": each item's `quotes`
+  std::vector<std::string> quoted_lines;          // every `HH:MM:SSZ ...` quote anywhere: trace lines
+};
+
+/// Numbered list items of a section, each joined into one line.
+std::vector<std::string> numbered_items(const std::string& section) {
+  std::vector<std::string> items;
+  std::istringstream in(section);
+  std::string line;
+  const std::regex start(R"(^(\d+)\. (.*)$)");
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (std::regex_match(line, m, start))
+      items.push_back(m[2]);
+    else if (!items.empty() && !line.empty())
+      items.back() += " " + line.substr(line.find_first_not_of(' '));
+  }
+  return items;
+}
+
+std::vector<std::string> quotes(const std::string& text) {
+  std::vector<std::string> q;
+  const std::regex code("`([^`]+)`");
+  for (std::sregex_iterator it(text.begin(), text.end(), code), end; it != end; ++it) q.push_back((*it)[1]);
+  return q;
+}
+
+std::string section(const std::string& text, const std::string& heading) {
+  const auto at = text.find("\n## " + heading + "\n");
+  if (at == std::string::npos) return "";
+  const auto from = at + heading.size() + 5;
+  const auto next = text.find("\n## ", from);
+  return text.substr(from, next == std::string::npos ? std::string::npos : next - from);
+}
+
+lesson_readme read_readme(const fs::path& file) {
+  const auto text = test::read_file(file);
+  lesson_readme r;
+  std::istringstream run(section(text, "Run it"));
+  for (std::string line; std::getline(run, line);)
+    if (line.starts_with("build/cablesim ")) r.command = line.substr(15);
+  r.questions = numbered_items(section(text, "Questions"));
+  for (const auto& item : numbered_items(section(text, "Answer key"))) r.answers.push_back(quotes(item));
+  const std::regex trace_line(R"(^\d\d:\d\d:\d\dZ .*)");
+  for (const auto& q : quotes(text))
+    if (std::regex_match(q, trace_line)) r.quoted_lines.push_back(q);
+  return r;
+}
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+  for (auto at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("lessons: every README's answer key, and every trace line it quotes, is what its command prints",
+          "[e2e][lessons]") {
+  const auto root = test::source_dir();
+  std::vector<fs::path> lessons;
+  for (const auto& e : fs::directory_iterator(root / "scenarios" / "lessons"))
+    if (e.is_directory()) lessons.push_back(e.path());
+  std::sort(lessons.begin(), lessons.end());
+  REQUIRE(lessons.size() >= 8);  // lessons 0-7
+  for (const auto& dir : lessons) {
+    DYNAMIC_SECTION(dir.filename().string()) {
+      const auto readme = read_readme(dir / "README.md");
+      REQUIRE_FALSE(readme.command.empty());
+      REQUIRE_FALSE(readme.questions.empty());
+      REQUIRE(readme.answers.size() == readme.questions.size());
+      // run the command as written (from the project root, its out/ in a folder of the test's own);
+      // runs are exact in virtual time, so the fastest pacing prints the same lines
+      const auto out =
+          fs::temp_directory_path() / ("cablesim_answers_" + std::to_string(getpid()) + "_" + dir.filename().string());
+      fs::remove_all(out);
+      fs::create_directories(out);
+      std::string args = replace_all(readme.command, "out/", out.string() + "/");
+      if (args.starts_with("run ")) args += " --speedup max";
+      const auto result = test::run_command("cd " + root.string() + " && " + CABLESIM_BINARY + " " + args + " 2>&1");
+      INFO(args << "\n" << result.output);
+      REQUIRE(result.status == 0);
+      // what a student reads: the output, and the copies the run wrote (--inbox)
+      std::string shown = result.output;
+      for (const auto& f : fs::recursive_directory_iterator(out))
+        if (f.path().extension() == ".txt") shown += "\n" + test::read_file(f.path());
+      for (std::size_t i = 0; i < readme.answers.size(); ++i) {
+        INFO("question " << i + 1 << ": " << readme.questions[i]);
+        REQUIRE_FALSE(readme.answers[i].empty());  // every answer quotes what shows it
+        for (const auto& q : readme.answers[i]) {
+          INFO("answer quotes: " << q);
+          CHECK(shown.find(q) != std::string::npos);
+        }
+      }
+      for (const auto& line : readme.quoted_lines) {
+        INFO("README quotes: " << line);
+        CHECK(shown.find(line) != std::string::npos);
+      }
+      fs::remove_all(out);
+    }
+  }
 }

@@ -196,6 +196,16 @@ TEST_CASE("station: continuity, duplicates and service messages", "[core][statio
       s.receive("RUEHEUR", tr, sim_time{}, out);
       CHECK(std::none_of(out.begin(), out.end(), [](const auto& a) { return std::holds_alternative<open_number>(a); }));
     }
+    SECTION("a cancel for a serial already received (its acknowledgment was lost) changes nothing") {
+      out.clear();
+      s.cancelled_by_sender("RUEHEUR", 4, sim_time{}, out);
+      CHECK(out.empty());
+      tr.set_channel_serial(5);
+      s.receive("RUEHEUR", tr, sim_time{}, out);
+      CHECK(std::none_of(out.begin(), out.end(), [](const auto& a) {
+        return std::holds_alternative<open_number>(a) || std::holds_alternative<serials_restarted>(a);
+      }));
+    }
   }
   SECTION("an unroutable RI gets a service message back to the originator") {
     recorded_network net(t, epoch_of(t));
@@ -322,9 +332,13 @@ TEST_CASE("station: a channel that fails takes back what is on the line and unac
   CHECK_FALSE(rome.idle());
   CHECK(of_kind<reject_copy>(out).empty());  // nothing is refused because a neighbour is down
 
-  // back up: all three go again, each under a new serial
+  // back up: the two serials taken back are cancelled, used, not open (the receiver may never
+  // have had them); then all three go again, each under a new serial
   out.clear();
   rome.channel_up("RUEHEUR", now, out);
+  std::set<uint32_t> cancelled;
+  for (const auto& c : of_kind<cancel_serial>(out)) cancelled.insert(c.serial);
+  CHECK(cancelled == std::set<uint32_t>{first, first + 1});
   std::vector<std::string> again;
   int suspected = 0;
   for (int i = 0; i < 3; ++i) {

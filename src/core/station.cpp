@@ -218,8 +218,26 @@ filing_outcome station::file(Cable cable, sim_time now, station_actions& out) {
   const auto section_lines =
       topo_.proto().section_lines() ? topo_.proto().section_lines() : acp127::default_section_lines;
   auto sections = cable.origin().section() ? std::vector<Cable>{} : acp127::split_into_sections(cable, section_lines);
-  out.push_back(cable_filed{result.message_id, cable_label(cable), result.precedence, acp127::render_routing_line(*rl),
-                            ris, std::move(unknown), static_cast<uint32_t>(sections.size())});
+  cable_filed filed{result.message_id,
+                    cable_label(cable),
+                    result.precedence,
+                    acp127::render_routing_line(*rl),
+                    ris,
+                    std::move(unknown),
+                    static_cast<uint32_t>(sections.size()),
+                    {}};
+  for (const auto* list : {&cable.action(), &cable.information()})
+    for (const auto& a : *list)
+      if (const auto* c = topo_.collective(a.routing_indicator())) {
+        auto& listed = filed.collectives.emplace_back();
+        listed.ri = c->ri();
+        listed.address = c->address();
+        listed.members = expand_collectives(topo_, cable, {c->ri()});
+        for (const auto& m : c->members())
+          if (std::find(listed.members.begin(), listed.members.end(), m) == listed.members.end())
+            listed.exempted.push_back(m);
+      }
+  out.push_back(std::move(filed));
   const auto decided = out.size();
   if (sections.empty())
     handle(std::move(cable), "", {ri_}, 0, now, out);
@@ -662,6 +680,12 @@ void station::rerun_requested(std::string_view from, uint32_t first, uint32_t la
 }
 
 void station::cancelled_by_sender(std::string_view from, uint32_t serial, sim_time, station_actions& out) {
+  // a serial this station already has (it received the transmission, the acknowledgment was
+  // lost with the link) moves nothing
+  if (const auto it = in_.find(from); it != in_.end() && it->second.last_serial != 0) {
+    const uint32_t behind = (it->second.last_serial + max_channel_serial - serial) % max_channel_serial;
+    if (behind < max_channel_serial / 2) return;
+  }
   advance_continuity(from, serial, out);
   out.push_back(cancel_received{std::string(from), serial});
 }
@@ -672,6 +696,9 @@ void station::channel_up(std::string_view peer, sim_time now, station_actions& o
   ch->up = true;
   ch->failed = false;
   out.push_back(channel_changed{ch->peer, true, 0});
+  // what went another way while the channel was down leaves no open number behind it
+  for (const auto serial : ch->withdrawn) out.push_back(cancel_serial{ch->peer, serial});
+  ch->withdrawn.clear();
   if (auto& in = in_[ch->peer]; !in.watching) {
     in.watching = true;
     in.last_heard = now;
@@ -690,9 +717,15 @@ void station::channel_down(std::string_view peer, sim_time now, station_actions&
   // Everything not acknowledged goes again: the transmission in progress, the unacknowledged
   // ones (the receiver drops what it already holds), and the queue, rerouted if it can be.
   std::deque<queued_copy> copies;
-  if (ch->current) copies.push_back(std::move(ch->current->copy));
+  if (ch->current) {
+    ch->withdrawn.push_back(ch->current->serial);
+    copies.push_back(std::move(ch->current->copy));
+  }
   ch->current.reset();
-  for (auto& [serial, c] : ch->unacked) copies.push_back(std::move(c));
+  for (auto& [serial, c] : ch->unacked) {
+    ch->withdrawn.push_back(serial);
+    copies.push_back(std::move(c));
+  }
   for (auto& c : copies) mark_suspect(c);
   ch->unacked.clear();
   for (auto& c : ch->queue.drain()) copies.push_back(std::move(c));

@@ -110,6 +110,10 @@ void station_executor::apply(station_actions& actions) {
       Envelope e;
       e.mutable_cancel()->set_channel_serial(c->serial);
       env_.send(c->channel, std::move(e));
+    } else if (const auto* cs = std::get_if<cancel_serial>(&a)) {
+      Envelope e;
+      e.mutable_cancel()->set_channel_serial(cs->serial);
+      env_.send(cs->channel, std::move(e));
     } else if (const auto* w = std::get_if<watch_channel>(&a)) {
       env_.set_alarm("continuity " + w->channel, w->after, [this, peer = w->channel] {
         act([&](station_actions& out) { core_.channel_watch(peer, env_.now(), out); });

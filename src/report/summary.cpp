@@ -60,17 +60,20 @@ std::string summarize(const Report& r) {
   }
   if (r.precedences_size()) {
     char line[160];
-    std::snprintf(line, sizeof line, "\n%-10s %6s %10s %10s %9s %9s %9s %9s\n", "precedence", "filed", "delivered",
-                  "in flight", "p50", "p90", "p99", "max");
+    std::snprintf(line, sizeof line, "\n%-10s %6s %10s %10s %9s %9s %9s %9s %10s %8s\n", "precedence", "filed",
+                  "delivered", "in flight", "p50", "p90", "p99", "max", "objective", "on time");
     out << line;
     for (const auto& p : r.precedences()) {
-      std::snprintf(line, sizeof line, "%-10s %6u %10u %10u %9s %9s %9s %9s\n", precedence_word(p.precedence()).c_str(),
-                    p.filed(), p.delivered(), p.in_flight(), duration_label(p.latency_p50()).c_str(),
-                    duration_label(p.latency_p90()).c_str(), duration_label(p.latency_p99()).c_str(),
-                    duration_label(p.latency_max()).c_str());
+      char on_time[16] = "-";
+      if (p.delivered()) std::snprintf(on_time, sizeof on_time, "%.0f%%", 100 * p.delivered_within_objective());
+      std::snprintf(line, sizeof line, "%-10s %6u %10u %10u %9s %9s %9s %9s %10s %8s\n",
+                    precedence_word(p.precedence()).c_str(), p.filed(), p.delivered(), p.in_flight(),
+                    duration_label(p.latency_p50()).c_str(), duration_label(p.latency_p90()).c_str(),
+                    duration_label(p.latency_p99()).c_str(), duration_label(p.latency_max()).c_str(),
+                    duration_label(p.objective_seconds()).c_str(), on_time);
       out << line;
     }
-    out << "(latency: filing to delivery, simulated time)\n";
+    out << "(latency: filing to delivery, simulated time; on time: delivered within ACP 127's objective)\n";
   }
   if (r.deliveries_size() && r.deliveries_size() <= 40) {
     out << "\ndeliveries:\n";

@@ -17,6 +17,15 @@ std::string seconds(sim_duration d) {
   return buf;
 }
 
+/// "; collective RUEHZL listed as RUEHRL RUEHLO, XMT leaves out RUEHFR"
+std::string listed_collectives(const std::vector<cable_filed::collective_listed>& collectives) {
+  std::string s;
+  for (const auto& c : collectives)
+    s += "; collective " + c.ri + " (" + c.address + ") listed as its members " + join(c.members) +
+         (c.exempted.empty() ? "" : ", XMT leaves out " + join(c.exempted));
+  return s;
+}
+
 }  // namespace
 
 std::string refusal_sign(refusal r) {
@@ -41,7 +50,8 @@ std::optional<trace_line> narrate(const std::string& st, const station_action& a
           return trace_line{L::info, st + " files " + precedence_word(x.precedence) + " cable " + x.label + " for " +
                                          std::to_string(x.addressees.size()) + " addressee station" +
                                          (x.addressees.size() == 1 ? "" : "s") + ": " + x.routing_line +
-                                         (x.unknown.empty() ? "" : "; no RI for " + join(x.unknown) + ", no copy")};
+                                         (x.unknown.empty() ? "" : "; no RI for " + join(x.unknown) + ", no copy") +
+                                         listed_collectives(x.collectives)};
         } else if constexpr (std::is_same_v<T, copy_relayed>) {
           return trace_line{L::info, st + (x.split ? " splits the routing line: " : " relays ") + join(x.ris) +
                                          " -> channel to " + x.via + " at " + precedence_word(x.precedence) +
@@ -60,6 +70,9 @@ std::optional<trace_line> narrate(const std::string& st, const station_action& a
           return trace_line{L::info, precedence_word(x.preempted_by) + " preempts " + precedence_word(x.precedence) +
                                          " cable " + x.label + " on " + st + "->" + x.channel + ", serial " +
                                          serial4(x.serial) + " cancelled; it will be sent again whole"};
+        } else if constexpr (std::is_same_v<T, cancel_serial>) {
+          return trace_line{L::info, st + " tells " + x.channel + " that serial " + serial4(x.serial) +
+                                         " went another way while the channel was down: used, not open"};
         } else if constexpr (std::is_same_v<T, transmission_acknowledged>) {
           if (x.expected)
             return trace_line{L::info, x.channel + " acknowledges serial " + serial4(x.serial) + " from " + st};

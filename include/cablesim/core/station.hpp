@@ -53,6 +53,13 @@ struct cancel_transmission {
   Precedence preempted_by = ROUTINE;
 };
 
+/// Tell the neighbour that a serial it may never have received is used, not open: the
+/// transmission was taken back when the channel failed and went another way (sent as a cancel).
+struct cancel_serial {
+  std::string channel;
+  uint32_t serial = 0;
+};
+
 /// Acknowledge a received transmission (after it has been taken in charge).
 struct send_ack {
   std::string channel;
@@ -152,6 +159,12 @@ struct cable_filed {
   std::vector<std::string> addressees;  // addressee stations
   std::vector<std::string> unknown;     // plain-language addressees with no RI: no copy
   uint32_t sections = 0;                // too long for one transmission: sent in this many sections
+  struct collective_listed {
+    std::string ri, address;
+    std::vector<std::string> members;   // listed in its place
+    std::vector<std::string> exempted;  // left out by XMT
+  };
+  std::vector<collective_listed> collectives;  // collectives addressed, listed as their members
 };
 /// A copy for these RIs was queued on a channel (split: the routing line was segregated).
 struct copy_relayed {
@@ -230,11 +243,11 @@ struct queue_changed {
 };
 
 using station_action =
-    std::variant<start_transmission, cancel_transmission, send_ack, deliver_copy, reject_copy, open_number, journal_put,
-                 journal_drop, journal_seen, journal_counter, watch_channel, send_continuity, send_rerun, copy_rerun,
-                 cable_filed, copy_relayed, transmission_ended, transmission_acknowledged, transmission_received,
-                 cancel_received, serials_restarted, duplicate_dropped, misroute_found, service_sent, channel_changed,
-                 copy_rerouted, queue_changed>;
+    std::variant<start_transmission, cancel_transmission, cancel_serial, send_ack, deliver_copy, reject_copy,
+                 open_number, journal_put, journal_drop, journal_seen, journal_counter, watch_channel, send_continuity,
+                 send_rerun, copy_rerun, cable_filed, copy_relayed, transmission_ended, transmission_acknowledged,
+                 transmission_received, cancel_received, serials_restarted, duplicate_dropped, misroute_found,
+                 service_sent, channel_changed, copy_rerouted, queue_changed>;
 using station_actions = std::vector<station_action>;
 
 /// The outcome of filing a cable at a post.
@@ -317,6 +330,7 @@ class station {
     precedence_queue queue;
     std::optional<in_progress> current;
     std::map<uint32_t, queued_copy> unacked;
+    std::vector<uint32_t> withdrawn;  // serials taken back when the channel failed: cancelled when it is up
     uint32_t last_serial = 0;
     int serial_day = -1;                       // the day (UTC) of last_serial: serials restart daily
     std::array<uint32_t, 6> reported_depth{};  // the queue as last reported (queue_changed)
