@@ -67,10 +67,20 @@
         undefined, true));
     }
     if (!n[0]) continue;
+    if (n[4]) {
+      // a group of posts: its label runs outwards along the radius, never upside down
+      const radius = 6 + 2.2 * Math.sqrt(n[4]) + 6, deg = (n[5] * 180) / Math.PI, left = Math.cos(n[5]) < 0;
+      const lx = n[1] + radius * Math.cos(n[5]), ly = n[2] + radius * Math.sin(n[5]);
+      map.appendChild(el('text', { x: lx, y: ly, class: 'label', 'dominant-baseline': 'middle',
+        'text-anchor': left ? 'end' : 'start', transform: 'rotate(' + (left ? deg + 180 : deg) + ' ' + lx + ' ' + ly + ')' },
+      n[0], true));
+      continue;
+    }
     const below = n[3] ? 6 : n[2] < data.size / 2 ? -18 : 32;
     map.appendChild(el('text', { x: n[1], y: n[2] + below, class: n[3] ? 'label relaytext' : 'label',
       'text-anchor': 'middle' }, n[0], true));
   }
+  if (data.grouped) root.classList.add('rp-big');  // a big network: the map takes the page's width
   const dots = el('g', { id: 'map-dots' }, undefined, true);
   map.appendChild(dots);
 

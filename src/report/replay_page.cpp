@@ -88,7 +88,7 @@ std::string replay_json(const Report& r, const network_drawing& d) {
   std::string nodes = "[", node_of = "{", edges = "[";
   for (const auto& n : d.nodes)
     nodes += (nodes.size() > 1 ? "," : "") + std::string("[") + quote(n.label) + "," + number(n.x) + "," + number(n.y) +
-             "," + (n.relay ? "1" : "0") + "," + std::to_string(n.posts) + "]";
+             "," + (n.relay ? "1" : "0") + "," + std::to_string(n.posts) + "," + number(n.angle) + "]";
   for (const auto& [ri, n] : d.node_of)
     node_of += (node_of.size() > 1 ? "," : "") + quote(ri) + ":" + std::to_string(n);
   for (const auto& [ends, slow] : d.edges)
