@@ -151,3 +151,18 @@ TEST_CASE("cli: a student's mistakes get an answer that helps", "[cli]") {
     std::filesystem::remove(empty);
   }
 }
+
+TEST_CASE("cli: a node whose topology names a host that does not resolve stops at start-up, exit 1", "[cli][net]") {
+  auto text = cablesim::test::read_file(cablesim::test::source_dir() / "topologies" / "seed.textproto");
+  const std::string station = "ri: \"RUEHEUR\" role: RELAY";
+  REQUIRE(text.find(station) != std::string::npos);
+  text.replace(text.find(station), station.size(), station + " host: \"no-such-host.invalid\"");
+  const auto topo = temp_file("unresolvable.textproto", text);
+  const auto ports = std::filesystem::temp_directory_path() / ("cablesim_ports_" + std::to_string(getpid()));
+  // Rome's neighbour is the relay: Rome's node resolves it before it starts, and stops
+  const auto r = run("node " + topo.string() + " --station RUEHRO --port-dir " + ports.string());
+  CHECK(r.status == 1);
+  CHECK(r.output.find("station RUEHEUR: host 'no-such-host.invalid' does not resolve") != std::string::npos);
+  std::filesystem::remove(topo);
+  std::filesystem::remove_all(ports);
+}

@@ -1,5 +1,6 @@
 // Stations over real TCP on loopback (port 0), in one io_context: bad clients are disconnected
 // and logged while cables keep flowing.
+#include "cablesim/net/hosts.hpp"
 #include "cablesim/net/station_runtime.hpp"
 
 #include <catch2/catch.hpp>
@@ -217,4 +218,27 @@ TEST_CASE("net: a link that goes silent is closed after three keep-alive interva
     CHECK((e.has_keepalive() || e.has_continuity()));
   }
   CHECK(keepalives >= 2);
+}
+
+TEST_CASE("net: host names in a topology are resolved once at start-up; one that does not resolve is an error",
+          "[net]") {
+  auto proto =
+      topology::load(test::read_file(test::source_dir() / "topologies" / "seed.textproto"), "seed.textproto").proto();
+  for (auto& s : *proto.mutable_stations()) {
+    if (s.ri() == "RUEHRO") s.set_host("localhost");
+    if (s.ri() == "RUEHEUR") s.set_host("no-such-host.invalid");
+  }
+  const auto named = topology::from_proto(proto, "named.textproto");
+  const auto resolved = resolve_host_names(named, {"RUEHRO"});
+  CHECK(resolved.station("RUEHRO")->host() == "127.0.0.1");
+  CHECK(resolved.station("RUEHEUR")->host() == "no-such-host.invalid");  // not asked for: as it was
+  CHECK(resolved.station("RUEHWAS")->host() == named.station("RUEHWAS")->host());
+  try {
+    resolve_host_names(named, {"RUEHRO", "RUEHEUR"});
+    FAIL("a host that does not resolve was accepted");
+  } catch (const config_error& e) {
+    REQUIRE(e.problems().size() == 1);
+    CHECK(e.problems()[0].find(
+              "named.textproto: error: station RUEHEUR: host 'no-such-host.invalid' does not resolve") == 0);
+  }
 }

@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "cablesim/net/frame.hpp"
+#include "cablesim/net/hosts.hpp"
 #include "cablesim/net/station_runtime.hpp"
 #include "cablesim/report/html.hpp"
 #include "cablesim/report/summary.hpp"
@@ -137,7 +138,7 @@ int corpus_command(const std::string& what, const std::string& dir, double max_g
 int run_node(const node_arguments& a) {
   const auto& file = a.topology;
   const auto& ri = a.station;
-  const auto topo = load_topology(file);
+  auto topo = load_topology(file);
   const auto* self = topo.station(ri);
   if (!self) {
     std::cerr << file << ": error: no station " << ri << " in this topology\n";
@@ -158,6 +159,10 @@ int run_node(const node_arguments& a) {
                          net::make_error_code(net::frame_error::keyless).message());
   }
   if (!problems.empty()) throw config_error(problems);
+  // host names are resolved now, once: one that does not resolve stops the node here
+  std::vector<std::string> named{ri};
+  for (const auto& n : topo.neighbours(ri)) named.push_back(n.ri);
+  topo = net::resolve_host_names(topo, named);
   const std::filesystem::path port_dir = a.port_dir;
 
   asio::io_context io(1);
