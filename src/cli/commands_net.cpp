@@ -187,9 +187,10 @@ int run_node(const node_arguments& a) {
   auto log_action = [&logger, &clock](const std::string& st, const station_action& a, sim_time at) {
     const auto line = report::narrate(st, a);
     if (!line) return;
-    const auto level = line->level == report::trace_level::debug  ? spdlog::level::debug
-                       : line->level == report::trace_level::info ? spdlog::level::info
-                                                                  : spdlog::level::warn;
+    // a node logs each transmission's start, end and acknowledgment at debug (trace_level::detail)
+    const auto level = line->level == report::trace_level::info   ? spdlog::level::info
+                       : line->level == report::trace_level::warn ? spdlog::level::warn
+                                                                  : spdlog::level::debug;
     logger->log(level, "{} {}", clock_label(at), line->text);
   };
   net::station_runtime station(io, topo, ri, clock, logger, resolve, log_action);

@@ -59,12 +59,12 @@ std::optional<trace_line> narrate(const std::string& st, const station_action& a
                                          (x.held ? " (the channel is down: it waits)" : "") +
                                          (x.split ? "" : " (cable " + x.label + ")")};
         } else if constexpr (std::is_same_v<T, start_transmission>) {
-          return trace_line{L::info, st + " starts " + precedence_word(x.frame.precedence()) + " cable " + x.label +
+          return trace_line{L::detail, st + " starts " + precedence_word(x.frame.precedence()) + " cable " + x.label +
                                          " on the channel to " + x.channel + ": " + x.designator +
                                          serial4(x.frame.channel_serial()) + ", " + std::to_string(x.characters) +
                                          " characters, " + seconds(x.line_time) + " of line time"};
         } else if constexpr (std::is_same_v<T, transmission_ended>) {
-          return trace_line{L::info, st + " has sent cable " + x.label + " whole to " + x.channel + " (serial " +
+          return trace_line{L::detail, st + " has sent cable " + x.label + " whole to " + x.channel + " (serial " +
                                          serial4(x.serial) + ")"};
         } else if constexpr (std::is_same_v<T, cancel_transmission>) {
           return trace_line{L::info, precedence_word(x.preempted_by) + " preempts " + precedence_word(x.precedence) +
@@ -75,7 +75,7 @@ std::optional<trace_line> narrate(const std::string& st, const station_action& a
                                          " went another way while the channel was down: used, not open"};
         } else if constexpr (std::is_same_v<T, transmission_acknowledged>) {
           if (x.expected)
-            return trace_line{L::info, x.channel + " acknowledges serial " + serial4(x.serial) + " from " + st};
+            return trace_line{L::detail, x.channel + " acknowledges serial " + serial4(x.serial) + " from " + st};
           return trace_line{L::debug, st + " got an acknowledgment from " + x.channel + " for serial " +
                                           serial4(x.serial) + " it was not waiting for"};
         } else if constexpr (std::is_same_v<T, transmission_received>) {

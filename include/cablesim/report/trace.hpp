@@ -9,7 +9,11 @@
 
 namespace cablesim::report {
 
-enum class trace_level { debug, info, warn };
+/// debug: bookkeeping (copies received, channels up); detail: every transmission's start, end and
+/// acknowledgment, which `run --trace` tells and a node logs at debug (one line a cable at info
+/// is enough for a station under load); info: filings, relays, deliveries, preemptions, service;
+/// warn: refusals and open numbers.
+enum class trace_level { debug, detail, info, warn };
 
 struct trace_line {
   trace_level level = trace_level::info;
