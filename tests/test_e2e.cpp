@@ -21,12 +21,15 @@
 #include "cablesim/core/topology.hpp"
 #include "cablesim/net/connection.hpp"
 #include "cablesim/report.pb.h"
+#include "processes.hpp"
 #include "support.hpp"
 
 extern char** environ;
 
 namespace fs = std::filesystem;
 using namespace cablesim;
+using test::spawn;
+using test::wait_for_files;
 
 namespace {
 
@@ -69,54 +72,6 @@ void check_seed_inbox(const fs::path& inbox) {
                          "INFO RUEHRL/AMEMBASSY BERLIN PRIORITY 1784\nRUEHLO/AMEMBASSY LONDON PRIORITY 1410\n"
                          "RUEHFR/AMEMBASSY PARIS PRIORITY 2323\n\nC O N F I D E N T I A L ROME 001919\n"));
   CHECK(rn.ends_with(seed.substr(seed.find("SIPDIS"))));  // the text, unchanged
-}
-
-pid_t spawn(const std::vector<std::string>& args, const fs::path& log) {
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  // appended: a restarted node adds to the log of its earlier life
-  posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  REQUIRE(rc == 0);
-  return pid;
-}
-
-/// Wait until pred() holds or the deadline passes. pred() is checked again whenever something
-/// under `root` is created, written or renamed (inotify): no sleeping, no polling on a timer.
-template <class Pred>
-bool wait_for_files(const fs::path& root, Pred pred, std::chrono::seconds deadline) {
-  fs::create_directories(root);
-  const int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-  REQUIRE(fd >= 0);
-  std::set<fs::path> watched;
-  auto watch = [&](const fs::path& d) {
-    if (watched.insert(d).second)
-      inotify_add_watch(fd, d.c_str(), IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MODIFY);
-  };
-  const auto end = std::chrono::steady_clock::now() + deadline;
-  bool held = false;
-  for (;;) {
-    // watch every folder before checking, so that nothing happens unseen between check and wait
-    watch(root);
-    for (const auto& e : fs::recursive_directory_iterator(root))
-      if (e.is_directory()) watch(e.path());
-    if ((held = pred())) break;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
-    pollfd p{fd, POLLIN, 0};
-    poll(&p, 1, static_cast<int>(left.count()));
-    std::array<char, 4096> events;
-    while (read(fd, events.data(), events.size()) > 0) {
-    }
-  }
-  close(fd);
-  return held;
 }
 
 /// The seed network for one process per station: every station listens on a port of its own

@@ -220,7 +220,7 @@ TEST_CASE("net: a link that goes silent is closed after three keep-alive interva
   CHECK(keepalives >= 2);
 }
 
-TEST_CASE("net: host names in a topology are resolved once at start-up; one that does not resolve is an error",
+TEST_CASE("net: host names in a topology are resolved once at start-up, and one that does not resolve is an error",
           "[net]") {
   auto proto =
       topology::load(test::read_file(test::source_dir() / "topologies" / "seed.textproto"), "seed.textproto").proto();

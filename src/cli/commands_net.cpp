@@ -205,12 +205,7 @@ int run_node(const node_arguments& a) {
     station.stop();
   });
   const auto ep = station.listen();
-  if (!port_dir.empty()) {  // written whole, then renamed: a reader never sees half a number
-    std::filesystem::create_directories(port_dir);
-    const auto tmp = port_dir / (ri + ".port.tmp");
-    std::ofstream(tmp) << ep.port() << "\n";
-    std::filesystem::rename(tmp, port_dir / (ri + ".port"));
-  }
+  if (!port_dir.empty()) store::write_file_atomically(port_dir / (ri + ".port"), std::to_string(ep.port()) + "\n");
   station.start();
   logger->info("station {} ({}) listening on {}:{}", ri, self->role() == RELAY ? "relay" : "post",
                ep.address().to_string(), ep.port());

@@ -139,6 +139,36 @@ void add_node_commands(CLI::App& app, action& chosen) {
       ->check(CLI::PositiveNumber);
   node->callback([&chosen, a] { chosen = [a] { return run_node(*a); }; });
 
+  auto l = std::make_shared<load_arguments>();
+  auto* load =
+      app.add_subcommand("load", "drive a relay at a rate or a bound in flight and measure it (real wire protocol)");
+  load->add_option("TOPOLOGY", l->topology, "topology file: the relay's host:port and the links' keys")->required();
+  load->add_option("--relay", l->relay, "the relay's RI")->required();
+  load->add_flag("--in-process", l->in_process, "run the relay in this process (on any free loopback port)");
+  load->add_option("--from", l->from, "the post that sends (default: the first post linked to the relay)");
+  load->add_option("--to", l->to, "the post that receives (default: the next post linked to the relay)");
+  auto* rate = load->add_option("--rate", l->rate, "open loop: cables a second, latency from each one's intended time")
+                   ->check(CLI::PositiveNumber);
+  auto* bound =
+      load->add_option("--max-in-flight", l->max_in_flight, "closed loop: cables in flight at most (default 64)")
+          ->check(CLI::PositiveNumber);
+  rate->excludes(bound);
+  auto* count = load->add_option("--count", l->count, "cables to send")->check(CLI::PositiveNumber);
+  auto* duration =
+      load->add_option("--duration", l->duration, "seconds of sending (default 10)")->check(CLI::PositiveNumber);
+  count->excludes(duration);
+  load->add_option("--mix", l->mix, "precedence weights (default FLASH=1,IMMEDIATE=4,PRIORITY=15,ROUTINE=80)");
+  load->add_option("--size", l->size, "characters of text a cable carries (default 1000)")
+      ->check(CLI::Range(1, 1000000));
+  load->add_option("--fan-out", l->fan_out, "addressee posts per cable, each its own sink (default 1)")
+      ->check(CLI::Range(1, 8));
+  load->add_option("--backlog", l->backlog, "ROUTINE cables sent first, before the measured stream");
+  load->add_option("--port-dir", l->port_dir, "where a relay with port 0 says its port (node --port-dir)");
+  load->add_option("--drain", l->drain, "seconds to wait for copies after the last send (default 10)");
+  load->add_flag("--json", l->json, "print the figures as one JSON object");
+  load->add_option("--html", l->html, "write the latency percentiles, by precedence, as a page");
+  load->callback([&chosen, l] { chosen = [l] { return run_load_command(*l); }; });
+
   auto s = std::make_shared<send_arguments>();
   auto* send = app.add_subcommand("send", "file a cable at a running post");
   send->add_option("HOST:PORT", s->host_port, "where the post listens")->required();

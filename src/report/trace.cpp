@@ -60,12 +60,12 @@ std::optional<trace_line> narrate(const std::string& st, const station_action& a
                                          (x.split ? "" : " (cable " + x.label + ")")};
         } else if constexpr (std::is_same_v<T, start_transmission>) {
           return trace_line{L::detail, st + " starts " + precedence_word(x.frame.precedence()) + " cable " + x.label +
-                                         " on the channel to " + x.channel + ": " + x.designator +
-                                         serial4(x.frame.channel_serial()) + ", " + std::to_string(x.characters) +
-                                         " characters, " + seconds(x.line_time) + " of line time"};
+                                           " on the channel to " + x.channel + ": " + x.designator +
+                                           serial4(x.frame.channel_serial()) + ", " + std::to_string(x.characters) +
+                                           " characters, " + seconds(x.line_time) + " of line time"};
         } else if constexpr (std::is_same_v<T, transmission_ended>) {
           return trace_line{L::detail, st + " has sent cable " + x.label + " whole to " + x.channel + " (serial " +
-                                         serial4(x.serial) + ")"};
+                                           serial4(x.serial) + ")"};
         } else if constexpr (std::is_same_v<T, cancel_transmission>) {
           return trace_line{L::info, precedence_word(x.preempted_by) + " preempts " + precedence_word(x.precedence) +
                                          " cable " + x.label + " on " + st + "->" + x.channel + ", serial " +

@@ -1,0 +1,53 @@
+#pragma once
+// `cablesim load`: drive a relay over the real wire protocol and measure it. The generator plays
+// the relay's neighbours: one sending post (`from`), which proves the link key and sends
+// Transmission frames with its own channel serials, and one or more sink posts (`to`), which
+// prove theirs, take each copy and acknowledge it. Latency is measured from the instant a cable
+// was meant to leave (open loop, so that coordinated omission is corrected) or left (closed
+// loop) to its arrival at a sink.
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cablesim/core/topology.hpp"
+#include "cablesim/net/connection.hpp"
+#include "cablesim/report.pb.h"
+
+namespace cablesim::net {
+
+struct load_options {
+  std::string relay;
+  std::string from;             // default: the first post linked to the relay
+  std::vector<std::string> to;  // default: the next post(s) linked to the relay, `fan_out` of them
+  std::size_t fan_out = 1;
+  double rate = 0;                                // cables a second, open loop; 0: closed loop
+  std::size_t max_in_flight = 0;                  // closed loop: cables sent and not yet received everywhere
+  std::size_t count = 0;                          // cables to send (0: for `duration`)
+  double duration = 10;                           // seconds of sending, when `count` is 0
+  std::array<double, 6> mix{0, 80, 15, 4, 1, 0};  // weight by Precedence value
+  std::size_t size = 1000;                        // characters of text a cable carries
+  std::size_t backlog = 0;                        // ROUTINE sent first, as fast as they go
+  double drain_seconds = 10;                      // after the last send, wait this long for copies
+  /// Where the relay listens, when it is not where the topology says (an in-process relay).
+  std::optional<tcp::endpoint> relay_endpoint;
+  /// Stations with port 0 say where they listen in DIR/<RI>.port (cablesim node --port-dir).
+  std::string port_dir;
+  /// A progress line each second.
+  std::function<void(const std::string&)> progress;
+  /// The relay's queue, when the relay runs in this process: copies waiting now.
+  std::function<int64_t()> relay_queue;
+};
+
+/// Fill in `from` and `to` from the topology when they are not given, and check them: each a
+/// neighbour of the relay, the relay a relay. Throws config_error.
+void choose_endpoints(const topology& topo, load_options& options);
+
+/// Run the load against the relay and report; throws std::runtime_error when the relay cannot be
+/// reached or refuses the load's links.
+LoadReport run_load(const topology& topo, const load_options& options);
+
+}  // namespace cablesim::net

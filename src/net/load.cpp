@@ -1,0 +1,445 @@
+#include "cablesim/net/load.hpp"
+
+#include <asio/experimental/as_tuple.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <random>
+#include <stdexcept>
+
+#include "cablesim/core/acp127.hpp"
+#include "cablesim/core/errors.hpp"
+#include "cablesim/core/precedence.hpp"
+#include "cablesim/core/station.hpp"
+#include "cablesim/store/files.hpp"
+
+namespace cablesim::net {
+namespace {
+
+using asio::awaitable;
+using clock_type = std::chrono::steady_clock;
+constexpr auto as_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+/// Cables a post can tell apart with its station serial (1..9999) and the serial's cycle.
+constexpr uint64_t serials = max_channel_serial;
+
+std::string address_of(const topology& topo, const std::string& ri) {
+  const auto* s = topo.station(ri);
+  return s && s->addresses_size() ? s->addresses(0) : ri;
+}
+
+/// A draft the sending post files once per precedence: its transmission is the template of
+/// every cable of that precedence (only the serials change from one to the next).
+std::string draft(const topology& topo, const load_options& o, Precedence p) {
+  std::string text = "FM " + address_of(topo, o.from) + "\n";
+  for (std::size_t i = 0; i < o.to.size(); ++i)
+    text += (i ? "" : "TO ") + o.to[i] + "/" + address_of(topo, o.to[i]) + " " + precedence_word(p) + "\n";
+  text += "UNCLAS LOAD\n\nSUBJECT: LOAD TEST\n\n1. (U)";
+  static const char* const words[] = {"traffic", "load", "relay", "channel", "queue", "precedence", "test"};
+  std::size_t line = 6, w = 0;
+  while (text.size() < o.size + 60) {
+    const std::string word = words[w++ % 7];
+    if (line + word.size() + 1 > 69) {
+      text += "\n";
+      line = 0;
+    } else {
+      text += " ";
+      ++line;
+    }
+    text += word;
+    line += word.size();
+  }
+  return text + ".\n";
+}
+
+Transmission template_for(const topology& topo, const load_options& o, Precedence p) {
+  station post(topo, o.from);
+  station_actions out;
+  const sim_time now{};
+  post.channel_up(o.relay, now, out);
+  auto parsed = acp127::parse(draft(topo, o, p), {.allow_draft = true});
+  if (!parsed) throw std::runtime_error("load: the generated draft does not parse: " + parsed.error->format("draft"));
+  out.clear();
+  const auto filed = post.file(std::move(parsed.cable), now, out);
+  if (!filed.ok) throw std::runtime_error("load: " + o.from + " cannot file the load's cable: " + filed.error);
+  for (auto& a : out)
+    if (auto* s = std::get_if<start_transmission>(&a)) return std::move(s->frame);
+  throw std::runtime_error("load: " + o.from + " filed the load's cable but sent nothing to " + o.relay);
+}
+
+/// Nearest-rank percentile of sorted values (the same method as run's report).
+double percentile(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return 0;
+  const auto i = static_cast<std::size_t>(std::ceil(q * static_cast<double>(sorted.size())));
+  return sorted[std::min(sorted.size() - 1, i == 0 ? 0 : i - 1)];
+}
+
+/// Counts of pending cables by index (a Fenwick tree), to count inversions in O(log n).
+class pending_counts {
+ public:
+  void resize(std::size_t n) { tree_.assign(n + 1, 0); }
+  void add(std::size_t index, int delta) {
+    for (auto i = index + 1; i < tree_.size(); i += i & (~i + 1)) tree_[i] += delta;
+  }
+  /// Pending with an index below `end`.
+  int64_t below(std::size_t end) const {
+    int64_t sum = 0;
+    for (auto i = std::min(end, tree_.size() - 1); i > 0; i -= i & (~i + 1)) sum += tree_[i];
+    return sum;
+  }
+
+ private:
+  std::vector<int64_t> tree_;
+};
+
+class load_run {
+ public:
+  load_run(const topology& topo, const load_options& o) : topo_(topo), o_(o), timer_(io_), ticker_(io_) {
+    for (int p = ROUTINE; p <= FLASH_OVERRIDE; ++p)
+      if (o.mix[static_cast<std::size_t>(p)] > 0 || (p == ROUTINE && o.backlog))
+        templates_[static_cast<std::size_t>(p)] = template_for(topo, o, static_cast<Precedence>(p));
+    for (const auto& t : templates_)
+      if (t) characters_ = std::max<uint64_t>(characters_, t->text_characters());
+    if (!characters_) throw config_error({"load: the precedence mix (--mix) has no weight above 0"});
+  }
+
+  LoadReport run() {
+    asio::co_spawn(io_, main(), [this](std::exception_ptr e) {
+      if (e) failure_ = e;
+      stop_all();
+    });
+    io_.run();
+    if (failure_) std::rethrow_exception(failure_);
+    return report();
+  }
+
+ private:
+  struct cable_record {
+    clock_type::time_point meant;  // when it was meant to leave (open loop) or left
+    Precedence precedence = ROUTINE;
+    uint8_t received = 0;  // copies received (of o_.to.size())
+    bool backlog = false;
+  };
+
+  awaitable<std::shared_ptr<link_session>> open_link(const std::string& me, bool sink) {
+    const auto* link = topo_.link_between(me, o_.relay);
+    const auto key = topo_.link_key(me, o_.relay);
+    tcp::socket socket(io_);
+    if (link->dialer() == me) {
+      tcp::endpoint where;
+      if (o_.relay_endpoint) {
+        where = *o_.relay_endpoint;
+      } else {
+        const auto* r = topo_.station(o_.relay);
+        unsigned long port = r->port();
+        if (port == 0 && !o_.port_dir.empty())  // the relay said where it listens
+          if (const auto said = store::read_file(std::filesystem::path(o_.port_dir) / (o_.relay + ".port")))
+            port = std::strtoul(said->c_str(), nullptr, 10);
+        if (port == 0 || port > 65535)
+          throw std::runtime_error("no port for " + o_.relay +
+                                   ": give it one in the topology, or --port-dir where it says");
+        where = tcp::endpoint(asio::ip::make_address(r->host()), static_cast<unsigned short>(port));
+      }
+      auto [ec] = co_await socket.async_connect(where, as_tuple);
+      if (ec)
+        throw std::runtime_error("cannot reach " + o_.relay + " at " + where.address().to_string() + ":" +
+                                 std::to_string(where.port()) + ": " + ec.message());
+      if (auto e = co_await dial_handshake(socket, me, o_.relay, key))
+        throw std::runtime_error(o_.relay + " refused the link from " + me + ": " + e.message());
+    } else {
+      // the relay dials this end: listen where the topology puts it
+      const auto* s = topo_.station(me);
+      tcp::acceptor acceptor(io_,
+                             tcp::endpoint(asio::ip::make_address(s->host()), static_cast<unsigned short>(s->port())));
+      if (s->port() == 0 && !o_.port_dir.empty())
+        store::write_file_atomically(std::filesystem::path(o_.port_dir) / (me + ".port"),
+                                     std::to_string(acceptor.local_endpoint().port()));
+      auto [ec, accepted] = co_await acceptor.async_accept(as_tuple);
+      if (ec) throw std::runtime_error("waiting for " + o_.relay + " to dial " + me + ": " + ec.message());
+      socket = std::move(accepted);
+      Envelope hello;
+      if (auto e = co_await read_frame(socket, hello, max_handshake_frame_size); e || !hello.has_hello())
+        throw std::runtime_error(o_.relay + " dialled " + me + " but said no hello");
+      if (auto e = co_await accept_handshake(socket, me, hello.hello(), key))
+        throw std::runtime_error(o_.relay + " failed the handshake with " + me + ": " + e.message());
+    }
+    std::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    auto session = std::make_shared<link_session>(
+        std::move(socket), o_.relay, std::chrono::nanoseconds{0},
+        [this, sink, me](link_session& s, Envelope& e) { on_frame(s, e, sink ? me : std::string()); },
+        [this](link_session&, const std::string& reason) {
+          if (!stopping_) failure_ = std::make_exception_ptr(std::runtime_error("the link closed: " + reason));
+          stop_all();
+        });
+    session->keep_alive(std::chrono::milliseconds(2000));
+    session->start();
+    co_return session;
+  }
+
+  void on_frame(link_session& s, Envelope& e, const std::string& sink) {
+    if (e.has_transmission() && !sink.empty()) {
+      const auto& t = e.transmission();
+      received(t.cable(), sink);
+      Envelope ack;
+      ack.mutable_ack()->set_channel_serial(t.channel_serial());
+      s.send(ack);
+    } else if (e.has_continuity() && !e.continuity().answer()) {
+      Envelope zic;  // the relay checks the channel: the last serial this end sent on it
+      zic.mutable_continuity()->set_answer(true);
+      zic.mutable_continuity()->set_last_serial(sink.empty() ? last_serial_ : 0);
+      s.send(zic);
+    } else if (e.has_ack()) {
+      // the relay acknowledges in the order it takes cables in charge, which is the order sent
+      if (acked_at_.size() < cables_.size()) acked_at_.push_back(clock_type::now());
+    }
+  }
+
+  void received(const Cable& c, const std::string& sink) {
+    const auto now = clock_type::now();
+    const auto& o = c.origin();
+    const uint64_t k = uint64_t{o.serial_cycle()} * serials + o.station_serial() - 1;
+    if (o.station_ri() != o_.from || k >= cables_.size()) {
+      ++strays_;
+      return;
+    }
+    auto& r = cables_[k];
+    const auto bit = static_cast<uint8_t>(1u << (std::find(o_.to.begin(), o_.to.end(), sink) - o_.to.begin()));
+    if (r.received & bit) {
+      ++duplicated_;
+      return;
+    }
+    r.received |= bit;
+    ++received_;
+    last_receipt_ = now;
+    const double micros = std::chrono::duration<double, std::micro>(now - r.meant).count();
+    if (!r.backlog) latency_[static_cast<std::size_t>(r.precedence)].push_back(micros);
+    // Inversions: every cable of a higher precedence that the relay had taken in charge (it
+    // acknowledged it) while this one still waited there, and that is still on its way. This
+    // one left the relay no later than now less the fastest any copy has gone from the relay's
+    // acknowledgment to a sink; the relay acknowledges in the order it takes cables, which is
+    // the order they were sent, so those are the cables acknowledged before then.
+    if (k < acked_at_.size() && now > acked_at_[k]) floor_ = std::min(floor_, now - acked_at_[k]);
+    const auto left = now - (floor_ == clock_type::duration::max() ? clock_type::duration::zero() : floor_);
+    const auto end =
+        static_cast<std::size_t>(std::upper_bound(acked_at_.begin(), acked_at_.end(), left) - acked_at_.begin());
+    for (int p = r.precedence + 1; p <= FLASH_OVERRIDE; ++p)
+      inversions_ += static_cast<uint64_t>(pending_[static_cast<std::size_t>(p)].below(end));
+    if (r.received == all_sinks_) {
+      pending_[static_cast<std::size_t>(r.precedence)].add(k, -1);
+      --in_flight_;
+      if (o_.rate <= 0) wake();  // closed loop: room for another
+    }
+  }
+
+  void send(Precedence p, bool backlog, clock_type::time_point meant) {
+    const uint64_t k = cables_.size();
+    Transmission t = *templates_[static_cast<std::size_t>(p)];
+    last_serial_ = static_cast<uint32_t>(k % serials + 1);
+    t.set_channel_serial(last_serial_);
+    auto* c = t.mutable_cable();
+    c->mutable_transmission()->set_channel_serial(last_serial_);
+    c->mutable_origin()->set_station_serial(static_cast<uint32_t>(k % serials + 1));
+    c->mutable_origin()->set_serial_cycle(static_cast<uint32_t>(k / serials));
+    Envelope e;
+    *e.mutable_transmission() = std::move(t);
+    if (!wire_bytes_) wire_bytes_ = e.ByteSizeLong() + frame_header_size;
+    if (k >= pending_capacity_) grow_pending();
+    cables_.push_back({meant, p, 0, backlog});
+    pending_[static_cast<std::size_t>(p)].add(k, 1);
+    ++in_flight_;
+    sender_->send(e);
+  }
+
+  void grow_pending() {
+    // the trees are rebuilt larger from the records (rare: capacity doubles)
+    pending_capacity_ = std::max<std::size_t>(1024, pending_capacity_ * 2);
+    for (auto& tree : pending_) tree.resize(pending_capacity_);
+    for (std::size_t i = 0; i < cables_.size(); ++i)
+      if (cables_[i].received != all_sinks_) pending_[static_cast<std::size_t>(cables_[i].precedence)].add(i, 1);
+  }
+
+  Precedence draw() {
+    std::discrete_distribution<int> pick(o_.mix.begin(), o_.mix.end());
+    return static_cast<Precedence>(pick(rng_));
+  }
+
+  void wake() { timer_.cancel(); }
+
+  awaitable<void> main() {
+    all_sinks_ = static_cast<uint8_t>((1u << o_.to.size()) - 1);
+    sender_ = co_await open_link(o_.from, false);
+    for (const auto& to : o_.to) sinks_.push_back(co_await open_link(to, true));
+    asio::co_spawn(io_, progress(), asio::detached);
+    start_ = clock_type::now();
+    for (std::size_t i = 0; i < o_.backlog; ++i) send(ROUTINE, true, clock_type::now());
+    const auto stream_start = clock_type::now();
+    const auto stop_at = stream_start + std::chrono::duration_cast<clock_type::duration>(
+                                            std::chrono::duration<double>(o_.count ? 1e9 : o_.duration));
+    const uint64_t to_send = o_.count ? o_.count : UINT64_MAX;
+    uint64_t sent = 0;
+    const auto interval = o_.rate > 0 ? std::chrono::duration<double>(1.0 / o_.rate) : std::chrono::duration<double>(0);
+    const std::size_t bound = o_.max_in_flight ? o_.max_in_flight : 64;
+    while (sent < to_send && clock_type::now() < stop_at && !stopping_) {
+      if (o_.rate > 0) {
+        // open loop: every cable whose time has come goes, however late
+        const auto meant = stream_start + std::chrono::duration_cast<clock_type::duration>(interval * sent);
+        if (meant > clock_type::now()) {
+          timer_.expires_at(meant);
+          co_await timer_.async_wait(as_tuple);
+          continue;
+        }
+        send(draw(), false, meant);
+        ++sent;
+      } else {
+        if (in_flight_ >= static_cast<int64_t>(bound)) {
+          timer_.expires_after(std::chrono::milliseconds(100));
+          co_await timer_.async_wait(as_tuple);
+          continue;
+        }
+        send(draw(), false, clock_type::now());
+        ++sent;
+      }
+      if (sent % 64 == 0) co_await asio::post(io_, asio::use_awaitable);  // let the links read
+    }
+    sending_seconds_ = std::chrono::duration<double>(clock_type::now() - stream_start).count();
+    stream_sent_ = sent;
+    // drain: wait for every copy, or for the deadline
+    const auto deadline = clock_type::now() + std::chrono::duration_cast<clock_type::duration>(
+                                                  std::chrono::duration<double>(o_.drain_seconds));
+    while (in_flight_ > 0 && clock_type::now() < deadline && !stopping_) {
+      timer_.expires_after(std::chrono::milliseconds(10));
+      co_await timer_.async_wait(as_tuple);
+    }
+    stopping_ = true;
+  }
+
+  awaitable<void> progress() {
+    uint64_t last = 0;
+    for (int second = 1; !stopping_; ++second) {
+      ticker_.expires_after(std::chrono::seconds(1));
+      co_await ticker_.async_wait(as_tuple);
+      if (stopping_) break;
+      if (o_.relay_queue) high_water_ = std::max(high_water_, o_.relay_queue());
+      if (o_.progress)
+        o_.progress("load: " + std::to_string(second) + " s: sent " + std::to_string(cables_.size()) +
+                    ", copies received " + std::to_string(received_) + " (" + std::to_string(received_ - last) +
+                    "/s), in flight " + std::to_string(in_flight_) + ", duplicated " + std::to_string(duplicated_));
+      last = received_;
+    }
+  }
+
+  void stop_all() {
+    stopping_ = true;
+    timer_.cancel();
+    ticker_.cancel();
+    if (sender_) sender_->stop("load done");
+    for (auto& s : sinks_) s->stop("load done");
+  }
+
+  LoadReport report() const {
+    LoadReport r;
+    r.set_relay(o_.relay);
+    r.set_from(o_.from);
+    for (const auto& t : o_.to) r.add_to(t);
+    r.set_mode(o_.rate > 0 ? "open" : "closed");
+    r.set_offered_per_second(o_.rate > 0 ? o_.rate : 0);
+    const double seconds = std::chrono::duration<double>(last_receipt_ - start_).count();
+    r.set_seconds(std::max(0.0, seconds));
+    r.set_sent(static_cast<uint32_t>(cables_.size()));
+    r.set_expected(static_cast<uint32_t>(cables_.size() * o_.to.size()));
+    r.set_received(static_cast<uint32_t>(received_));
+    r.set_lost(static_cast<uint32_t>(r.expected() - received_));
+    r.set_duplicated(static_cast<uint32_t>(duplicated_));
+    r.set_inversions(static_cast<double>(inversions_));
+    r.set_backlog(static_cast<uint32_t>(o_.backlog));
+    r.set_achieved_per_second(seconds > 0 ? static_cast<double>(received_) / seconds : 0);
+    r.set_relay_queue_high_water(o_.relay_queue ? high_water_ : -1);
+    r.set_cable_characters(static_cast<uint32_t>(characters_));
+    r.set_wire_bytes_per_cable(static_cast<uint32_t>(wire_bytes_));
+    for (int p = ROUTINE; p <= FLASH_OVERRIDE; ++p) {
+      auto v = latency_[static_cast<std::size_t>(p)];
+      if (v.empty()) continue;
+      std::sort(v.begin(), v.end());
+      LatencyPercentiles l;
+      l.set_count(static_cast<uint32_t>(v.size()));
+      l.set_p50(percentile(v, 0.5));
+      l.set_p90(percentile(v, 0.9));
+      l.set_p99(percentile(v, 0.99));
+      l.set_p999(percentile(v, 0.999));
+      l.set_max(v.back());
+      for (double q : {0.0, 0.5, 0.75, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9995, 0.9999, 0.99999, 1.0}) {
+        if (q > 0.5 && 1 / (1 - std::min(q, 0.999999)) > static_cast<double>(v.size()) * 2) break;
+        l.add_curve_percentile(100 * q);
+        l.add_curve_us(q == 0 ? v.front() : percentile(v, q));
+      }
+      (*r.mutable_latency_us())[precedence_word(static_cast<Precedence>(p))] = l;
+    }
+    return r;
+  }
+
+  const topology& topo_;
+  const load_options& o_;
+  asio::io_context io_;
+  asio::steady_timer timer_, ticker_;
+  std::array<std::optional<Transmission>, 6> templates_;
+  std::shared_ptr<link_session> sender_;
+  std::vector<std::shared_ptr<link_session>> sinks_;
+  std::vector<cable_record> cables_;
+  std::vector<clock_type::time_point> acked_at_;              // when the relay acknowledged each cable, in order
+  clock_type::duration floor_ = clock_type::duration::max();  // fastest from acknowledgment to a sink
+  std::array<pending_counts, 6> pending_;
+  std::size_t pending_capacity_ = 0;
+  std::array<std::vector<double>, 6> latency_;
+  std::mt19937_64 rng_{127};
+  clock_type::time_point start_{}, last_receipt_{};
+  uint64_t received_ = 0, duplicated_ = 0, inversions_ = 0, strays_ = 0, stream_sent_ = 0;
+  uint64_t characters_ = 0, wire_bytes_ = 0;
+  int64_t in_flight_ = 0, high_water_ = 0;
+  double sending_seconds_ = 0;
+  uint32_t last_serial_ = 0;
+  uint8_t all_sinks_ = 1;
+  bool stopping_ = false;
+  std::exception_ptr failure_;
+};
+
+}  // namespace
+
+void choose_endpoints(const topology& topo, load_options& o) {
+  const auto* relay = topo.station(o.relay);
+  if (!relay) throw config_error({topo.file_name() + ": error: no station " + o.relay + " in this topology"});
+  if (relay->role() != RELAY) throw config_error({topo.file_name() + ": error: " + o.relay + " is not a relay"});
+  std::vector<std::string> posts;
+  for (const auto& n : topo.neighbours(o.relay))
+    if (topo.station(n.ri)->role() == POST) posts.push_back(n.ri);
+  auto take = [&](const std::string& except) {
+    for (const auto& p : posts)
+      if (p != except && std::find(o.to.begin(), o.to.end(), p) == o.to.end() && p != o.from) return p;
+    return std::string();
+  };
+  if (o.from.empty()) o.from = take("");
+  while (o.to.size() < std::max<std::size_t>(1, o.fan_out)) {
+    const auto next = take(o.from);
+    if (next.empty()) break;
+    o.to.push_back(next);
+  }
+  std::vector<std::string> problems;
+  if (o.from.empty() || o.to.size() < std::max<std::size_t>(1, o.fan_out))
+    problems.push_back(topo.file_name() + ": error: " + o.relay + " has too few posts linked to it for a sender and " +
+                       std::to_string(std::max<std::size_t>(1, o.fan_out)) + " sink(s)");
+  if (o.to.size() > 8) problems.push_back("load: at most 8 sinks (--fan-out)");
+  for (const auto& who : [&] {
+         auto all = o.to;
+         all.push_back(o.from);
+         return all;
+       }())
+    if (!who.empty() && !topo.link_between(who, o.relay))
+      problems.push_back(topo.file_name() + ": error: " + who + " has no link to " + o.relay);
+  if (!problems.empty()) throw config_error(problems);
+}
+
+LoadReport run_load(const topology& topo, const load_options& options) { return load_run(topo, options).run(); }
+
+}  // namespace cablesim::net
