@@ -9,6 +9,9 @@
 #include <chrono>
 #include <fstream>
 #include <regex>
+#include <sstream>
+
+#include <asio.hpp>
 
 #include "cablesim/report.pb.h"
 #include "processes.hpp"
@@ -44,9 +47,37 @@ LoadReport parse(const std::string& output) {
   return r;
 }
 
+/// GET http://127.0.0.1:port/metrics
+std::string scrape(unsigned short port) {
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  socket.connect({asio::ip::address_v4::loopback(), port});
+  const std::string request = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  asio::write(socket, asio::buffer(request));
+  std::string response;
+  std::error_code ec;
+  asio::read(socket, asio::dynamic_buffer(response), ec);  // to the end: HTTP/1.0 closes
+  return response;
+}
+
+/// The sum of a metric's samples whose labels include all of `labels`.
+double metric(const std::string& text, const std::string& name, const std::vector<std::string>& labels) {
+  double sum = 0;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.starts_with(name + "{")) continue;
+    const auto close = line.find('}');
+    const auto set = line.substr(0, close);
+    if (std::all_of(labels.begin(), labels.end(), [&](const auto& l) { return set.find(l) != std::string::npos; }))
+      sum += std::stod(line.substr(close + 2));
+  }
+  return sum;
+}
+
 }  // namespace
 
-TEST_CASE("load: against a relay run as its own process, every copy arrives once (JSON)", "[e2e][load]") {
+TEST_CASE("load: against a relay run as its own process, every copy arrives once (JSON), and its metrics count them",
+          "[e2e][load]") {
   const auto dir = fresh_dir("node");
   const auto topo = topology_on_any_port(dir);
   const auto ports = dir / "ports";
@@ -58,10 +89,11 @@ TEST_CASE("load: against a relay run as its own process, every copy arrives once
       waitpid(pid, nullptr, 0);
     }
   } relay{test::spawn({CABLESIM_BINARY, "node", topo.string(), "--station", "RUEHEUR", "--log-level", "warn",
-                       "--port-dir", ports.string()},
+                       "--port-dir", ports.string(), "--metrics", "127.0.0.1:0"},
                       relay_log)};
   REQUIRE(test::wait_for_files(
-      ports, [&] { return fs::exists(ports / "RUEHEUR.port"); }, std::chrono::seconds(20)));
+      ports, [&] { return fs::exists(ports / "RUEHEUR.port") && fs::exists(ports / "RUEHEUR.metrics"); },
+      std::chrono::seconds(20)));
 
   const std::size_t count = 3000, fan_out = 2;
   const auto r = test::run_cablesim("load " + topo.string() + " --relay RUEHEUR --port-dir " + ports.string() +
@@ -84,6 +116,22 @@ TEST_CASE("load: against a relay run as its own process, every copy arrives once
     CHECK(l.p99() <= l.max());
   }
   CHECK(measured == count * fan_out);
+
+  // the relay's metrics: every cable received from the sender, one transmission and one
+  // acknowledgment for each copy to each sink, queues empty now
+  const auto metrics = scrape(static_cast<unsigned short>(std::stoul(test::read_file(ports / "RUEHEUR.metrics"))));
+  INFO(metrics);
+  CHECK(metric(metrics, "cablesim_received_total", {"channel=\"" + report.from() + "\""}) == count);
+  for (const auto& sink : report.to()) {
+    // (a copy cut short by a FLASH goes again: one more transmission, one preemption)
+    CHECK(metric(metrics, "cablesim_transmissions_total", {"channel=\"" + sink + "\""}) -
+              metric(metrics, "cablesim_preemptions_total", {"channel=\"" + sink + "\""}) ==
+          count);
+    CHECK(metric(metrics, "cablesim_acknowledgments_total", {"channel=\"" + sink + "\""}) == count);
+    CHECK(metrics.find("cablesim_queue_depth{station=\"RUEHEUR\",channel=\"" + sink + "\",precedence=\"ROUTINE\"} 0") !=
+          std::string::npos);
+  }
+  CHECK(metric(metrics, "cablesim_handling_seconds_count", {}) == count);
   fs::remove_all(dir);
 }
 

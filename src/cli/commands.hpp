@@ -50,6 +50,7 @@ int render_report(const std::string& json_file, const std::string& html);
 struct node_arguments {
   std::string topology, station, inbox, journal, log_level = "info";
   std::string port_dir;  // where stations with port 0 say where they listen
+  std::string metrics;   // HOST:PORT to serve Prometheus metrics at
   double speedup = 0;
   double handshake_timeout = 10, keepalive = 2;  // seconds
   std::size_t max_handshakes = 256;

@@ -11,6 +11,7 @@
 
 #include "cablesim/net/frame.hpp"
 #include "cablesim/net/hosts.hpp"
+#include "cablesim/net/metrics.hpp"
 #include "cablesim/net/station_runtime.hpp"
 #include "cablesim/report/html.hpp"
 #include "cablesim/report/summary.hpp"
@@ -184,7 +185,15 @@ int run_node(const node_arguments& a) {
     }
     return tcp::endpoint(address, static_cast<unsigned short>(port));
   };
-  auto log_action = [&logger, &clock](const std::string& st, const station_action& a, sim_time at) {
+  std::unique_ptr<net::station_metrics> metrics;
+  if (!a.metrics.empty()) {
+    metrics = std::make_unique<net::station_metrics>(ri, a.metrics);
+    logger->info("metrics at http://{}:{}/metrics", a.metrics.substr(0, a.metrics.rfind(':')), metrics->port());
+    if (!port_dir.empty())
+      store::write_file_atomically(port_dir / (ri + ".metrics"), std::to_string(metrics->port()) + "\n");
+  }
+  auto log_action = [&logger, &clock, &metrics](const std::string& st, const station_action& a, sim_time at) {
+    if (metrics) metrics->observe(a);
     const auto line = report::narrate(st, a);
     if (!line) return;
     // a node logs each transmission's start, end and acknowledgment at debug (trace_level::detail)

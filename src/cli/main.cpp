@@ -128,6 +128,9 @@ void add_node_commands(CLI::App& app, action& chosen) {
   node->add_option("--port-dir", a->port_dir,
                    "stations with port 0 listen on any free port and say which in DIR/<RI>.port; "
                    "neighbours with port 0 are found there");
+  node->add_option("--metrics", a->metrics,
+                   "serve Prometheus metrics at HOST:PORT/metrics (port 0: any; with --port-dir, said in "
+                   "DIR/<RI>.metrics)");
   node->add_option("--handshake-timeout", a->handshake_timeout,
                    "seconds a connection has to prove itself (and a filing client may sit idle); default 10")
       ->check(CLI::PositiveNumber);

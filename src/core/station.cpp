@@ -423,6 +423,19 @@ bool station::forward_misrouted(const Cable& cable, const RoutingLine& received,
   return !any_here;
 }
 
+std::string_view refusal_name(refusal r) {
+  switch (r) {
+    case refusal::unknown_ri: return "unknown_ri";
+    case refusal::no_route: return "no_route";
+    case refusal::above_clearance: return "above_clearance";
+    case refusal::circuit_classification: return "circuit_classification";
+    case refusal::bad_marking: return "bad_marking";
+    case refusal::would_return: return "would_return";
+    case refusal::over_limits: return "over_limits";
+  }
+  return "unknown";
+}
+
 namespace {
 
 /// What a service message says is wrong, before the RIs concerned.
@@ -475,7 +488,8 @@ void station::enqueue(out_channel& ch, queued_copy copy, sim_time now, station_a
   if (copy.journal_id == 0) copy.journal_id = ++last_journal_id_;
   if (journalled_) out.push_back(journal_put{ch.peer, copy});
   ch.queue.push(std::move(copy));
-  if (ch.current && ch.up) {
+  // (a transmission on an unpaced line takes no time: it ends before anything could cut it short)
+  if (ch.current && ch.up && ch.current->line_time.count() > 0) {
     const auto& cur = *ch.current;
     const auto elapsed = std::chrono::duration_cast<sim_duration>(now - cur.started);
     preemption_question q;

@@ -313,6 +313,14 @@ class load_run {
       timer_.expires_after(std::chrono::milliseconds(10));
       co_await timer_.async_wait(as_tuple);
     }
+    // the last acknowledgments leave before the links close: the relay keeps nothing in its charge
+    const auto all_written = [this] {
+      return std::all_of(sinks_.begin(), sinks_.end(), [](const auto& s) { return !s->open() || s->flushed(); });
+    };
+    while (!all_written() && clock_type::now() < deadline + std::chrono::seconds(1) && !stopping_) {
+      timer_.expires_after(std::chrono::milliseconds(1));
+      co_await timer_.async_wait(as_tuple);
+    }
     stopping_ = true;
   }
 

@@ -86,6 +86,9 @@ enum class refusal {
   bad_marking,             // SEC: FL4, the classification line and the paragraph markings disagree
   over_limits,             // more addressees or RIs than any cable may have (acp127::check_limits)
 };
+/// A refusal's name, for machines (metrics labels): "unknown_ri", "no_route", ...
+std::string_view refusal_name(refusal r);
+
 
 /// Addressee stations this station cannot serve or reach.
 struct reject_copy {

@@ -89,6 +89,8 @@ class link_session : public std::enable_shared_from_this<link_session> {
 
   const std::string& peer() const { return peer_; }
   bool open() const { return open_; }
+  /// Everything sent has been written to the socket.
+  bool flushed() const { return outbox_.empty() && writer_waiting_; }
 
  private:
   asio::awaitable<void> reader();

@@ -1,0 +1,144 @@
+#include "cablesim/net/metrics.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/exposer.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <stdexcept>
+
+#include "cablesim/core/precedence.hpp"
+
+namespace cablesim::net {
+namespace {
+
+/// Seconds from 50 µs to 10 s, a factor of about 2.5 apart.
+prometheus::Histogram::BucketBoundaries seconds_buckets() {
+  prometheus::Histogram::BucketBoundaries b;
+  for (double s = 50e-6; s < 11; s *= 2.5) b.push_back(s);
+  return b;
+}
+
+}  // namespace
+
+station_metrics::station_metrics(const std::string& station, const std::string& bind)
+    : registry_(std::make_shared<prometheus::Registry>()),
+      queue_(prometheus::BuildGauge()
+                 .Name("cablesim_queue_depth")
+                 .Help("Copies waiting on a channel, by precedence (not counting the one on the line)")
+                 .Labels({{"station", station}})
+                 .Register(*registry_)),
+      unacknowledged_(prometheus::BuildGauge()
+                          .Name("cablesim_unacknowledged")
+                          .Help("Copies sent on a channel that the next station has not yet acknowledged")
+                          .Labels({{"station", station}})
+                          .Register(*registry_)),
+      transmissions_(prometheus::BuildCounter()
+                         .Name("cablesim_transmissions_total")
+                         .Help("Transmissions started on a channel, by precedence")
+                         .Labels({{"station", station}})
+                         .Register(*registry_)),
+      preemptions_(prometheus::BuildCounter()
+                       .Name("cablesim_preemptions_total")
+                       .Help("Transmissions cut short for a more urgent cable")
+                       .Labels({{"station", station}})
+                       .Register(*registry_)),
+      acknowledgments_(prometheus::BuildCounter()
+                           .Name("cablesim_acknowledgments_total")
+                           .Help("Transmissions the next station acknowledged (took in charge)")
+                           .Labels({{"station", station}})
+                           .Register(*registry_)),
+      received_(prometheus::BuildCounter()
+                    .Name("cablesim_received_total")
+                    .Help("Transmissions received from a neighbour")
+                    .Labels({{"station", station}})
+                    .Register(*registry_)),
+      delivered_(prometheus::BuildCounter()
+                     .Name("cablesim_delivered_total")
+                     .Help("Addressee copies delivered here, by precedence")
+                     .Labels({{"station", station}})
+                     .Register(*registry_)),
+      refused_(prometheus::BuildCounter()
+                   .Name("cablesim_refused_total")
+                   .Help("Copies refused (INV, SEC, no route ...), each with a service message where one is due")
+                   .Labels({{"station", station}})
+                   .Register(*registry_)),
+      handling_(prometheus::BuildHistogram()
+                    .Name("cablesim_handling_seconds")
+                    .Help("In-station handling: from receipt (or filing) to the start of the transmission onward")
+                    .Labels({{"station", station}})
+                    .Register(*registry_)),
+      acknowledgment_wait_(prometheus::BuildHistogram()
+                               .Name("cablesim_acknowledgment_seconds")
+                               .Help("From the start of a transmission to its acknowledgment by the next station")
+                               .Labels({{"station", station}})
+                               .Register(*registry_)) {
+  try {
+    exposer_ = std::make_unique<prometheus::Exposer>(bind);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("cannot serve metrics at " + bind + ": " + e.what());
+  }
+  exposer_->RegisterCollectable(registry_);
+}
+
+station_metrics::~station_metrics() = default;
+
+unsigned short station_metrics::port() const {
+  const auto ports = exposer_->GetListeningPorts();
+  return ports.empty() ? 0 : static_cast<unsigned short>(ports.front());
+}
+
+void station_metrics::observe(const station_action& action) {
+  const auto now = clock::now();
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, queue_changed>) {
+          for (int p = ROUTINE; p <= FLASH_OVERRIDE; ++p)
+            queue_.Add({{"channel", x.channel}, {"precedence", precedence_word(static_cast<Precedence>(p))}})
+                .Set(x.depth[static_cast<std::size_t>(p)]);
+        } else if constexpr (std::is_same_v<T, start_transmission>) {
+          const auto p = precedence_word(x.frame.precedence());
+          transmissions_.Add({{"channel", x.channel}, {"precedence", p}}).Increment();
+          unacknowledged_.Add({{"channel", x.channel}}).Increment();
+          on_line_[{x.channel, x.frame.channel_serial()}] = now;
+          if (const auto it = arrived_.find(x.message_id); it != arrived_.end()) {
+            handling_.Add({{"precedence", p}}, seconds_buckets())
+                .Observe(std::chrono::duration<double>(now - it->second).count());
+            arrived_.erase(it);  // the first copy onward is the handling; the others go with it
+          }
+        } else if constexpr (std::is_same_v<T, cancel_transmission>) {
+          preemptions_.Add({{"channel", x.channel}}).Increment();
+          unacknowledged_.Add({{"channel", x.channel}}).Decrement();
+          on_line_.erase({x.channel, x.serial});
+        } else if constexpr (std::is_same_v<T, transmission_acknowledged>) {
+          if (!x.expected) return;
+          acknowledgments_.Add({{"channel", x.channel}}).Increment();
+          unacknowledged_.Add({{"channel", x.channel}}).Decrement();
+          if (const auto it = on_line_.find({x.channel, x.serial}); it != on_line_.end()) {
+            acknowledgment_wait_.Add({{"channel", x.channel}}, seconds_buckets())
+                .Observe(std::chrono::duration<double>(now - it->second).count());
+            on_line_.erase(it);
+          }
+        } else if constexpr (std::is_same_v<T, transmission_received>) {
+          received_.Add({{"channel", x.channel}}).Increment();
+          arrived_.emplace(x.message_id, now);
+        } else if constexpr (std::is_same_v<T, cable_filed>) {
+          arrived_.emplace(x.message_id, now);
+        } else if constexpr (std::is_same_v<T, deliver_copy>) {
+          delivered_.Add({{"precedence", precedence_word(x.precedence)}}).Increment();
+          arrived_.erase(x.message_id);
+        } else if constexpr (std::is_same_v<T, reject_copy>) {
+          refused_.Add({{"reason", std::string(refusal_name(x.reason))}}).Increment(static_cast<double>(x.ris.size()));
+        } else if constexpr (std::is_same_v<T, channel_changed>) {
+          if (!x.up) {  // what was on the line or unacknowledged is taken back
+            unacknowledged_.Add({{"channel", x.channel}}).Set(0);
+            std::erase_if(on_line_, [&](const auto& e) { return e.first.first == x.channel; });
+          }
+        }
+      },
+      action);
+}
+
+}  // namespace cablesim::net
