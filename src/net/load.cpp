@@ -1,5 +1,7 @@
 #include "cablesim/net/load.hpp"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <asio/experimental/as_tuple.hpp>
 
 #include <algorithm>
@@ -8,11 +10,14 @@
 #include <map>
 #include <random>
 #include <stdexcept>
+#include <thread>
 
 #include "cablesim/core/acp127.hpp"
 #include "cablesim/core/errors.hpp"
 #include "cablesim/core/precedence.hpp"
 #include "cablesim/core/station.hpp"
+#include "cablesim/net/clock.hpp"
+#include "cablesim/net/station_runtime.hpp"
 #include "cablesim/store/files.hpp"
 
 namespace cablesim::net {
@@ -414,6 +419,68 @@ class load_run {
 };
 
 }  // namespace
+
+struct in_process_relay::parts {
+  parts(const topology& t, const std::string& ri, in_process_relay& owner,
+        std::function<void(const station_action&)> watch)
+      : topo(on_loopback(t, ri)),
+        clock(*parse_iso8601(topo.proto().epoch()), topo.proto().speedup()),
+        logger(std::make_shared<spdlog::logger>(ri, std::make_shared<spdlog::sinks::stderr_color_sink_mt>())),
+        relay(io, topo, ri, clock, logger, resolver(), observer(owner, std::move(watch))) {}
+
+  static topology on_loopback(const topology& topo, const std::string& ri) {
+    auto proto = topo.proto();
+    for (auto& s : *proto.mutable_stations())
+      if (s.ri() == ri) {
+        s.set_host("127.0.0.1");
+        s.set_port(0);
+      }
+    return topology::from_proto(std::move(proto), topo.file_name());
+  }
+  endpoint_resolver resolver() const {
+    return [this](const std::string& peer) -> std::optional<tcp::endpoint> {
+      const auto* s = topo.station(peer);
+      return tcp::endpoint(asio::ip::make_address(s->host()), static_cast<unsigned short>(s->port()));
+    };
+  }
+  action_observer observer(in_process_relay& owner, std::function<void(const station_action&)> watch) {
+    return [this, &owner, watch = std::move(watch)](const std::string&, const station_action& a, sim_time) {
+      if (watch) watch(a);
+      if (const auto* q = std::get_if<queue_changed>(&a)) {
+        auto& d = depth[q->channel];
+        owner.queued_ += static_cast<int64_t>(q->total()) - d;
+        d = q->total();
+      }
+    };
+  }
+
+  topology topo;
+  asio::io_context io;
+  sim_clock clock;
+  std::shared_ptr<spdlog::logger> logger;
+  std::map<std::string, int64_t> depth;  // the relay's thread only
+  station_runtime relay;
+  tcp::endpoint endpoint;
+  std::thread thread;
+};
+
+in_process_relay::in_process_relay(const topology& topo, const std::string& ri,
+                                   std::function<void(const station_action&)> watch)
+    : parts_(std::make_unique<parts>(topo, ri, *this, std::move(watch))) {
+  parts_->logger->set_level(spdlog::level::warn);
+  parts_->logger->set_pattern("[%n] %^%l%$: %v");
+  parts_->endpoint = parts_->relay.listen();
+  parts_->relay.start();
+  parts_->thread = std::thread([this] { parts_->io.run(); });
+}
+
+in_process_relay::~in_process_relay() {
+  asio::post(parts_->io, [this] { parts_->relay.stop(); });
+  parts_->io.stop();
+  parts_->thread.join();
+}
+
+tcp::endpoint in_process_relay::endpoint() const { return {asio::ip::address_v4::loopback(), parts_->endpoint.port()}; }
 
 void choose_endpoints(const topology& topo, load_options& o) {
   const auto* relay = topo.station(o.relay);

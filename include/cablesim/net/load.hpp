@@ -7,12 +7,15 @@
 // loop) to its arrival at a sink.
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "cablesim/core/station.hpp"
 #include "cablesim/core/topology.hpp"
 #include "cablesim/net/connection.hpp"
 #include "cablesim/report.pb.h"
@@ -40,6 +43,27 @@ struct load_options {
   std::function<void(const std::string&)> progress;
   /// The relay's queue, when the relay runs in this process: copies waiting now.
   std::function<int64_t()> relay_queue;
+};
+
+/// A relay in this process, on its own thread, listening on any free loopback port (`load
+/// --in-process`, and the relay benchmark). It logs warnings only.
+class in_process_relay {
+ public:
+  /// `watch`, when given, sees every action of the relay, on the relay's thread.
+  in_process_relay(const topology& topo, const std::string& ri,
+                   std::function<void(const station_action&)> watch = nullptr);
+  ~in_process_relay();
+  in_process_relay(const in_process_relay&) = delete;
+  in_process_relay& operator=(const in_process_relay&) = delete;
+
+  tcp::endpoint endpoint() const;
+  /// Copies waiting on all its channels now.
+  int64_t queued() const { return queued_.load(); }
+
+ private:
+  struct parts;
+  std::unique_ptr<parts> parts_;
+  std::atomic<int64_t> queued_{0};
 };
 
 /// Fill in `from` and `to` from the topology when they are not given, and check them: each a
