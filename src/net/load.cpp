@@ -280,6 +280,12 @@ class load_run {
     asio::co_spawn(io_, progress(), asio::detached);
     start_ = clock_type::now();
     for (std::size_t i = 0; i < o_.backlog; ++i) send(ROUTINE, true, clock_type::now());
+    // the measured stream starts once the relay has taken the whole backlog in charge: its first
+    // cables then meet the backlog in the relay's queue, not behind it in the connection
+    while (acked_at_.size() < o_.backlog && !stopping_) {
+      timer_.expires_after(std::chrono::milliseconds(1));
+      co_await timer_.async_wait(as_tuple);
+    }
     const auto stream_start = clock_type::now();
     const auto stop_at = stream_start + std::chrono::duration_cast<clock_type::duration>(
                                             std::chrono::duration<double>(o_.count ? 1e9 : o_.duration));

@@ -1,0 +1,291 @@
+// bench/relay: a cablesim relay against a bare Asio forwarder, back to back, on loopback.
+//
+// The baseline forwards length-prefixed 4 KB frames from one TCP connection to another, one
+// frame at a time (read a frame, write it, wait) and batched (read what is there, write every
+// whole frame in it at once). The relay is the real one (net::in_process_relay: a station_runtime
+// on its own thread), driven by the real load generator with ~4 KB cables. It prints each figure
+// with its baseline and their ratio; then bytes on the wire per cable against the cable's text,
+// system calls per relayed cable (a relay in its own process, counted by `perf stat`, when perf
+// is there), RSS per queued cable, and how long a FLASH arriving behind a backlog of ROUTINE
+// waits in the relay before its transmission starts (its own line time excluded).
+//
+//   bench_relay [CABLES]      (default 100000)
+#include <asio.hpp>
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "cablesim/net/load.hpp"
+#include "cablesim/store/files.hpp"
+
+extern char** environ;
+
+using namespace cablesim;
+using asio::ip::tcp;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t frame_bytes = 4096;  // 4-byte length + 4092 bytes
+
+/// The bare forwarder: accept `in` and `out`, forward frames from one to the other.
+asio::awaitable<void> forward(tcp::socket in, tcp::socket out, bool batched) {
+  std::vector<char> buffer(256 * 1024);
+  std::size_t have = 0;
+  for (;;) {
+    if (!batched) {
+      char header[4];
+      co_await asio::async_read(in, asio::buffer(header), asio::use_awaitable);
+      uint32_t n = 0;
+      std::memcpy(&n, header, 4);
+      n = ntohl(n);
+      co_await asio::async_read(in, asio::buffer(buffer.data(), n), asio::use_awaitable);
+      const std::array<asio::const_buffer, 2> frame{asio::buffer(header), asio::buffer(buffer.data(), n)};
+      co_await asio::async_write(out, frame, asio::use_awaitable);
+      continue;
+    }
+    have += co_await in.async_read_some(asio::buffer(buffer.data() + have, buffer.size() - have), asio::use_awaitable);
+    std::size_t whole = 0;  // bytes of whole frames at the front
+    while (whole + 4 <= have) {
+      uint32_t n = 0;
+      std::memcpy(&n, buffer.data() + whole, 4);
+      n = ntohl(n);
+      if (whole + 4 + n > have) break;
+      whole += 4 + n;
+    }
+    if (whole) co_await asio::async_write(out, asio::buffer(buffer.data(), whole), asio::use_awaitable);
+    std::memmove(buffer.data(), buffer.data() + whole, have - whole);
+    have -= whole;
+  }
+}
+
+/// Frames a second through the bare forwarder, end to end.
+double bare_forwarder(std::size_t frames, bool batched) {
+  asio::io_context io(1);
+  tcp::acceptor acceptor(io, {asio::ip::address_v4::loopback(), 0});
+  const auto port = acceptor.local_endpoint().port();
+  std::thread forwarder([&] {
+    auto in = acceptor.accept();
+    auto out = acceptor.accept();
+    in.set_option(tcp::no_delay(true));
+    out.set_option(tcp::no_delay(true));
+    asio::co_spawn(io, forward(std::move(in), std::move(out), batched), asio::detached);
+    io.run();
+  });
+  asio::io_context client;
+  tcp::socket sender(client), receiver(client);
+  sender.connect({asio::ip::address_v4::loopback(), port});
+  receiver.connect({asio::ip::address_v4::loopback(), port});
+  sender.set_option(tcp::no_delay(true));
+  std::vector<char> frame(frame_bytes, 'x');
+  const uint32_t length = htonl(frame_bytes - 4);
+  std::memcpy(frame.data(), &length, 4);
+  const auto t0 = clock_type::now();
+  std::thread writer([&] {
+    std::vector<char> burst;
+    for (int i = 0; i < 16; ++i) burst.insert(burst.end(), frame.begin(), frame.end());
+    for (std::size_t sent = 0; sent < frames; sent += 16) asio::write(sender, asio::buffer(burst));
+  });
+  std::vector<char> sink(256 * 1024);
+  std::size_t received = 0;
+  const std::size_t total = (frames + 15) / 16 * 16 * frame_bytes;
+  while (received < total) received += receiver.read_some(asio::buffer(sink));
+  const double seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
+  writer.join();
+  io.stop();
+  forwarder.join();
+  return static_cast<double>(total / frame_bytes) / seconds;
+}
+
+topology load_topology(const std::string& speed_to_sink = "") {
+  auto text = *store::read_file(CABLESIM_SOURCE_DIR "/topologies/load.textproto");
+  for (auto at = text.find("port: 1730"); at != std::string::npos; at = text.find("port: 1730"))
+    text.replace(at, 11, "port: 0");
+  if (!speed_to_sink.empty()) {
+    const std::string link = "links { a: \"RUEHFR\" b: \"RUEHEUR\"";
+    text.replace(text.find(link), link.size(), link + " speed_bps: " + speed_to_sink);
+  }
+  return topology::load(text, "load.textproto");
+}
+
+net::load_options relay_options(std::size_t cables) {
+  net::load_options o;
+  o.relay = "RUEHEUR";
+  o.count = cables;
+  o.max_in_flight = 1024;
+  o.size = 3850;  // a frame of about 4 KB
+  o.mix = {0, 1, 0, 0, 0, 0};
+  return o;
+}
+
+std::size_t rss_kb() {
+  std::ifstream in("/proc/self/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with("VmRSS:")) return std::stoul(line.substr(6));
+  return 0;
+}
+
+/// System calls the relay makes per relayed cable, counted by perf in a relay of its own.
+std::string syscalls_per_cable(std::size_t cables) {
+  if (std::system("perf stat -e raw_syscalls:sys_enter true > /dev/null 2>&1") != 0)
+    return "not measured (perf, with tracepoint access, is not here: apt-get install linux-perf)";
+  const auto dir = std::filesystem::temp_directory_path() / ("cablesim_bench_relay_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  auto text = *store::read_file(CABLESIM_SOURCE_DIR "/topologies/load.textproto");
+  for (auto at = text.find("port: 1730"); at != std::string::npos; at = text.find("port: 1730"))
+    text.replace(at, 11, "port: 0");
+  std::ofstream(dir / "load.textproto") << text;
+  const auto counts = (dir / "perf.txt").string();
+  std::vector<std::string> args{"perf",
+                                "stat",
+                                "-x,",
+                                "-e",
+                                "raw_syscalls:sys_enter",
+                                "-o",
+                                counts,
+                                CABLESIM_BINARY,
+                                "node",
+                                (dir / "load.textproto").string(),
+                                "--station",
+                                "RUEHEUR",
+                                "--log-level",
+                                "warn",
+                                "--port-dir",
+                                (dir / "ports").string()};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  // perf and the node in a process group of their own: an interrupt to the group stops the node
+  // and lets perf write its count
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
+  pid_t pid = 0;
+  const int rc = posix_spawnp(&pid, "perf", nullptr, &attr, argv.data(), environ);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) return "not measured (perf failed)";
+  const auto port_file = dir / "ports" / "RUEHEUR.port";
+  const auto deadline = clock_type::now() + std::chrono::seconds(20);
+  while (!std::filesystem::exists(port_file) && clock_type::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto topo = topology::load(text, "load.textproto");
+  auto o = relay_options(cables);
+  o.port_dir = (dir / "ports").string();
+  net::choose_endpoints(topo, o);
+  const auto report = net::run_load(topo, o);
+  kill(-pid, SIGINT);  // the node stops; perf writes its count
+  waitpid(pid, nullptr, 0);
+  const auto out = store::read_file(counts).value_or("");
+  const auto line = out.find("raw_syscalls:sys_enter");
+  std::filesystem::remove_all(dir);
+  if (line == std::string::npos) return "not measured (perf wrote no count)";
+  const auto start = out.rfind('\n', line) + 1;
+  const double calls = std::stod(out.substr(start, out.find(',', start) - start));
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "%.1f (%.0f in all, for %u cables; start-up and shutdown included)",
+                calls / report.received(), calls, report.received());
+  return buf;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each figure as soon as it is measured
+  const std::size_t cables = argc > 1 ? std::stoul(argv[1]) : 100000;
+  std::printf("relay benchmark: %zu cables of about 4 KB, loopback, 2 x %u cores\n", cables,
+              std::thread::hardware_concurrency());
+
+  const double one = bare_forwarder(cables * 2, false);
+  const double batched = bare_forwarder(cables * 2, true);
+  std::printf("bare forwarder, one frame at a time: %10.0f frames/s\n", one);
+  std::printf("bare forwarder, batched:             %10.0f frames/s\n", batched);
+
+  // the relay, in this process, driven by the load generator
+  double relayed = 0;
+  LoadReport report;
+  {
+    const auto topo = load_topology();
+    net::in_process_relay relay(topo, "RUEHEUR");
+    auto o = relay_options(cables);
+    o.relay_endpoint = relay.endpoint();
+    net::choose_endpoints(topo, o);
+    report = net::run_load(topo, o);
+    relayed = report.achieved_per_second();
+  }
+  std::printf("relay (in process, closed loop, 1024 in flight): %10.0f cables/s, lost %u, duplicated %u\n", relayed,
+              report.lost(), report.duplicated());
+  std::printf("relay vs bare one at a time: %.3f\n", relayed / one);
+  std::printf("relay vs bare batched: %.3f\n", relayed / batched);
+  std::printf("bytes on the wire per cable: %u for %u characters of cable: %.2f x\n", report.wire_bytes_per_cable(),
+              report.cable_characters(),
+              static_cast<double>(report.wire_bytes_per_cable()) / report.cable_characters());
+  std::printf("system calls per relayed cable: %s\n", syscalls_per_cable(cables / 2).c_str());
+
+  // a backlog of ROUTINE at the relay (its line to the sink is paced, so they wait), then
+  // FLASH cables: how long each waits in the relay from receipt to the start of its transmission
+  const std::size_t backlog = std::min<std::size_t>(cables, 100000);
+  std::mutex m;
+  std::map<std::string, clock_type::time_point> arrived;
+  std::vector<double> flash_wait_us;
+  {
+    const auto topo = load_topology("10000000");  // 10 Mbit/s: 3.3 ms a cable
+    const auto before_kb = rss_kb();
+    net::in_process_relay relay(topo, "RUEHEUR", [&](const station_action& a) {
+      const auto now = clock_type::now();
+      std::lock_guard lock(m);
+      if (const auto* r = std::get_if<transmission_received>(&a)) {
+        arrived[r->message_id] = now;
+      } else if (const auto* s = std::get_if<start_transmission>(&a)) {
+        const auto it = arrived.find(s->message_id);
+        if (it == arrived.end()) return;
+        if (s->frame.precedence() == FLASH)
+          flash_wait_us.push_back(std::chrono::duration<double, std::micro>(now - it->second).count());
+        arrived.erase(it);
+      }
+    });
+    auto o = relay_options(20);
+    o.relay_endpoint = relay.endpoint();
+    o.backlog = backlog;
+    o.max_in_flight = 0;
+    o.rate = 20;  // 20 FLASH, one each 50 ms, through the backlog
+    o.mix = {0, 0, 0, 0, 1, 0};
+    o.drain_seconds = 1;  // the ROUTINE backlog drains at 300 a second: no waiting for it
+    net::choose_endpoints(topo, o);
+    const auto r = net::run_load(topo, o);
+    const auto after_kb = rss_kb();
+    const auto queued = relay.queued();
+    std::printf(
+        "RSS per queued cable: %lld ROUTINE waiting at the relay, RSS grew %.1f MB: %.0f bytes each, %.2f x "
+        "the %u-byte frame\n",
+        static_cast<long long>(queued), (after_kb - before_kb) / 1024.0,
+        queued ? (after_kb - before_kb) * 1024.0 / static_cast<double>(queued) : 0.0,
+        queued ? (after_kb - before_kb) * 1024.0 / static_cast<double>(queued) / r.wire_bytes_per_cable() : 0.0,
+        r.wire_bytes_per_cable());
+  }
+  std::lock_guard lock(m);
+  std::sort(flash_wait_us.begin(), flash_wait_us.end());
+  if (flash_wait_us.empty()) {
+    std::printf("FLASH behind the backlog: no FLASH was seen\n");
+  } else {
+    const auto p99 = flash_wait_us[std::min(
+        flash_wait_us.size() - 1, static_cast<std::size_t>(0.99 * static_cast<double>(flash_wait_us.size())))];
+    std::printf(
+        "FLASH behind %zu ROUTINE: %zu trials, receipt to transmission in the relay: p50 %.0f us, p99 %.0f us, "
+        "max %.0f us\n",
+        backlog, flash_wait_us.size(), flash_wait_us[flash_wait_us.size() / 2], p99, flash_wait_us.back());
+  }
+  return 0;
+}
