@@ -89,7 +89,6 @@ enum class refusal {
 /// A refusal's name, for machines (metrics labels): "unknown_ri", "no_route", ...
 std::string_view refusal_name(refusal r);
 
-
 /// Addressee stations this station cannot serve or reach.
 struct reject_copy {
   std::string message_id;
