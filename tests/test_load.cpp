@@ -132,6 +132,13 @@ TEST_CASE("load: against a relay run as its own process, every copy arrives once
           std::string::npos);
   }
   CHECK(metric(metrics, "cablesim_handling_seconds_count", {}) == count);
+
+  // a second run against the same relay: its cables are new to it (a relay drops what it has
+  // handled before as a duplicate), so they all arrive too
+  const auto again = test::run_cablesim("load " + topo.string() + " --relay RUEHEUR --port-dir " + ports.string() +
+                                        " --count 1000 --json 2>/dev/null");
+  REQUIRE(again.status == 0);
+  CHECK(parse(again.output).received() == 1000);
   fs::remove_all(dir);
 }
 

@@ -194,7 +194,11 @@ int run_node(const node_arguments& a) {
   }
   auto log_action = [&logger, &clock, &metrics](const std::string& st, const station_action& a, sim_time at) {
     if (metrics) metrics->observe(a);
-    const auto line = report::narrate(st, a);
+    // (detail lines are logged at debug; a logger above info tells only warnings)
+    const auto least = logger->should_log(spdlog::level::debug)  ? report::trace_level::debug
+                       : logger->should_log(spdlog::level::info) ? report::trace_level::info
+                                                                 : report::trace_level::warn;
+    const auto line = report::narrate(st, a, least);
     if (!line) return;
     // a node logs each transmission's start, end and acknowledgment at debug (trace_level::detail)
     const auto level = line->level == report::trace_level::info   ? spdlog::level::info

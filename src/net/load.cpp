@@ -205,8 +205,8 @@ class load_run {
   void received(const Cable& c, const std::string& sink) {
     const auto now = clock_type::now();
     const auto& o = c.origin();
-    const uint64_t k = uint64_t{o.serial_cycle()} * serials + o.station_serial() - 1;
-    if (o.station_ri() != o_.from || k >= cables_.size()) {
+    const uint64_t k = (uint64_t{o.serial_cycle()} - cycle_base_) * serials + o.station_serial() - 1;
+    if (o.station_ri() != o_.from || o.serial_cycle() < cycle_base_ || k >= cables_.size()) {
       ++strays_;
       return;
     }
@@ -247,7 +247,7 @@ class load_run {
     auto* c = t.mutable_cable();
     c->mutable_transmission()->set_channel_serial(last_serial_);
     c->mutable_origin()->set_station_serial(static_cast<uint32_t>(k % serials + 1));
-    c->mutable_origin()->set_serial_cycle(static_cast<uint32_t>(k / serials));
+    c->mutable_origin()->set_serial_cycle(static_cast<uint32_t>(cycle_base_ + k / serials));
     Envelope e;
     *e.mutable_transmission() = std::move(t);
     if (!wire_bytes_) wire_bytes_ = e.ByteSizeLong() + frame_header_size;
@@ -306,6 +306,9 @@ class load_run {
         ++sent;
       } else {
         if (in_flight_ >= static_cast<int64_t>(bound)) {
+          // nothing arrives any more (the relay holds or drops them): stop sending, report losses
+          const auto quiet = clock_type::now() - std::max(last_receipt_, start_);
+          if (quiet > std::chrono::duration<double>(o_.drain_seconds)) break;
           timer_.expires_after(std::chrono::milliseconds(100));
           co_await timer_.async_wait(as_tuple);
           continue;
@@ -419,6 +422,13 @@ class load_run {
   int64_t in_flight_ = 0, high_water_ = 0;
   double sending_seconds_ = 0;
   uint32_t last_serial_ = 0;
+  // The serial cycle of the first cable: every run's message identities are new to the relay
+  // (a relay drops a cable it has handled before as a duplicate), so runs against one relay
+  // follow each other: 4,096 cycles (40 million cables) for each second, wrapping in 12 days.
+  const uint32_t cycle_base_ = static_cast<uint32_t>(
+      (std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count() %
+       (1 << 20)) *
+      4096);
   uint8_t all_sinks_ = 1;
   bool stopping_ = false;
   std::exception_ptr failure_;

@@ -20,8 +20,10 @@ struct trace_line {
   std::string text;
 };
 
-/// What `station` did, as a student reads it; nothing for bookkeeping (journal, acks sent).
-std::optional<trace_line> narrate(const std::string& station, const station_action& action);
+/// What `station` did, as a student reads it; nothing for bookkeeping (journal, acks sent), nor
+/// for a line below `least`.
+std::optional<trace_line> narrate(const std::string& station, const station_action& action,
+                                  trace_level least = trace_level::debug);
 
 /// A refusal's short name, as service messages give it: INV, SEC, no route, misrouted, over limits.
 std::string refusal_sign(refusal r);
