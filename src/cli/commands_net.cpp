@@ -140,8 +140,7 @@ int run_node(const node_arguments& a) {
   const auto& file = a.topology;
   const auto& ri = a.station;
   auto topo = load_topology(file);
-  const auto* self = topo.station(ri);
-  if (!self) {
+  if (!topo.station(ri)) {
     std::cerr << file << ": error: no station " << ri << " in this topology\n";
     return exit_bad_input;
   }
@@ -220,7 +219,7 @@ int run_node(const node_arguments& a) {
   const auto ep = station.listen();
   if (!port_dir.empty()) store::write_file_atomically(port_dir / (ri + ".port"), std::to_string(ep.port()) + "\n");
   station.start();
-  logger->info("station {} ({}) listening on {}:{}", ri, self->role() == RELAY ? "relay" : "post",
+  logger->info("station {} ({}) listening on {}:{}", ri, topo.station(ri)->role() == RELAY ? "relay" : "post",
                ep.address().to_string(), ep.port());
   io.run();
   if (station.failure()) {

@@ -424,11 +424,13 @@ class load_run {
   uint32_t last_serial_ = 0;
   // The serial cycle of the first cable: every run's message identities are new to the relay
   // (a relay drops a cable it has handled before as a duplicate), so runs against one relay
-  // follow each other: 4,096 cycles (40 million cables) for each second, wrapping in 12 days.
+  // follow each other: 1,024 cycles (ten million cables, more than any run sends in a
+  // millisecond) from each millisecond's, wrapping every 70 minutes.
   const uint32_t cycle_base_ = static_cast<uint32_t>(
-      (std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count() %
-       (1 << 20)) *
-      4096);
+      (std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+           .count() %
+       (1 << 22)) *
+      1024);
   uint8_t all_sinks_ = 1;
   bool stopping_ = false;
   std::exception_ptr failure_;
