@@ -119,7 +119,15 @@ TEST_CASE("load: against a relay run as its own process, every copy arrives once
 
   // the relay's metrics: every cable received from the sender, one transmission and one
   // acknowledgment for each copy to each sink, queues empty now
-  const auto metrics = scrape(static_cast<unsigned short>(std::stoul(test::read_file(ports / "RUEHEUR.metrics"))));
+  // (the relay may still be reading the last acknowledgments when load has gone: scrape until
+  // it has taken them all, or 10 s have passed)
+  const auto metrics_port = static_cast<unsigned short>(std::stoul(test::read_file(ports / "RUEHEUR.metrics")));
+  std::string metrics;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  do {
+    metrics = scrape(metrics_port);
+  } while (metric(metrics, "cablesim_acknowledgments_total", {}) < count * fan_out &&
+           std::chrono::steady_clock::now() < until);
   INFO(metrics);
   CHECK(metric(metrics, "cablesim_received_total", {"channel=\"" + report.from() + "\""}) == count);
   for (const auto& sink : report.to()) {
