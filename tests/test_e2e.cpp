@@ -431,13 +431,15 @@ TEST_CASE("e2e: hostile connections cost a node little and are all closed", "[e2
                             net.ports.string(), "--handshake-timeout", "1"},
                            dir / "RUEHEUR.log");
   const auto port = net.listening({"RUEHEUR"}).at("RUEHEUR");
+  // what the node holds before anyone calls (under AddressSanitizer, about 110 MB)
+  const auto before = peak_rss_mb(node);
 
   SECTION("300 connections announcing 4 MiB frames: nothing is allocated for them") {
     CHECK(closed_by_node(port, 300, std::string("\x00\x40\x00\x00", 4), std::chrono::seconds(30)) == 300);
     const auto mb = peak_rss_mb(node);
-    INFO("peak RSS " << mb << " MB");
-    CHECK(mb > 0);
-    CHECK(mb < 100);
+    INFO("peak RSS " << mb << " MB, " << before << " MB before the connections");
+    CHECK(before > 0);
+    CHECK(mb - before < 50);  // 300 frames of 4 MiB would be 1,200 MB
   }
   SECTION("2,000 idle connections: the handshake deadline (1 s here) closes them") {
     CHECK(closed_by_node(port, 2000, "", std::chrono::seconds(60)) == 2000);
