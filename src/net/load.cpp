@@ -264,10 +264,7 @@ class load_run {
       if (cables_[i].received != all_sinks_) pending_[static_cast<std::size_t>(cables_[i].precedence)].add(i, 1);
   }
 
-  Precedence draw() {
-    std::discrete_distribution<int> pick(o_.mix.begin(), o_.mix.end());
-    return static_cast<Precedence>(pick(rng_));
-  }
+  Precedence draw() { return static_cast<Precedence>(pick_(rng_)); }
 
   void wake() { timer_.cancel(); }
 
@@ -412,6 +409,7 @@ class load_run {
   std::size_t pending_capacity_ = 0;
   std::array<std::vector<double>, 6> latency_;
   std::mt19937_64 rng_{127};
+  std::discrete_distribution<int> pick_{o_.mix.begin(), o_.mix.end()};  // a precedence, by the mix
   clock_type::time_point start_{}, last_receipt_{};
   uint64_t received_ = 0, duplicated_ = 0, inversions_ = 0;
   uint64_t characters_ = 0, wire_bytes_ = 0;

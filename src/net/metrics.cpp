@@ -13,67 +13,47 @@
 namespace cablesim::net {
 namespace {
 
-/// Seconds from 50 µs to 10 s, a factor of about 2.5 apart.
-prometheus::Histogram::BucketBoundaries seconds_buckets() {
-  prometheus::Histogram::BucketBoundaries b;
-  for (double s = 50e-6; s < 11; s *= 2.5) b.push_back(s);
-  return b;
+/// Seconds from 50 µs to 10 s, a factor of about 2.5 apart (made once: observe() runs per cable).
+const prometheus::Histogram::BucketBoundaries& seconds_buckets() {
+  static const auto buckets = [] {
+    prometheus::Histogram::BucketBoundaries b;
+    for (double s = 50e-6; s < 11; s *= 2.5) b.push_back(s);
+    return b;
+  }();
+  return buckets;
+}
+
+/// A metric family of this station's registry, labelled with the station.
+template <class Builder>
+auto& family(Builder builder, prometheus::Registry& registry, const std::string& station, const char* name,
+             const char* help) {
+  return builder.Name(name).Help(help).Labels({{"station", station}}).Register(registry);
 }
 
 }  // namespace
 
 station_metrics::station_metrics(const std::string& station, const std::string& bind)
     : registry_(std::make_shared<prometheus::Registry>()),
-      queue_(prometheus::BuildGauge()
-                 .Name("cablesim_queue_depth")
-                 .Help("Copies waiting on a channel, by precedence (not counting the one on the line)")
-                 .Labels({{"station", station}})
-                 .Register(*registry_)),
-      unacknowledged_(prometheus::BuildGauge()
-                          .Name("cablesim_unacknowledged")
-                          .Help("Copies sent on a channel that the next station has not yet acknowledged")
-                          .Labels({{"station", station}})
-                          .Register(*registry_)),
-      transmissions_(prometheus::BuildCounter()
-                         .Name("cablesim_transmissions_total")
-                         .Help("Transmissions started on a channel, by precedence")
-                         .Labels({{"station", station}})
-                         .Register(*registry_)),
-      preemptions_(prometheus::BuildCounter()
-                       .Name("cablesim_preemptions_total")
-                       .Help("Transmissions cut short for a more urgent cable")
-                       .Labels({{"station", station}})
-                       .Register(*registry_)),
-      acknowledgments_(prometheus::BuildCounter()
-                           .Name("cablesim_acknowledgments_total")
-                           .Help("Transmissions the next station acknowledged (took in charge)")
-                           .Labels({{"station", station}})
-                           .Register(*registry_)),
-      received_(prometheus::BuildCounter()
-                    .Name("cablesim_received_total")
-                    .Help("Transmissions received from a neighbour")
-                    .Labels({{"station", station}})
-                    .Register(*registry_)),
-      delivered_(prometheus::BuildCounter()
-                     .Name("cablesim_delivered_total")
-                     .Help("Addressee copies delivered here, by precedence")
-                     .Labels({{"station", station}})
-                     .Register(*registry_)),
-      refused_(prometheus::BuildCounter()
-                   .Name("cablesim_refused_total")
-                   .Help("Copies refused (INV, SEC, no route ...), each with a service message where one is due")
-                   .Labels({{"station", station}})
-                   .Register(*registry_)),
-      handling_(prometheus::BuildHistogram()
-                    .Name("cablesim_handling_seconds")
-                    .Help("In-station handling: from receipt (or filing) to the start of the transmission onward")
-                    .Labels({{"station", station}})
-                    .Register(*registry_)),
-      acknowledgment_wait_(prometheus::BuildHistogram()
-                               .Name("cablesim_acknowledgment_seconds")
-                               .Help("From the start of a transmission to its acknowledgment by the next station")
-                               .Labels({{"station", station}})
-                               .Register(*registry_)) {
+      queue_(family(prometheus::BuildGauge(), *registry_, station, "cablesim_queue_depth",
+                    "Copies waiting on a channel, by precedence (not counting the one on the line)")),
+      unacknowledged_(family(prometheus::BuildGauge(), *registry_, station, "cablesim_unacknowledged",
+                             "Copies sent on a channel that the next station has not yet acknowledged")),
+      transmissions_(family(prometheus::BuildCounter(), *registry_, station, "cablesim_transmissions_total",
+                            "Transmissions started on a channel, by precedence")),
+      preemptions_(family(prometheus::BuildCounter(), *registry_, station, "cablesim_preemptions_total",
+                          "Transmissions cut short for a more urgent cable")),
+      acknowledgments_(family(prometheus::BuildCounter(), *registry_, station, "cablesim_acknowledgments_total",
+                              "Transmissions the next station acknowledged (took in charge)")),
+      received_(family(prometheus::BuildCounter(), *registry_, station, "cablesim_received_total",
+                       "Transmissions received from a neighbour")),
+      delivered_(family(prometheus::BuildCounter(), *registry_, station, "cablesim_delivered_total",
+                        "Addressee copies delivered here, by precedence")),
+      refused_(family(prometheus::BuildCounter(), *registry_, station, "cablesim_refused_total",
+                      "Copies refused (INV, SEC, no route ...), each with a service message where one is due")),
+      handling_(family(prometheus::BuildHistogram(), *registry_, station, "cablesim_handling_seconds",
+                       "In-station handling: from receipt (or filing) to the start of the transmission onward")),
+      acknowledgment_wait_(family(prometheus::BuildHistogram(), *registry_, station, "cablesim_acknowledgment_seconds",
+                                  "From the start of a transmission to its acknowledgment by the next station")) {
   try {
     exposer_ = std::make_unique<prometheus::Exposer>(bind);
   } catch (const std::exception& e) {
