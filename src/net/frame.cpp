@@ -1,5 +1,8 @@
 #include "cablesim/net/frame.hpp"
 
+#include <algorithm>
+#include <cstring>
+
 namespace cablesim::net {
 namespace {
 
@@ -36,14 +39,20 @@ const std::error_category& frame_category() {
 
 std::error_code make_error_code(frame_error e) { return {static_cast<int>(e), frame_category()}; }
 
-std::string encode_frame(const Envelope& envelope) {
+void append_frame(std::string& out, const Envelope& envelope) {
   const auto size = envelope.ByteSizeLong();
-  std::string out(frame_header_size + size, '\0');
-  out[0] = static_cast<char>((size >> 24) & 0xFF);
-  out[1] = static_cast<char>((size >> 16) & 0xFF);
-  out[2] = static_cast<char>((size >> 8) & 0xFF);
-  out[3] = static_cast<char>(size & 0xFF);
-  envelope.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out.data() + frame_header_size));
+  const auto at = out.size();
+  out.resize(at + frame_header_size + size);
+  out[at] = static_cast<char>((size >> 24) & 0xFF);
+  out[at + 1] = static_cast<char>((size >> 16) & 0xFF);
+  out[at + 2] = static_cast<char>((size >> 8) & 0xFF);
+  out[at + 3] = static_cast<char>(size & 0xFF);
+  envelope.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out.data() + at + frame_header_size));
+}
+
+std::string encode_frame(const Envelope& envelope) {
+  std::string out;
+  append_frame(out, envelope);
   return out;
 }
 
@@ -60,26 +69,36 @@ std::error_code decode_payload(std::string_view payload, Envelope& envelope) {
   return {};
 }
 
-bool frame_decoder::next(Envelope& envelope, std::error_code& error) {
-  error.clear();
-  if (buffer_.size() - pos_ < frame_header_size) return false;
-  std::size_t length = 0;
-  if ((error = decode_length(reinterpret_cast<const unsigned char*>(buffer_.data() + pos_), length))) return false;
-  if (buffer_.size() - pos_ - frame_header_size < length) return false;
-  error = decode_payload(std::string_view(buffer_).substr(pos_ + frame_header_size, length), envelope);
-  pos_ += frame_header_size + length;
-  if (pos_ == buffer_.size()) {
-    buffer_.clear();
-    pos_ = 0;
-  } else if (pos_ > 65536 && pos_ * 2 > buffer_.size()) {
-    buffer_.erase(0, pos_);
+void frame_decoder::feed(std::string_view bytes) {
+  const auto room = space(bytes.size());
+  std::copy(bytes.begin(), bytes.end(), room.begin());
+  commit(bytes.size());
+}
+
+std::span<char> frame_decoder::space(std::size_t want) {
+  if (pos_ > 0 && buffer_.size() - held_ < want) {  // move what is left to the front first
+    std::memmove(buffer_.data(), buffer_.data() + pos_, held_ - pos_);
+    held_ -= pos_;
     pos_ = 0;
   }
+  if (buffer_.size() - held_ < want) buffer_.resize(held_ + want);
+  return {buffer_.data() + held_, buffer_.size() - held_};
+}
+
+bool frame_decoder::next(Envelope& envelope, std::error_code& error) {
+  error.clear();
+  if (held_ - pos_ < frame_header_size) return false;
+  std::size_t length = 0;
+  if ((error = decode_length(reinterpret_cast<const unsigned char*>(buffer_.data() + pos_), length))) return false;
+  if (held_ - pos_ - frame_header_size < length) return false;
+  error = decode_payload(std::string_view(buffer_.data() + pos_ + frame_header_size, length), envelope);
+  pos_ += frame_header_size + length;
+  if (pos_ == held_) pos_ = held_ = 0;
   return !error;
 }
 
 std::error_code frame_decoder::finish() const {
-  if (buffer_.size() != pos_) return frame_error::truncated;
+  if (held_ != pos_) return frame_error::truncated;
   return {};
 }
 

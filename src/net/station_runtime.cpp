@@ -126,7 +126,19 @@ void station_runtime::hold_line(const std::string& channel, sim_duration line_ti
     guarded(done);
   };
   if (line_time.count() == 0) {  // an unpaced line: no timer per transmission
-    asio::post(io_, [fire = std::move(fire)]() mutable { fire({}); });
+    unpaced_.push_back([fire = std::move(fire)]() mutable { fire({}); });
+    if (!unpaced_posted_) {
+      unpaced_posted_ = true;
+      asio::post(io_, [this] {
+        // an end may start the next transmission, whose end joins the list: all run here
+        while (!unpaced_.empty()) {
+          auto next = std::move(unpaced_.front());
+          unpaced_.pop_front();
+          next();
+        }
+        unpaced_posted_ = false;
+      });
+    }
     return;
   }
   if (!l.timer) l.timer = std::make_unique<asio::steady_timer>(io_);

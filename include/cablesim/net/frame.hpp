@@ -26,6 +26,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -60,6 +61,9 @@ std::error_code make_error_code(frame_error e);
 
 /// Length prefix + serialized envelope.
 std::string encode_frame(const Envelope& envelope);
+/// Appends the envelope's frame to `out` (no string of its own: a link's outbox takes frames
+/// this way).
+void append_frame(std::string& out, const Envelope& envelope);
 
 /// The payload length from a 4-byte header, checked against the maximum.
 std::error_code decode_length(const unsigned char* header, std::size_t& length, std::size_t max = max_frame_size);
@@ -70,7 +74,11 @@ std::error_code decode_payload(std::string_view payload, Envelope& envelope);
 /// Incremental decoder over a byte stream, for tests and anything that has bytes in hand.
 class frame_decoder {
  public:
-  void feed(std::string_view bytes) { buffer_.append(bytes); }
+  void feed(std::string_view bytes);
+  /// Room for the next read, straight into the decoder: at least `want` bytes. Fill some of it,
+  /// then commit() what was filled.
+  std::span<char> space(std::size_t want);
+  void commit(std::size_t n) { held_ += n; }
   /// Next frame: returns true and fills `envelope`; false with `error` empty when more bytes are
   /// needed; false with `error` set when the stream is bad.
   bool next(Envelope& envelope, std::error_code& error);
@@ -78,8 +86,9 @@ class frame_decoder {
   std::error_code finish() const;
 
  private:
-  std::string buffer_;
+  std::string buffer_;  // [pos_, held_) are bytes not yet decoded; the rest is room
   std::size_t pos_ = 0;
+  std::size_t held_ = 0;
 };
 
 }  // namespace cablesim::net

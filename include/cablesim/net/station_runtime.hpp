@@ -6,6 +6,7 @@
 
 #include <asio.hpp>
 
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -101,6 +102,10 @@ class station_runtime final : public station_environment {
   tcp::acceptor acceptor_;
   std::map<std::string, std::shared_ptr<link_session>> sessions_;
   std::map<std::string, line> lines_;
+  // Ends of transmissions on unpaced lines, run together by one posted handler: everything a
+  // batch of frames queued goes out before the writers run, in one write per link.
+  std::deque<std::function<void()>> unpaced_;
+  bool unpaced_posted_ = false;
   std::map<std::string, std::unique_ptr<asio::steady_timer>> alarms_;
   std::map<std::string, asio::steady_timer*> dial_timers_;  // each dial loop's back-off timer
   std::set<tcp::socket*> unproven_;                         // connections still in their handshake
