@@ -1,6 +1,6 @@
 #pragma once
 // The product's virtual-time network (sim::network), with every station's actions recorded by
-// kind for tests to assert on.
+// kind for tests to assert on (a recorded start_transmission has its cable in its frame).
 
 #include <stdexcept>
 #include <string>
@@ -59,6 +59,11 @@ class recorded_network {
     o.observe = [this](const std::string& station, const station_action& a, sim_time at) {
       if (const auto* d = std::get_if<deliver_copy>(&a)) deliveries_.push_back({station, *d, at});
       actions_.push_back({station, a, at});
+      // a station lends the cable on the line only until its next event: the record keeps a copy
+      if (auto* s = std::get_if<start_transmission>(&actions_.back().what)) {
+        *s->frame.mutable_cable() = *s->cable;
+        s->cable = nullptr;
+      }
     };
     return o;
   }

@@ -287,7 +287,7 @@ TEST_CASE("station: channel serials run 0001-9999 and wrap", "[core][station]") 
     REQUIRE(started.size() == 1);
     const auto serial = started[0].frame.channel_serial();
     serials.push_back(serial);
-    CHECK(started[0].frame.cable().transmission().channel_serial() == serial);  // FL1 says the same
+    CHECK(started[0].cable->transmission().channel_serial() == serial);  // FL1 says the same
     rome.transmission_done("RUEHEUR", serial, epoch_of(t), out);
     rome.acknowledged("RUEHEUR", serial, epoch_of(t), out);
   }
@@ -347,7 +347,7 @@ TEST_CASE("station: a channel that fails takes back what is on the line and unac
     CHECK(st[0].frame.channel_serial() > first);
     again.push_back(st[0].message_id);
     // the two that had gone out (whole or in part) go again as suspected duplicates: ZFD pilot
-    const auto& c = st[0].frame.cable();
+    const auto& c = *st[0].cable;
     if (c.pilots_size()) {
       ++suspected;
       CHECK(c.pilots(0).signals() == "ZFD");

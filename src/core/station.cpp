@@ -541,7 +541,6 @@ void station::pump(out_channel& ch, sim_time now, station_actions& out) {
   start_transmission st;
   st.channel = ch.peer;
   st.frame.set_channel_serial(ch.last_serial);
-  *st.frame.mutable_cable() = next->cable;
   st.frame.set_precedence(next->precedence);
   st.frame.set_text_characters(static_cast<uint32_t>(next->text_characters));
   for (const auto& s : next->path) st.frame.add_path(s);
@@ -551,7 +550,13 @@ void station::pump(out_channel& ch, sim_time now, station_actions& out) {
   st.message_id = next->message_id;
   st.label = cable_label(next->cable);
   ch.current = in_progress{std::move(*next), ch.last_serial, now, lt, characters};
+  st.cable = &ch.current->copy.cable;  // lent, not copied: the cable is most of a copy's bytes
   out.push_back(std::move(st));
+}
+
+const Cable* station::on_line(std::string_view peer, uint32_t serial) const {
+  const auto* ch = channel(peer);
+  return ch && ch->current && ch->current->serial == serial ? &ch->current->copy.cable : nullptr;
 }
 
 void station::transmission_done(std::string_view peer, uint32_t serial, sim_time now, station_actions& out) {

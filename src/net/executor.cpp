@@ -87,6 +87,21 @@ void station_executor::write_inbox(const deliver_copy& d) {
   if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
+void station_executor::send_transmission(const std::string& peer, const Transmission& frame) {
+  const Cable* cable = core_.on_line(peer, frame.channel_serial());
+  if (!cable) return;
+  // The frame borrows the station's copy for as long as it takes to send it: no copy of the
+  // cable is made for the wire (the release gives it back, even if the send throws).
+  Envelope e;
+  *e.mutable_transmission() = frame;
+  e.mutable_transmission()->unsafe_arena_set_allocated_cable(const_cast<Cable*>(cable));
+  struct give_back {
+    Envelope& e;
+    ~give_back() { e.mutable_transmission()->unsafe_arena_release_cable(); }
+  } lent{e};
+  env_.send(peer, e);
+}
+
 void station_executor::apply(station_actions& actions) {
   // Copies delivered here are in the inbox, and what the decision must keep is on the disk,
   // before anything it sends goes out (the acknowledgment that takes a copy in charge).
@@ -98,11 +113,9 @@ void station_executor::apply(station_actions& actions) {
   for (auto& a : actions) {
     if (observe_) observe_(ri_, a, now);
     if (auto* x = std::get_if<start_transmission>(&a)) {
-      Envelope e;
       const auto serial = x->frame.channel_serial();
-      *e.mutable_transmission() = std::move(x->frame);
-      env_.hold_line(x->channel, x->line_time, [this, peer = x->channel, serial, e = std::move(e)]() mutable {
-        env_.send(peer, std::move(e));
+      env_.hold_line(x->channel, x->line_time, [this, peer = x->channel, serial, frame = std::move(x->frame)] {
+        send_transmission(peer, frame);
         act([&](station_actions& out) { core_.transmission_done(peer, serial, env_.now(), out); });
       });
     } else if (const auto* c = std::get_if<cancel_transmission>(&a)) {

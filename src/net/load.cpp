@@ -70,7 +70,10 @@ Transmission template_for(const topology& topo, const load_options& o, Precedenc
   const auto filed = post.file(std::move(parsed.cable), now, out);
   if (!filed.ok) throw std::runtime_error("load: " + o.from + " cannot file the load's cable: " + filed.error);
   for (auto& a : out)
-    if (auto* s = std::get_if<start_transmission>(&a)) return std::move(s->frame);
+    if (auto* s = std::get_if<start_transmission>(&a)) {
+      *s->frame.mutable_cable() = *s->cable;
+      return std::move(s->frame);
+    }
   throw std::runtime_error("load: " + o.from + " filed the load's cable but sent nothing to " + o.relay);
 }
 

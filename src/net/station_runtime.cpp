@@ -161,7 +161,7 @@ void station_runtime::release_line(const std::string& channel) {
   if (l.timer) l.timer->cancel();
 }
 
-void station_runtime::send(const std::string& channel, Envelope frame) {
+void station_runtime::send(const std::string& channel, const Envelope& frame) {
   if (const auto it = sessions_.find(channel); it != sessions_.end()) it->second->send(frame);
 }
 

@@ -52,7 +52,7 @@ struct network::node final : net::station_environment {
     net.engine_.cancel(l.handle);
     l.handle = net.engine_.schedule(now() + after, key_for(index), std::move(fn), true);
   }
-  void send(const std::string& channel, Envelope frame) override { net.send(*this, channel, std::move(frame)); }
+  void send(const std::string& channel, const Envelope& frame) override { net.send(*this, channel, frame); }
 };
 
 struct network::link_state {
@@ -259,7 +259,7 @@ void network::update_channel(int i) {
   b.exec.channel_down(a.ri);
 }
 
-void network::send(node& from, const std::string& to, Envelope frame) {
+void network::send(node& from, const std::string& to, const Envelope& frame) {
   const int i = topo_.link_index(from.ri, to);
   if (i < 0) return;
   auto& l = links_[static_cast<std::size_t>(i)];
@@ -272,18 +272,18 @@ void network::send(node& from, const std::string& to, Envelope frame) {
     return;
   }
   if (!tcp_) {
-    engine_.schedule(arrive_at, key,
-                     [this, target, sender = from.index, frame = std::move(frame), epoch = l.epoch]() mutable {
-                       arrive(target, sender, std::move(frame), epoch);
-                     });
+    engine_.schedule(arrive_at, key, [this, target, sender = from.index, frame = frame, epoch = l.epoch]() mutable {
+      arrive(target, sender, std::move(frame), epoch);
+    });
     return;
   }
-  auto* timing = frame.mutable_timing();
+  Envelope timed = frame;
+  auto* timing = timed.mutable_timing();
   timing->set_arrive_ms(std::chrono::duration_cast<sim_duration>(arrive_at - engine_.epoch()).count());
   timing->set_sequence(key.sequence);
   timing->set_link_epoch(l.epoch);
   engine_.frame_sent();
-  tcp_->send(from.index, target, frame);
+  tcp_->send(from.index, target, timed);
 }
 
 void network::arrive(std::size_t to, std::size_t from, Envelope frame, uint32_t link_epoch) {

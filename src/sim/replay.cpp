@@ -97,7 +97,7 @@ void replay_recorder::record(const std::string& station, const station_action& a
           s->set_detail(x.detail);
           if (auto* e = add(station, K::REFUSED, at, action)) e->set_message_id(x.message_id);
         } else if constexpr (std::is_same_v<T, start_transmission>) {
-          const auto& c = x.frame.cable();
+          const auto& c = *x.cable;
           // the text travels once, verbatim in the body: a service message's is its first line
           const auto body = std::string_view(c.body()).substr(c.body().starts_with("BT\n") ? 3 : 0);
           const std::string line(body.substr(0, body.find('\n')));

@@ -35,7 +35,10 @@ namespace cablesim {
 /// Start transmitting a copy: hold the line for line_time, then send the frame.
 struct start_transmission {
   std::string channel;  // the neighbour's RI
-  Transmission frame;
+  Transmission frame;   // all but the cable, which the station keeps while it is on the line:
+  /// the copy on the line, lent by the station: read it before the station's next event (the
+  /// executor sends it when the line time has run, from station::on_line())
+  const Cable* cable = nullptr;
   sim_duration line_time{0};
   std::size_t characters = 0;  // of the copy as transmitted
   std::string designator;      // the channel designator in its FL1
@@ -291,6 +294,8 @@ class station {
   void cancelled_by_sender(std::string_view from, uint32_t serial, sim_time now, station_actions& out);
   /// The line time of the transmission in progress has run out and its frame went out.
   void transmission_done(std::string_view channel, uint32_t serial, sim_time now, station_actions& out);
+  /// The copy on the line to a neighbour under this serial, if it is still in progress.
+  const Cable* on_line(std::string_view channel, uint32_t serial) const;
   /// The channel to a neighbour came up (connected and authenticated) or went down.
   void channel_up(std::string_view channel, sim_time now, station_actions& out);
   void channel_down(std::string_view channel, sim_time now, station_actions& out);

@@ -30,7 +30,8 @@ class station_environment {
   virtual void release_line(const std::string& channel) = 0;
   /// Send a frame to a neighbour; it arrives one propagation delay later. A frame for a
   /// neighbour with no connection is dropped: the core station learns of the channel going down.
-  virtual void send(const std::string& channel, Envelope frame) = 0;
+  /// The frame is read during the call: an environment that sends it later keeps a copy.
+  virtual void send(const std::string& channel, const Envelope& frame) = 0;
   /// Call `fn` after `after`, unless the alarm `name` is set again first (a station's periodic
   /// check, such as the continuity watch on a channel: it never keeps a run going by itself).
   virtual void set_alarm(const std::string& name, sim_duration after, std::function<void()> fn) = 0;
@@ -70,6 +71,8 @@ class station_executor {
   template <class Decide>
   void act(Decide&& decide);
   void apply(station_actions& actions);
+  /// Send the transmission whose line time has run: the frame, and the station's copy on the line.
+  void send_transmission(const std::string& peer, const Transmission& frame);
   void write_inbox(const deliver_copy& d);
 
   std::string ri_;

@@ -72,7 +72,7 @@ class station_runtime final : public station_environment {
   sim_time now() const override { return clock_.now(); }
   void hold_line(const std::string& channel, sim_duration line_time, std::function<void()> done) override;
   void release_line(const std::string& channel) override;
-  void send(const std::string& channel, Envelope frame) override;
+  void send(const std::string& channel, const Envelope& frame) override;
   void set_alarm(const std::string& name, sim_duration after, std::function<void()> fn) override;
 
  private:

@@ -64,7 +64,7 @@ class network {
   class tcp_links;
   node& station_at(const std::string& ri);
   const std::size_t* index_of(const std::string& ri) const;
-  void send(node& from, const std::string& to, Envelope frame);
+  void send(node& from, const std::string& to, const Envelope& frame);
   void arrive(std::size_t to, std::size_t from, Envelope frame, uint32_t link_epoch);
   void update_channel(int link);
 
