@@ -242,3 +242,43 @@ TEST_CASE("net: host names in a topology are resolved once at start-up, and one 
               "named.textproto: error: station RUEHEUR: host 'no-such-host.invalid' does not resolve") == 0);
   }
 }
+
+TEST_CASE("net: a link whose peer does not read backs up, and says when its writer has caught up", "[net]") {
+  asio::io_context io;
+  tcp::acceptor acceptor(io, {asio::ip::address_v4::loopback(), 0});
+  tcp::socket peer(io);
+  peer.connect(acceptor.local_endpoint());
+  auto session = std::make_shared<link_session>(
+      acceptor.accept(), "PEER", std::chrono::nanoseconds(0), [](link_session&, Envelope&) {},
+      [](link_session&, const std::string&) {});
+  session->start();
+  Envelope frame;
+  frame.mutable_filing()->set_cable_text(std::string(4000, 'X'));
+  // the peer reads nothing: the kernel's buffers fill, then the writer's outbox
+  std::size_t sent = 0;
+  while (!session->backed_up() && sent < 100000) {
+    session->send(frame);
+    ++sent;
+    io.poll();
+  }
+  REQUIRE(session->backed_up());
+  bool ready = false;
+  session->when_ready([&] { ready = true; });
+  io.poll();
+  CHECK_FALSE(ready);  // the writer is still behind
+  // the peer reads: the writer catches up and says so
+  std::vector<char> buffer(1 << 20);
+  std::size_t got = 0;
+  peer.non_blocking(true);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!ready && std::chrono::steady_clock::now() < deadline) {
+    std::error_code ec;
+    got += peer.read_some(asio::buffer(buffer), ec);
+    io.poll();
+  }
+  CHECK(ready);
+  CHECK(got > 0);
+  INFO(sent << " frames sent before the link backed up");
+  CHECK(sent * encode_frame(frame).size() > link_session::high_water);
+  session->stop("done");
+}

@@ -264,6 +264,7 @@ awaitable<void> link_session::writer() {
     }
     sending.clear();
     sending.swap(outbox_);  // everything queued goes in one write
+    if (ready_) asio::post(socket_.get_executor(), std::exchange(ready_, nullptr));  // refill while writing
     auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(sending), as_tuple);
     if (ec) {
       if (open_) stop("write to " + peer_ + " failed: " + ec.message());

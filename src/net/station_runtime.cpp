@@ -126,7 +126,14 @@ void station_runtime::hold_line(const std::string& channel, sim_duration line_ti
     guarded(done);
   };
   if (line_time.count() == 0) {  // an unpaced line: no timer per transmission
-    unpaced_.push_back([fire = std::move(fire)]() mutable { fire({}); });
+    auto now = [fire = std::move(fire)]() mutable { fire({}); };
+    // a link whose writer is behind: the transmission ends when it catches up (until then the
+    // copies behind this one wait in the precedence queue, not in the link's buffer)
+    if (const auto s = sessions_.find(channel); s != sessions_.end() && s->second->backed_up()) {
+      s->second->when_ready(std::move(now));
+      return;
+    }
+    unpaced_.push_back(std::move(now));
     if (!unpaced_posted_) {
       unpaced_posted_ = true;
       asio::post(io_, [this] {

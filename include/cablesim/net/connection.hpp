@@ -91,6 +91,13 @@ class link_session : public std::enable_shared_from_this<link_session> {
   bool open() const { return open_; }
   /// Everything sent has been written to the socket.
   bool flushed() const { return outbox_.empty() && writer_waiting_; }
+  /// Frames waiting for the writer have reached `high_water` bytes: a sender that can wait (the
+  /// next transmission on an unpaced line) waits in its precedence queue instead, where a
+  /// higher precedence can still overtake it.
+  static constexpr std::size_t high_water = 64 * 1024;
+  bool backed_up() const { return outbox_.size() >= high_water; }
+  /// Call `fn` (once) when the writer has taken what waits.
+  void when_ready(std::function<void()> fn) { ready_ = std::move(fn); }
 
  private:
   asio::awaitable<void> reader();
@@ -103,7 +110,8 @@ class link_session : public std::enable_shared_from_this<link_session> {
   std::chrono::nanoseconds wall_delay_;
   frame_handler on_frame_;
   close_handler on_close_;
-  std::string outbox_;  // encoded frames waiting for the writer
+  std::string outbox_;           // encoded frames waiting for the writer
+  std::function<void()> ready_;  // when_ready()
   bool writer_waiting_ = false;
   asio::steady_timer wake_writer_;
   std::deque<std::pair<std::chrono::steady_clock::time_point, Envelope>> arriving_;  // in propagation
