@@ -9,7 +9,7 @@
 // is there), RSS per queued cable, and how long a FLASH arriving behind a backlog of ROUTINE
 // waits in the relay before its transmission starts (its own line time excluded).
 //
-//   bench_relay [CABLES]      (default 100000)
+//   bench_relay [CABLES] [QUEUED]      (defaults 100000, and 1000000 queued for the RSS figure)
 #include <asio.hpp>
 
 #include <signal.h>
@@ -109,7 +109,9 @@ double bare_forwarder(std::size_t frames, bool batched) {
   return static_cast<double>(total / frame_bytes) / seconds;
 }
 
-topology load_topology(const std::string& speed_to_sink = "") {
+/// The shipped load topology on ports of the system's choosing; with a speed, the relay's line
+/// to the sink (RUEHFR) is paced at that many bits a second, so that cables wait at the relay.
+std::string load_topology_text(const std::string& speed_to_sink = "") {
   auto text = *store::read_file(CABLESIM_SOURCE_DIR "/topologies/load.textproto");
   for (auto at = text.find("port: 1730"); at != std::string::npos; at = text.find("port: 1730"))
     text.replace(at, 11, "port: 0");
@@ -117,7 +119,11 @@ topology load_topology(const std::string& speed_to_sink = "") {
     const std::string link = "links { a: \"RUEHFR\" b: \"RUEHEUR\"";
     text.replace(text.find(link), link.size(), link + " speed_bps: " + speed_to_sink);
   }
-  return topology::load(text, "load.textproto");
+  return text;
+}
+
+topology load_topology(const std::string& speed_to_sink = "") {
+  return topology::load(load_topology_text(speed_to_sink), "load.textproto");
 }
 
 net::load_options relay_options(std::size_t cables) {
@@ -130,67 +136,93 @@ net::load_options relay_options(std::size_t cables) {
   return o;
 }
 
-std::size_t rss_kb() {
-  std::ifstream in("/proc/self/status");
+std::size_t rss_kb(const std::string& pid = "self") {
+  std::ifstream in("/proc/" + pid + "/status");
   for (std::string line; std::getline(in, line);)
     if (line.starts_with("VmRSS:")) return std::stoul(line.substr(6));
   return 0;
 }
 
+/// A relay (RUEHEUR) of its own: `cablesim node` in a temporary folder, in a process group of
+/// its own (under `perf stat` when counting its system calls). The load finds it by its port file.
+class relay_process {
+ public:
+  relay_process(const std::string& topology_text, const std::vector<std::string>& before = {},
+                const std::vector<std::string>& after = {})
+      : dir_(std::filesystem::temp_directory_path() / ("cablesim_bench_relay_" + std::to_string(getpid()))) {
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    std::ofstream(dir_ / "load.textproto") << topology_text;
+    std::vector<std::string> args = before;
+    args.insert(args.end(), {CABLESIM_BINARY, "node", (dir_ / "load.textproto").string(), "--station", "RUEHEUR",
+                             "--log-level", "warn", "--port-dir", ports().string()});
+    args.insert(args.end(), after.begin(), after.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    // an interrupt to the group stops the node (and lets perf write its count)
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+    const int rc = posix_spawnp(&pid_, argv[0], nullptr, &attr, argv.data(), environ);
+    posix_spawnattr_destroy(&attr);
+    if (rc != 0) throw std::runtime_error(std::string("cannot start ") + argv[0]);
+    const auto deadline = clock_type::now() + std::chrono::seconds(20);
+    while (!std::filesystem::exists(ports() / "RUEHEUR.port") && clock_type::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ~relay_process() {
+    if (pid_ > 0) stop();
+    std::filesystem::remove_all(dir_);
+  }
+  std::filesystem::path dir() const { return dir_; }
+  std::filesystem::path ports() const { return dir_ / "ports"; }
+  /// The node's own process id (perf's child, when under perf).
+  std::string node_pid() const {
+    std::string pid = std::to_string(pid_);
+    for (int i = 0; i < 100; ++i) {  // perf starts the node as its child
+      const auto children = store::read_file("/proc/" + pid + "/task/" + pid + "/children").value_or("");
+      if (children.empty()) break;
+      pid = children.substr(0, children.find(' '));
+    }
+    return pid;
+  }
+  /// Stop the node, and with it perf.
+  void stop() {
+    kill(-pid_, SIGINT);
+    waitpid(pid_, nullptr, 0);
+    pid_ = 0;
+  }
+  net::load_options options(std::size_t cables) const {
+    auto o = relay_options(cables);
+    o.port_dir = ports().string();
+    return o;
+  }
+
+ private:
+  std::filesystem::path dir_;
+  pid_t pid_ = 0;
+};
+
 /// System calls the relay makes per relayed cable, counted by perf in a relay of its own.
 std::string syscalls_per_cable(std::size_t cables) {
   if (std::system("perf stat -e raw_syscalls:sys_enter true > /dev/null 2>&1") != 0)
     return "not measured (perf, with tracepoint access, is not here: apt-get install linux-perf)";
-  const auto dir = std::filesystem::temp_directory_path() / ("cablesim_bench_relay_" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
-  auto text = *store::read_file(CABLESIM_SOURCE_DIR "/topologies/load.textproto");
-  for (auto at = text.find("port: 1730"); at != std::string::npos; at = text.find("port: 1730"))
-    text.replace(at, 11, "port: 0");
-  std::ofstream(dir / "load.textproto") << text;
-  const auto counts = (dir / "perf.txt").string();
-  std::vector<std::string> args{"perf",
-                                "stat",
-                                "-x,",
-                                "-e",
-                                "raw_syscalls:sys_enter",
-                                "-o",
-                                counts,
-                                CABLESIM_BINARY,
-                                "node",
-                                (dir / "load.textproto").string(),
-                                "--station",
-                                "RUEHEUR",
-                                "--log-level",
-                                "warn",
-                                "--port-dir",
-                                (dir / "ports").string()};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  // perf and the node in a process group of their own: an interrupt to the group stops the node
-  // and lets perf write its count
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attr, 0);
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, "perf", nullptr, &attr, argv.data(), environ);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) return "not measured (perf failed)";
-  const auto port_file = dir / "ports" / "RUEHEUR.port";
-  const auto deadline = clock_type::now() + std::chrono::seconds(20);
-  while (!std::filesystem::exists(port_file) && clock_type::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  auto topo = topology::load(text, "load.textproto");
-  auto o = relay_options(cables);
-  o.port_dir = (dir / "ports").string();
-  net::choose_endpoints(topo, o);
-  const auto report = net::run_load(topo, o);
-  kill(-pid, SIGINT);  // the node stops; perf writes its count
-  waitpid(pid, nullptr, 0);
+  const auto text = load_topology_text();
+  const auto counts = (std::filesystem::temp_directory_path() / "cablesim_bench_relay_perf.txt").string();
+  LoadReport report;
+  {
+    relay_process relay(text, {"perf", "stat", "-x,", "-e", "raw_syscalls:sys_enter", "-o", counts});
+    auto topo = topology::load(text, "load.textproto");
+    auto o = relay.options(cables);
+    net::choose_endpoints(topo, o);
+    report = net::run_load(topo, o);
+    relay.stop();  // perf writes its count
+  }
   const auto out = store::read_file(counts).value_or("");
+  std::filesystem::remove(counts);
   const auto line = out.find("raw_syscalls:sys_enter");
-  std::filesystem::remove_all(dir);
   if (line == std::string::npos) return "not measured (perf wrote no count)";
   const auto start = out.rfind('\n', line) + 1;
   const double calls = std::stod(out.substr(start, out.find(',', start) - start));
@@ -200,11 +232,58 @@ std::string syscalls_per_cable(std::size_t cables) {
   return buf;
 }
 
+/// GET /metrics from a node: the value of the sample of `name` that has all of `labels`.
+double metric(unsigned short port, const std::string& name, const std::vector<std::string>& labels) {
+  asio::io_context io;
+  tcp::socket socket(io);
+  socket.connect({asio::ip::address_v4::loopback(), port});
+  asio::write(socket, asio::buffer(std::string("GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")));
+  std::string response;
+  std::error_code ec;
+  asio::read(socket, asio::dynamic_buffer(response), ec);  // HTTP/1.0: to the end
+  std::istringstream lines(response);
+  for (std::string line; std::getline(lines, line);)
+    if (line.starts_with(name + "{") && std::all_of(labels.begin(), labels.end(), [&](const std::string& l) {
+          return line.find(l) != std::string::npos;
+        }))
+      return std::stod(line.substr(line.rfind(' ') + 1));
+  return -1;
+}
+
+/// RSS per queued cable: `backlog` ROUTINE sent to a relay of its own whose line onward is paced
+/// (10 Mbit/s: 3.3 ms a cable), so that nearly all of them wait there; its RSS before and after.
+void rss_per_queued_cable(std::size_t backlog) {
+  const auto text = load_topology_text("10000000");
+  relay_process relay(text, {}, {"--metrics", "127.0.0.1:0"});
+  const auto pid = relay.node_pid();
+  const auto before_kb = rss_kb(pid);
+  auto topo = topology::load(text, "load.textproto");
+  auto o = relay.options(1);
+  o.backlog = backlog;
+  o.max_in_flight = 0;
+  o.rate = 1;
+  o.mix = {0, 0, 0, 0, 1, 0};  // one FLASH after the backlog
+  o.drain_seconds = 1;
+  net::choose_endpoints(topo, o);
+  const auto r = net::run_load(topo, o);
+  const auto after_kb = rss_kb(pid);
+  const auto port = std::stoi(store::read_file(relay.ports() / "RUEHEUR.metrics").value_or("0"));
+  const auto queued = metric(static_cast<unsigned short>(port), "cablesim_queue_depth",
+                             {"channel=\"RUEHFR\"", "precedence=\"ROUTINE\""});
+  const double grew = static_cast<double>(after_kb - before_kb) * 1024.0;
+  std::printf(
+      "RSS per queued cable: %.0f ROUTINE waiting at a relay of its own, its RSS grew %.1f MB (from %.1f MB): %.0f "
+      "bytes each, %.2f x the %u-byte frame\n",
+      queued, grew / 1048576.0, before_kb / 1024.0, queued > 0 ? grew / queued : 0.0,
+      queued > 0 ? grew / queued / r.wire_bytes_per_cable() : 0.0, r.wire_bytes_per_cable());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each figure as soon as it is measured
   const std::size_t cables = argc > 1 ? std::stoul(argv[1]) : 100000;
+  const std::size_t queued = argc > 2 ? std::stoul(argv[2]) : 1000000;
   std::printf("relay benchmark: %zu cables of about 4 KB, loopback, 2 x %u cores\n", cables,
               std::thread::hardware_concurrency());
 
@@ -234,6 +313,8 @@ int main(int argc, char** argv) {
               static_cast<double>(report.wire_bytes_per_cable()) / report.cable_characters());
   std::printf("system calls per relayed cable: %s\n", syscalls_per_cable(cables / 2).c_str());
 
+  rss_per_queued_cable(queued);
+
   // a backlog of ROUTINE at the relay (its line to the sink is paced, so they wait), then
   // FLASH cables: how long each waits in the relay from receipt to the start of its transmission
   const std::size_t backlog = std::min<std::size_t>(cables, 100000);
@@ -242,7 +323,6 @@ int main(int argc, char** argv) {
   std::vector<double> flash_wait_us;
   {
     const auto topo = load_topology("10000000");  // 10 Mbit/s: 3.3 ms a cable
-    const auto before_kb = rss_kb();
     net::in_process_relay relay(topo, "RUEHEUR", [&](const station_action& a) {
       const auto now = clock_type::now();
       std::lock_guard lock(m);
@@ -264,16 +344,7 @@ int main(int argc, char** argv) {
     o.mix = {0, 0, 0, 0, 1, 0};
     o.drain_seconds = 1;  // the ROUTINE backlog drains at 300 a second: no waiting for it
     net::choose_endpoints(topo, o);
-    const auto r = net::run_load(topo, o);
-    const auto after_kb = rss_kb();
-    const auto queued = relay.queued();
-    std::printf(
-        "RSS per queued cable: %lld ROUTINE waiting at the relay, RSS grew %.1f MB: %.0f bytes each, %.2f x "
-        "the %u-byte frame\n",
-        static_cast<long long>(queued), (after_kb - before_kb) / 1024.0,
-        queued ? (after_kb - before_kb) * 1024.0 / static_cast<double>(queued) : 0.0,
-        queued ? (after_kb - before_kb) * 1024.0 / static_cast<double>(queued) / r.wire_bytes_per_cable() : 0.0,
-        r.wire_bytes_per_cable());
+    net::run_load(topo, o);
   }
   std::lock_guard lock(m);
   std::sort(flash_wait_us.begin(), flash_wait_us.end());

@@ -3,6 +3,9 @@
 
 #include <catch2/catch.hpp>
 
+#include "cablesim/core/acp127.hpp"
+#include "support.hpp"
+
 using namespace cablesim;
 
 namespace {
@@ -114,4 +117,34 @@ TEST_CASE("line time: characters x bits per character / speed, 0 when unpaced", 
   CHECK(line_time(75, 75, 10) == std::chrono::seconds(10));
   CHECK(line_time(1, 1000, 0) == std::chrono::milliseconds(10));  // 10 bits per character by default
   CHECK(line_time(100000, 0, 10) == sim_duration{0});
+}
+
+TEST_CASE("precedence queue: a deep backlog is kept serialised, and every copy comes out whole and in order",
+          "[core][queue]") {
+  auto parsed = acp127::parse(test::read_file(test::seed_cable()));
+  REQUIRE(parsed);
+  precedence_queue q;
+  const std::size_t n = precedence_queue::keep_parsed + 50;
+  std::vector<std::string> wire;  // each copy as it was pushed, serialised
+  for (std::size_t i = 0; i < n; ++i) {
+    auto c = copy_of(ROUTINE, "r" + std::to_string(i));
+    c.cable = parsed.cable;
+    c.cable.mutable_origin()->set_station_serial(static_cast<uint32_t>(i));
+    wire.push_back(c.cable.SerializeAsString());
+    q.push(std::move(c));
+  }
+  CHECK(q.packed() == 50);       // those behind the first keep_parsed
+  q.push(copy_of(FLASH, "z1"));  // a FLASH still goes first
+  auto first = q.pop();
+  REQUIRE(first);
+  CHECK(first->message_id == "z1");
+  for (std::size_t i = 0; i < n; ++i) {
+    auto c = q.pop();
+    REQUIRE(c);
+    CHECK(c->message_id == "r" + std::to_string(i));
+    CHECK(c->packed.empty());
+    if (c->cable.SerializeAsString() != wire[i]) FAIL("copy " << i << " did not come out as it went in");
+  }
+  CHECK(q.packed() == 0);
+  CHECK(q.empty());
 }

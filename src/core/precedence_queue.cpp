@@ -9,9 +9,18 @@ std::size_t slot(Precedence p) {
   const auto i = static_cast<std::size_t>(p);
   return i < 6 ? i : 0;
 }
+
 }  // namespace
 
-void precedence_queue::push(queued_copy c) { by_precedence_[slot(c.precedence)].push_back(std::move(c)); }
+void precedence_queue::push(queued_copy c) {
+  auto& q = by_precedence_[slot(c.precedence)];
+  if (q.size() >= keep_parsed) {
+    c.cable.SerializeToString(&c.packed);
+    c.cable = Cable();  // the parsed tree is freed, not kept for reuse as Clear() would
+    ++packed_;
+  }
+  q.push_back(std::move(c));
+}
 
 void precedence_queue::push_front(queued_copy c) { by_precedence_[slot(c.precedence)].push_front(std::move(c)); }
 
@@ -27,6 +36,11 @@ std::optional<queued_copy> precedence_queue::pop() {
     if (q.empty()) continue;
     auto c = std::move(q.front());
     q.pop_front();
+    if (!c.packed.empty()) {
+      c.cable.ParseFromString(c.packed);  // serialised here: it parses
+      c.packed = std::string();
+      --packed_;
+    }
     return c;
   }
   return std::nullopt;

@@ -23,18 +23,27 @@ struct queued_copy {
   std::vector<std::string> path;    // stations it passed, origin first, this station last
   uint64_t journal_id = 0;          // this station's number for it while it is in its charge
   std::size_t text_characters = 0;  // as transmitted, from FL3 on (0: not counted yet)
+  std::string packed;               // the cable serialised while it waits deep in a queue (see below)
 };
 
 /// Strict-priority queue, FIFO within a precedence.
+///
+/// A parsed cable's heading takes about six times its bytes in memory (a tree of small
+/// messages and strings): a copy that joins a precedence behind `keep_parsed` others is kept
+/// serialised until it comes out, so that a backlog of a million takes little more than its
+/// cables' bytes. A copy that comes out (pop, drain) is always parsed.
 class precedence_queue {
  public:
+  static constexpr std::size_t keep_parsed = 4096;
   void push(queued_copy c);
   /// Put back at the head of its precedence: an interrupted cable goes out again first.
   void push_front(queued_copy c);
   std::optional<queued_copy> pop();
-  const queued_copy* peek() const;
+  const queued_copy* peek() const;  // its cable may be serialised (packed)
   bool empty() const;
   std::size_t size() const;
+  /// Copies kept serialised now.
+  std::size_t packed() const { return packed_; }
   /// Copies waiting, by precedence (index = Precedence value).
   std::array<uint32_t, 6> depths() const;
 
@@ -43,6 +52,7 @@ class precedence_queue {
 
  private:
   std::array<std::deque<queued_copy>, 6> by_precedence_;  // index = Precedence value
+  std::size_t packed_ = 0;
 };
 
 /// What the preemption decision needs to know.
