@@ -277,7 +277,15 @@ class load_run {
     for (const auto& to : o_.to) sinks_.push_back(co_await open_link(to, true));
     asio::co_spawn(io_, progress(), asio::detached);
     start_ = clock_type::now();
-    for (std::size_t i = 0; i < o_.backlog; ++i) send(ROUTINE, true, clock_type::now());
+    for (std::size_t i = 0; i < o_.backlog && !stopping_; ++i) {
+      // a backlog of a million is 4 GB: it goes as the link takes it, and the links stay alive
+      while (sender_->backed_up() && !stopping_) {
+        sender_->when_ready([this] { wake(); });
+        timer_.expires_at(clock_type::time_point::max());
+        co_await timer_.async_wait(as_tuple);
+      }
+      send(ROUTINE, true, clock_type::now());
+    }
     // the measured stream starts once the relay has taken the whole backlog in charge: its first
     // cables then meet the backlog in the relay's queue, not behind it in the connection
     while (acked_at_.size() < o_.backlog && !stopping_) {
