@@ -9,7 +9,6 @@ std::size_t slot(Precedence p) {
   const auto i = static_cast<std::size_t>(p);
   return i < 6 ? i : 0;
 }
-
 }  // namespace
 
 void precedence_queue::push(queued_copy c) {

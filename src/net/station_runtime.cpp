@@ -137,13 +137,14 @@ void station_runtime::hold_line(const std::string& channel, sim_duration line_ti
     if (!unpaced_posted_) {
       unpaced_posted_ = true;
       asio::post(io_, [this] {
-        // an end may start the next transmission, whose end joins the list: all run here
+        // an end may start the next transmission, whose end joins the list: all run here (the
+        // flag is down first: should one throw, the next end still gets a handler)
+        unpaced_posted_ = false;
         while (!unpaced_.empty()) {
           auto next = std::move(unpaced_.front());
           unpaced_.pop_front();
           next();
         }
-        unpaced_posted_ = false;
       });
     }
     return;

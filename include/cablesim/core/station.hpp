@@ -35,9 +35,9 @@ namespace cablesim {
 /// Start transmitting a copy: hold the line for line_time, then send the frame.
 struct start_transmission {
   std::string channel;  // the neighbour's RI
-  Transmission frame;   // all but the cable, which the station keeps while it is on the line:
-  /// the copy on the line, lent by the station: read it before the station's next event (the
-  /// executor sends it when the line time has run, from station::on_line())
+  Transmission frame;   // all but the cable
+  /// The copy on the line, lent by the station, not copied: read it before the station's next
+  /// event. The executor sends it when the line time has run, from station::on_line().
   const Cable* cable = nullptr;
   sim_duration line_time{0};
   std::size_t characters = 0;  // of the copy as transmitted
