@@ -8,9 +8,13 @@
 namespace cablesim::acp127 {
 namespace {
 
+/// ASCII white space, as std::isspace in the C locale (inline: every line of every cable's text
+/// is trimmed at every station).
+constexpr bool space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
   return s;
 }
 

@@ -284,6 +284,11 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
                      sim_time now, station_actions& out) {
   const auto id = acp127::message_id(cable);
   const auto label = cable_label(cable);
+  handle(std::move(cable), id, label, from, std::move(path), text_characters, now, out);
+}
+
+void station::handle(Cable cable, const std::string& id, const std::string& label, std::string_view from,
+                     std::vector<std::string> path, std::size_t text_characters, sim_time now, station_actions& out) {
   // A cable from a neighbour is checked here; one this station made itself (a filing, which
   // file() checked; a service message; a misrouted cable it passes on) was checked already.
   const bool received = !from.empty();
@@ -615,11 +620,12 @@ void station::receive(std::string_view from, Transmission t, sim_time now, stati
   if (const auto it = in_.find(from); it != in_.end()) it->second.last_heard = now;
   std::vector<std::string> path(t.path().begin(), t.path().end());
   path.push_back(ri_);
-  out.push_back(transmission_received{std::string(from), t.channel_serial(), acp127::message_id(t.cable()),
-                                      cable_label(t.cable())});
+  const auto id = acp127::message_id(t.cable());
+  const auto label = cable_label(t.cable());
+  out.push_back(transmission_received{std::string(from), t.channel_serial(), id, label});
   const auto serial = t.channel_serial();
   t.mutable_cable()->clear_text();  // see file(): the body is the text
-  handle(std::move(*t.mutable_cable()), from, std::move(path), t.text_characters(), now, out);
+  handle(std::move(*t.mutable_cable()), id, label, from, std::move(path), t.text_characters(), now, out);
   // taken in charge (queued or delivered): now the sender may forget it
   out.push_back(send_ack{std::string(from), serial});
 }

@@ -253,7 +253,7 @@ awaitable<void> link_session::delayer() {
 
 awaitable<void> link_session::writer() {
   auto self = shared_from_this();
-  std::string sending;
+  byte_buffer sending;
   while (open_) {
     if (outbox_.empty()) {
       writer_waiting_ = true;

@@ -30,6 +30,14 @@ class frame_category_impl : public std::error_category {
   }
 };
 
+/// The frame (length, then the envelope) at `at`, which has room for frame_header_size + size.
+void put_frame(char* at, std::size_t size, const Envelope& envelope) {
+  at[0] = static_cast<char>((size >> 24) & 0xFF);
+  at[1] = static_cast<char>((size >> 16) & 0xFF);
+  at[2] = static_cast<char>((size >> 8) & 0xFF);
+  at[3] = static_cast<char>(size & 0xFF);
+  envelope.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(at + frame_header_size));
+}
 }  // namespace
 
 const std::error_category& frame_category() {
@@ -39,20 +47,17 @@ const std::error_category& frame_category() {
 
 std::error_code make_error_code(frame_error e) { return {static_cast<int>(e), frame_category()}; }
 
-void append_frame(std::string& out, const Envelope& envelope) {
+void append_frame(byte_buffer& out, const Envelope& envelope) {
   const auto size = envelope.ByteSizeLong();
   const auto at = out.size();
   out.resize(at + frame_header_size + size);
-  out[at] = static_cast<char>((size >> 24) & 0xFF);
-  out[at + 1] = static_cast<char>((size >> 16) & 0xFF);
-  out[at + 2] = static_cast<char>((size >> 8) & 0xFF);
-  out[at + 3] = static_cast<char>(size & 0xFF);
-  envelope.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out.data() + at + frame_header_size));
+  put_frame(out.data() + at, size, envelope);
 }
 
 std::string encode_frame(const Envelope& envelope) {
-  std::string out;
-  append_frame(out, envelope);
+  const auto size = envelope.ByteSizeLong();
+  std::string out(frame_header_size + size, '\0');
+  put_frame(out.data(), size, envelope);
   return out;
 }
 

@@ -110,7 +110,7 @@ class link_session : public std::enable_shared_from_this<link_session> {
   std::chrono::nanoseconds wall_delay_;
   frame_handler on_frame_;
   close_handler on_close_;
-  std::string outbox_;           // encoded frames waiting for the writer
+  byte_buffer outbox_;           // encoded frames waiting for the writer
   std::function<void()> ready_;  // when_ready()
   bool writer_waiting_ = false;
   asio::steady_timer wake_writer_;
