@@ -1,9 +1,10 @@
-// The precedence queue and ACP 127's preemption rule (§150-152).
+// The precedence queue and ACP 127's preemption rule (§150-152); the pairs a station has seen.
 #include "cablesim/core/precedence_queue.hpp"
 
 #include <catch2/catch.hpp>
 
 #include "cablesim/core/acp127.hpp"
+#include "cablesim/core/seen.hpp"
 #include "support.hpp"
 
 using namespace cablesim;
@@ -147,4 +148,20 @@ TEST_CASE("precedence queue: a deep backlog is kept serialised, and every copy c
   }
   CHECK(q.packed() == 0);
   CHECK(q.empty());
+}
+
+TEST_CASE("seen pairs: each (message, RI) is new once, as the journal writes it too, and the oldest are forgotten",
+          "[core][station]") {
+  seen_pairs seen(3);
+  CHECK(seen.insert("RUEHRO-1919-211030Z APR 07", "RUEHC"));
+  CHECK_FALSE(seen.insert("RUEHRO-1919-211030Z APR 07", "RUEHC"));
+  CHECK(seen.insert("RUEHRO-1919-211030Z APR 07", "RUEHFR"));     // another addressee station
+  CHECK_FALSE(seen.insert("RUEHRO-1919-211030Z APR 07/RUEHFR"));  // the journal's form
+  CHECK(seen.insert("RUEHRO-1920-211030Z APR 07/RUEHC"));
+  CHECK(seen.size() == 3);
+  const std::string long_id(200, 'X');   // longer than the buffer a pair is put together in
+  CHECK(seen.insert(long_id, "RUEHC"));  // the fourth: the first is forgotten
+  CHECK_FALSE(seen.insert(long_id + "/RUEHC"));
+  CHECK(seen.size() == 3);
+  CHECK(seen.insert("RUEHRO-1919-211030Z APR 07", "RUEHC"));
 }

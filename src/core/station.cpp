@@ -253,7 +253,7 @@ bool station::keep_fresh(Cable& cable, const std::string& id, const std::string&
   // Duplicate detection: each (message, addressee station) is handled here once.
   std::vector<std::string> fresh, duplicate;
   for (const auto& ri : cable.routing_line().routing_indicators()) {
-    const bool is_new = seen_.insert(id + "/" + ri).second;
+    const bool is_new = seen_.insert(id, ri);
     (is_new ? fresh : duplicate).push_back(ri);
     if (is_new && journalled_) out.push_back(journal_seen{id + "/" + ri});
   }
@@ -595,7 +595,7 @@ void station::restore(const std::string& peer, queued_copy copy) {
   ch->queue.push(std::move(copy));
 }
 
-void station::restore_seen(std::string key) { seen_.insert(std::move(key)); }
+void station::restore_seen(std::string key) { seen_.insert(key); }
 
 void station::advance_continuity(std::string_view from, uint32_t serial, station_actions& out) {
   auto it = in_.find(from);

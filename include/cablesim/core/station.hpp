@@ -14,7 +14,6 @@
 #include <set>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <variant>
 #include <vector>
 
@@ -22,6 +21,7 @@
 #include "cablesim/core/errors.hpp"
 #include "cablesim/core/precedence_queue.hpp"
 #include "cablesim/core/routing.hpp"
+#include "cablesim/core/seen.hpp"
 #include "cablesim/core/topology.hpp"
 #include "cablesim/wire.pb.h"
 
@@ -398,7 +398,7 @@ class station {
   routing_table routes_;
   std::map<std::string, out_channel, std::less<>> out_;
   std::map<std::string, in_channel, std::less<>> in_;
-  std::unordered_set<std::string> seen_;  // message id + "/" + RI already handled here
+  seen_pairs seen_;  // (message id, RI) pairs already handled here
   uint32_t last_ssn_ = 0;
   uint32_t ssn_cycle_ = 0;  // wraps of the station serial within the day
   int ssn_day_ = -1;
