@@ -8,11 +8,14 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <regex>
 #include <sstream>
 
 #include <asio.hpp>
 
+#include "cablesim/net/load.hpp"
 #include "cablesim/report.pb.h"
 #include "processes.hpp"
 #include "support.hpp"
@@ -179,6 +182,56 @@ TEST_CASE("load: in-process, open loop at a rate, with a page of percentiles", "
   fs::remove_all(dir);
 }
 
+TEST_CASE("load: at dual precedence, information copies go at ROUTINE under ACP 127's practice, and count there",
+          "[e2e][load]") {
+  const auto dir = fresh_dir("dual");
+  const auto text = test::read_file(topology_on_any_port(dir));
+  for (const bool acp127 : {true, false}) {  // the topology's practice: ACP127, or STATE (the default)
+    INFO((acp127 ? "practice: ACP127" : "practice: STATE"));
+    const auto topo = topology::load((acp127 ? "practice: ACP127\n" : "") + text, "load.textproto");
+    std::mutex m;
+    std::map<std::string, std::map<Precedence, int>> started;  // the relay's transmissions, by channel
+    net::in_process_relay relay(topo, "RUEHEUR", [&](const station_action& a) {
+      if (const auto* s = std::get_if<start_transmission>(&a)) {
+        std::lock_guard lock(m);
+        ++started[s->channel][s->frame.precedence()];
+      }
+    });
+    net::load_options o;
+    o.relay = "RUEHEUR";
+    o.relay_endpoint = relay.endpoint();
+    o.count = 300;
+    o.max_in_flight = 32;
+    o.fan_out = 3;
+    o.dual = 1;
+    o.mix = {0, 0, 1, 1, 0, 0};  // PRIORITY and IMMEDIATE
+    net::choose_endpoints(topo, o);
+    const auto r = net::run_load(topo, o);
+    CHECK(r.lost() == 0);
+    CHECK(r.duplicated() == 0);
+    CHECK(r.dual_share() == 1);
+    // what the relay sent to the action addressee's post, and to the information addressees'
+    std::lock_guard lock(m);
+    const auto action = started[o.to[0]];
+    REQUIRE(action.size() == 2);
+    const auto priority = action.at(PRIORITY), immediate = action.at(IMMEDIATE);
+    CHECK(priority + immediate == static_cast<int>(o.count));
+    using counts = std::map<Precedence, int>;
+    const auto info = acp127 ? counts{{ROUTINE, static_cast<int>(o.count)}} : action;
+    CHECK(started[o.to[1]] == info);
+    CHECK(started[o.to[2]] == info);
+    // each copy's latency counts under the precedence it went at
+    const auto copies = [&](const char* p) {
+      const auto it = r.latency_us().find(p);
+      return it == r.latency_us().end() ? 0 : static_cast<int>(it->second.count());
+    };
+    CHECK(copies("PRIORITY") == priority * (acp127 ? 1 : 3));
+    CHECK(copies("IMMEDIATE") == immediate * (acp127 ? 1 : 3));
+    CHECK(copies("ROUTINE") == (acp127 ? 2 * static_cast<int>(o.count) : 0));
+  }
+  fs::remove_all(dir);
+}
+
 TEST_CASE("load: a relay that is not there, or not a relay, is a clear error", "[e2e][load]") {
   const auto dir = fresh_dir("errors");
   const auto topo = topology_on_any_port(dir);
@@ -188,5 +241,9 @@ TEST_CASE("load: a relay that is not there, or not a relay, is a clear error", "
   r = test::run_cablesim("load " + topo.string() + " --relay RUEHEUR --count 10 --mix FLASH=x 2>&1");
   CHECK(r.status == 2);
   CHECK(r.output.find("--mix: 'x' is not a number") != std::string::npos);
+  r = test::run_cablesim("load " + topo.string() + " --relay RUEHEUR --in-process --count 10 --dual 0.5 2>&1");
+  CHECK(r.status == 1);
+  CHECK(r.output.find("--dual needs information addressees besides the action one: --fan-out 2 or more") !=
+        std::string::npos);
   fs::remove_all(dir);
 }

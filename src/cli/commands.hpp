@@ -65,7 +65,7 @@ int send_cable(const send_arguments& args);
 struct load_arguments {
   std::string topology, relay, from, to, port_dir;
   bool in_process = false, json = false;
-  double rate = 0, duration = 10, drain = 10;
+  double rate = 0, duration = 10, drain = 10, dual = 0;
   std::size_t max_in_flight = 0, count = 0, size = 1000, fan_out = 1, backlog = 0;
   std::string mix = "FLASH=1,IMMEDIATE=4,PRIORITY=15,ROUTINE=80";
   std::string html;

@@ -46,6 +46,7 @@ int run_load_command(const load_arguments& a) {
   o.duration = a.duration;
   o.size = a.size;
   o.backlog = a.backlog;
+  o.dual = a.dual;
   o.drain_seconds = a.drain;
   o.port_dir = a.port_dir;
   if (const auto why = parse_mix(a.mix, o.mix); !why.empty()) {

@@ -166,6 +166,10 @@ void add_node_commands(CLI::App& app, action& chosen) {
   load->add_option("--fan-out", l->fan_out, "addressee posts per cable, each its own sink (default 1)")
       ->check(CLI::Range(1, 8));
   load->add_option("--backlog", l->backlog, "ROUTINE cables sent first, before the measured stream");
+  load->add_option(
+          "--dual", l->dual,
+          "share of PRIORITY and IMMEDIATE cables at dual precedence: information copies at ROUTINE (--fan-out 2+)")
+      ->check(CLI::Range(0.0, 1.0));
   load->add_option("--port-dir", l->port_dir, "where a relay with port 0 says its port (node --port-dir)");
   load->add_option("--drain", l->drain, "seconds to wait for copies after the last send (default 10)");
   load->add_flag("--json", l->json, "print the figures as one JSON object");

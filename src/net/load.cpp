@@ -35,12 +35,17 @@ std::string address_of(const topology& topo, const std::string& ri) {
   return s && s->addresses_size() ? s->addresses(0) : ri;
 }
 
-/// A draft the sending post files once per precedence: its transmission is the template of
-/// every cable of that precedence (only the serials change from one to the next).
-std::string draft(const topology& topo, const load_options& o, Precedence p) {
+/// A draft the sending post files once per precedence (and dual precedence): its transmission is
+/// the template of every such cable (only the serials change from one to the next). Every sink
+/// is an action addressee at `p`; or, at dual precedence, the first is, and the others are
+/// information addressees at ROUTINE.
+std::string draft(const topology& topo, const load_options& o, Precedence p, bool dual) {
   std::string text = "FM " + address_of(topo, o.from) + "\n";
-  for (std::size_t i = 0; i < o.to.size(); ++i)
-    text += (i ? "" : "TO ") + o.to[i] + "/" + address_of(topo, o.to[i]) + " " + precedence_word(p) + "\n";
+  for (std::size_t i = 0; i < o.to.size(); ++i) {
+    const bool info = dual && i > 0;
+    text += i == 0 ? "TO " : info && i == 1 ? "INFO " : "";
+    text += o.to[i] + "/" + address_of(topo, o.to[i]) + " " + precedence_word(info ? ROUTINE : p) + "\n";
+  }
   text += "UNCLAS LOAD\n\nSUBJECT: LOAD TEST\n\n1. (U)";
   static const char* const words[] = {"traffic", "load", "relay", "channel", "queue", "precedence", "test"};
   std::size_t line = 6, w = 0;
@@ -59,16 +64,21 @@ std::string draft(const topology& topo, const load_options& o, Precedence p) {
   return text + ".\n";
 }
 
-Transmission template_for(const topology& topo, const load_options& o, Precedence p) {
+Transmission template_for(const topology& topo, const load_options& o, Precedence p, bool dual) {
   station post(topo, o.from);
   station_actions out;
   const sim_time now{};
   post.channel_up(o.relay, now, out);
-  auto parsed = acp127::parse(draft(topo, o, p), {.allow_draft = true});
+  auto parsed = acp127::parse(draft(topo, o, p, dual), {.allow_draft = true});
   if (!parsed) throw std::runtime_error("load: the generated draft does not parse: " + parsed.error->format("draft"));
   out.clear();
   const auto filed = post.file(std::move(parsed.cable), now, out);
   if (!filed.ok) throw std::runtime_error("load: " + o.from + " cannot file the load's cable: " + filed.error);
+  const auto sent = std::count_if(out.begin(), out.end(),
+                                  [](const auto& a) { return std::holds_alternative<start_transmission>(a); });
+  if (sent > 1)
+    throw std::runtime_error("load: " + o.from + " sends the load's cable as " + std::to_string(sent) +
+                             " transmissions, not one");
   for (auto& a : out)
     if (auto* s = std::get_if<start_transmission>(&a)) {
       *s->frame.mutable_cable() = *s->cable;
@@ -107,7 +117,14 @@ class load_run {
   load_run(const topology& topo, const load_options& o) : topo_(topo), o_(o), timer_(io_), ticker_(io_) {
     for (int p = ROUTINE; p <= FLASH_OVERRIDE; ++p)
       if (o.mix[static_cast<std::size_t>(p)] > 0 || (p == ROUTINE && o.backlog))
-        templates_[static_cast<std::size_t>(p)] = template_for(topo, o, static_cast<Precedence>(p));
+        templates_[static_cast<std::size_t>(p)] = template_for(topo, o, static_cast<Precedence>(p), false);
+    if (o.dual > 0 && o.to.size() < 2)
+      throw config_error({"load: --dual needs information addressees besides the action one: --fan-out 2 or more"});
+    // (not FLASH: ACP 127 separates a FLASH's information copies at the origin, as a message of
+    // their own)
+    for (int p = ROUTINE + 1; p <= IMMEDIATE && o.dual > 0; ++p)
+      if (o.mix[static_cast<std::size_t>(p)] > 0)
+        dual_templates_[static_cast<std::size_t>(p)] = template_for(topo, o, static_cast<Precedence>(p), true);
     for (const auto& t : templates_)
       if (t) characters_ = std::max<uint64_t>(characters_, t->text_characters());
     if (!characters_) throw config_error({"load: the precedence mix (--mix) has no weight above 0"});
@@ -129,7 +146,14 @@ class load_run {
     Precedence precedence = ROUTINE;
     uint8_t received = 0;  // copies received (of o_.to.size())
     bool backlog = false;
+    bool dual = false;  // the copies to sinks after the first go at ROUTINE (ACP 127 practice)
   };
+
+  /// The highest precedence among the copies of a cable still on their way (what an inversion
+  /// is counted against): a dual cable's is ROUTINE once its action copy (the first sink's) came.
+  static Precedence waiting_precedence(const cable_record& r) {
+    return r.dual && (r.received & 1) ? ROUTINE : r.precedence;
+  }
 
   awaitable<std::shared_ptr<link_session>> open_link(const std::string& me, bool sink) {
     const auto* link = topo_.link_between(me, o_.relay);
@@ -190,7 +214,7 @@ class load_run {
   void on_frame(link_session& s, Envelope& e, const std::string& sink) {
     if (e.has_transmission() && !sink.empty()) {
       const auto& t = e.transmission();
-      received(t.cable(), sink);
+      received(t.cable(), t.precedence(), sink);
       Envelope ack;
       ack.mutable_ack()->set_channel_serial(t.channel_serial());
       s.send(ack);
@@ -205,7 +229,8 @@ class load_run {
     }
   }
 
-  void received(const Cable& c, const std::string& sink) {
+  /// A copy arrived at a sink, at the precedence the relay sent it at.
+  void received(const Cable& c, Precedence precedence, const std::string& sink) {
     const auto now = clock_type::now();
     const auto& o = c.origin();
     const uint64_t k = (uint64_t{o.serial_cycle()} - cycle_base_) * serials + o.station_serial() - 1;
@@ -217,11 +242,12 @@ class load_run {
       ++duplicated_;
       return;
     }
+    const auto waited = waiting_precedence(r);
     r.received |= bit;
     ++received_;
     last_receipt_ = now;
     const double micros = std::chrono::duration<double, std::micro>(now - r.meant).count();
-    if (!r.backlog) latency_[static_cast<std::size_t>(r.precedence)].push_back(micros);
+    if (!r.backlog) latency_[static_cast<std::size_t>(precedence)].push_back(micros);
     // Inversions: every cable of a higher precedence that the relay had taken in charge (it
     // acknowledged it) while this one still waited there, and that is still on its way. This
     // one left the relay no later than now less the fastest any copy has gone from the relay's
@@ -231,18 +257,23 @@ class load_run {
     const auto left = now - (floor_ == clock_type::duration::max() ? clock_type::duration::zero() : floor_);
     const auto end =
         static_cast<std::size_t>(std::upper_bound(acked_at_.begin(), acked_at_.end(), left) - acked_at_.begin());
-    for (int p = r.precedence + 1; p <= FLASH_OVERRIDE; ++p)
+    for (int p = precedence + 1; p <= FLASH_OVERRIDE; ++p)
       inversions_ += static_cast<uint64_t>(pending_[static_cast<std::size_t>(p)].below(end));
     if (r.received == all_sinks_) {
-      pending_[static_cast<std::size_t>(r.precedence)].add(k, -1);
+      pending_[static_cast<std::size_t>(waited)].add(k, -1);
       --in_flight_;
       if (o_.rate <= 0) wake();  // closed loop: room for another
+    } else if (const auto now_waiting = waiting_precedence(r); now_waiting != waited) {
+      pending_[static_cast<std::size_t>(waited)].add(k, -1);  // a dual cable's action copy has come
+      pending_[static_cast<std::size_t>(now_waiting)].add(k, 1);
     }
   }
 
   void send(Precedence p, bool backlog, clock_type::time_point meant) {
     const uint64_t k = cables_.size();
-    Transmission t = *templates_[static_cast<std::size_t>(p)];
+    const auto& dual_template = dual_templates_[static_cast<std::size_t>(p)];
+    const bool dual = !backlog && dual_template.has_value() && dual_share_(rng_) < o_.dual;
+    Transmission t = dual ? *dual_template : *templates_[static_cast<std::size_t>(p)];
     last_serial_ = static_cast<uint32_t>(k % serials + 1);
     t.set_channel_serial(last_serial_);
     auto* c = t.mutable_cable();
@@ -253,7 +284,10 @@ class load_run {
     *e.mutable_transmission() = std::move(t);
     if (!wire_bytes_) wire_bytes_ = e.ByteSizeLong() + frame_header_size;
     if (k >= pending_capacity_) grow_pending();
-    cables_.push_back({meant, p, 0, backlog});
+    // under the State Department's practice a relay sends every copy at the cable's precedence
+    cables_.push_back({meant, p, 0, backlog, dual && topo_.proto().practice() == ACP127});
+    duals_ += dual;
+    could_be_dual_ += !backlog && dual_template.has_value();
     pending_[static_cast<std::size_t>(p)].add(k, 1);
     ++in_flight_;
     sender_->send(e);
@@ -264,7 +298,8 @@ class load_run {
     pending_capacity_ = std::max<std::size_t>(1024, pending_capacity_ * 2);
     for (auto& tree : pending_) tree.resize(pending_capacity_);
     for (std::size_t i = 0; i < cables_.size(); ++i)
-      if (cables_[i].received != all_sinks_) pending_[static_cast<std::size_t>(cables_[i].precedence)].add(i, 1);
+      if (cables_[i].received != all_sinks_)
+        pending_[static_cast<std::size_t>(waiting_precedence(cables_[i]))].add(i, 1);
   }
 
   Precedence draw() { return static_cast<Precedence>(pick_(rng_)); }
@@ -381,6 +416,7 @@ class load_run {
     r.set_duplicated(static_cast<uint32_t>(duplicated_));
     r.set_inversions(static_cast<double>(inversions_));
     r.set_backlog(static_cast<uint32_t>(o_.backlog));
+    if (could_be_dual_) r.set_dual_share(static_cast<double>(duals_) / static_cast<double>(could_be_dual_));
     r.set_achieved_per_second(seconds > 0 ? static_cast<double>(received_) / seconds : 0);
     r.set_relay_queue_high_water(o_.relay_queue ? high_water_ : -1);
     r.set_cable_characters(static_cast<uint32_t>(characters_));
@@ -410,7 +446,7 @@ class load_run {
   const load_options& o_;
   asio::io_context io_;
   asio::steady_timer timer_, ticker_;
-  std::array<std::optional<Transmission>, 6> templates_;
+  std::array<std::optional<Transmission>, 6> templates_, dual_templates_;
   std::shared_ptr<link_session> sender_;
   std::vector<std::shared_ptr<link_session>> sinks_;
   std::vector<cable_record> cables_;
@@ -421,8 +457,10 @@ class load_run {
   std::array<std::vector<double>, 6> latency_;
   std::mt19937_64 rng_{127};
   std::discrete_distribution<int> pick_{o_.mix.begin(), o_.mix.end()};  // a precedence, by the mix
+  std::uniform_real_distribution<double> dual_share_{0.0, 1.0};
   clock_type::time_point start_{}, last_receipt_{};
   uint64_t received_ = 0, duplicated_ = 0, inversions_ = 0;
+  uint64_t duals_ = 0, could_be_dual_ = 0;  // cables sent at dual precedence, and that could have been
   uint64_t characters_ = 0, wire_bytes_ = 0;
   int64_t in_flight_ = 0, high_water_ = 0;
   uint32_t last_serial_ = 0;

@@ -54,6 +54,9 @@ std::string summarize_load(const LoadReport& r) {
   out += "; " + (r.mode() == "open" ? "open loop at " + fixed(r.offered_per_second(), 0) + " cables/s" : "closed loop");
   out += "; " + std::to_string(r.cable_characters()) + "-character cables, " +
          std::to_string(r.wire_bytes_per_cable()) + " bytes a frame\n";
+  if (r.dual_share() > 0)
+    out += "dual precedence: " + fixed(100 * r.dual_share(), 0) +
+           "% of the PRIORITY and IMMEDIATE cables (each copy's latency counts under the precedence it went at)\n";
   std::snprintf(line, sizeof line, "sent %u cables (%u backlog); received %u of %u copies in %.2f s: %.0f copies/s\n",
                 r.sent(), r.backlog(), r.received(), r.expected(), r.seconds(), r.achieved_per_second());
   out += line;

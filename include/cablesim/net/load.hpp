@@ -34,7 +34,13 @@ struct load_options {
   std::array<double, 6> mix{0, 80, 15, 4, 1, 0};  // weight by Precedence value
   std::size_t size = 1000;                        // characters of text a cable carries
   std::size_t backlog = 0;                        // ROUTINE sent first, as fast as they go
-  double drain_seconds = 10;                      // after the last send, wait this long for copies
+  /// Share of the PRIORITY and IMMEDIATE cables sent at dual precedence: the first sink an
+  /// action addressee at the cable's precedence, the others information addressees at ROUTINE
+  /// (needs fan_out of 2 or more), whose copies go at ROUTINE where the topology's practice is
+  /// ACP127. FLASH is never dual here: ACP 127 separates a FLASH's information copies at the
+  /// origin, as a message of their own.
+  double dual = 0;
+  double drain_seconds = 10;  // after the last send, wait this long for copies
   /// Where the relay listens, when it is not where the topology says (an in-process relay).
   std::optional<tcp::endpoint> relay_endpoint;
   /// Stations with port 0 say where they listen in DIR/<RI>.port (cablesim node --port-dir).
