@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "cablesim/core/percentile.hpp"
 #include "cablesim/net/load.hpp"
 #include "cablesim/store/files.hpp"
 
@@ -351,12 +352,11 @@ int main(int argc, char** argv) {
   if (flash_wait_us.empty()) {
     std::printf("FLASH behind the backlog: no FLASH was seen\n");
   } else {
-    const auto p99 = flash_wait_us[std::min(
-        flash_wait_us.size() - 1, static_cast<std::size_t>(0.99 * static_cast<double>(flash_wait_us.size())))];
     std::printf(
         "FLASH behind %zu ROUTINE: %zu trials, receipt to transmission in the relay: p50 %.0f us, p99 %.0f us, "
         "max %.0f us\n",
-        backlog, flash_wait_us.size(), flash_wait_us[flash_wait_us.size() / 2], p99, flash_wait_us.back());
+        backlog, flash_wait_us.size(), nearest_rank(flash_wait_us, 0.5), nearest_rank(flash_wait_us, 0.99),
+        flash_wait_us.back());
   }
   return 0;
 }

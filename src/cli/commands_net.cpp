@@ -175,14 +175,9 @@ int run_node(const node_arguments& a) {
     std::error_code ec;
     const auto address = asio::ip::make_address(s->host(), ec);
     if (ec) return std::nullopt;
-    unsigned long port = s->port();
-    if (port == 0) {  // not started yet, or not saying: the dial loop tries again
-      const auto said = store::read_file(port_dir / (peer + ".port"));
-      if (!said) return std::nullopt;
-      port = std::strtoul(said->c_str(), nullptr, 10);
-      if (port == 0 || port > 65535) return std::nullopt;
-    }
-    return tcp::endpoint(address, static_cast<unsigned short>(port));
+    const auto port = net::listening_port(topo, peer, port_dir);
+    if (!port) return std::nullopt;  // not started yet, or not saying: the dial loop tries again
+    return tcp::endpoint(address, *port);
   };
   std::unique_ptr<net::station_metrics> metrics;
   if (!a.metrics.empty()) {

@@ -3,6 +3,7 @@
 #include <asio.hpp>
 
 #include "cablesim/core/errors.hpp"
+#include "cablesim/store/files.hpp"
 
 namespace cablesim::net {
 
@@ -33,6 +34,16 @@ topology resolve_host_names(const topology& topo, const std::vector<std::string>
   }
   if (!problems.empty()) throw config_error(problems);
   return topology::from_proto(std::move(proto), topo.file_name());
+}
+
+std::optional<unsigned short> listening_port(const topology& topo, const std::string& ri,
+                                             const std::filesystem::path& port_dir) {
+  const auto* s = topo.station(ri);
+  unsigned long port = s ? s->port() : 0;
+  if (port == 0 && !port_dir.empty())
+    if (const auto said = store::read_file(port_dir / (ri + ".port"))) port = std::strtoul(said->c_str(), nullptr, 10);
+  if (port == 0 || port > 65535) return std::nullopt;
+  return static_cast<unsigned short>(port);
 }
 
 }  // namespace cablesim::net

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <map>
 #include <random>
 #include <stdexcept>
@@ -14,9 +13,11 @@
 
 #include "cablesim/core/acp127.hpp"
 #include "cablesim/core/errors.hpp"
+#include "cablesim/core/percentile.hpp"
 #include "cablesim/core/precedence.hpp"
 #include "cablesim/core/station.hpp"
 #include "cablesim/net/clock.hpp"
+#include "cablesim/net/hosts.hpp"
 #include "cablesim/net/station_runtime.hpp"
 #include "cablesim/store/files.hpp"
 
@@ -64,7 +65,8 @@ std::string draft(const topology& topo, const load_options& o, Precedence p, boo
   return text + ".\n";
 }
 
-Transmission template_for(const topology& topo, const load_options& o, Precedence p, bool dual) {
+/// The frame that carries the load's cable, as the sending post transmits it.
+Envelope template_for(const topology& topo, const load_options& o, Precedence p, bool dual) {
   station post(topo, o.from);
   station_actions out;
   const sim_time now{};
@@ -74,24 +76,16 @@ Transmission template_for(const topology& topo, const load_options& o, Precedenc
   out.clear();
   const auto filed = post.file(std::move(parsed.cable), now, out);
   if (!filed.ok) throw std::runtime_error("load: " + o.from + " cannot file the load's cable: " + filed.error);
-  const auto sent = std::count_if(out.begin(), out.end(),
-                                  [](const auto& a) { return std::holds_alternative<start_transmission>(a); });
-  if (sent > 1)
-    throw std::runtime_error("load: " + o.from + " sends the load's cable as " + std::to_string(sent) +
-                             " transmissions, not one");
+  std::vector<start_transmission*> sent;
   for (auto& a : out)
-    if (auto* s = std::get_if<start_transmission>(&a)) {
-      *s->frame.mutable_cable() = *s->cable;
-      return std::move(s->frame);
-    }
-  throw std::runtime_error("load: " + o.from + " filed the load's cable but sent nothing to " + o.relay);
-}
-
-/// Nearest-rank percentile of sorted values (the same method as run's report).
-double percentile(const std::vector<double>& sorted, double q) {
-  if (sorted.empty()) return 0;
-  const auto i = static_cast<std::size_t>(std::ceil(q * static_cast<double>(sorted.size())));
-  return sorted[std::min(sorted.size() - 1, i == 0 ? 0 : i - 1)];
+    if (auto* s = std::get_if<start_transmission>(&a)) sent.push_back(s);
+  if (sent.size() != 1)
+    throw std::runtime_error("load: " + o.from + " sends the load's cable to " + o.relay + " as " +
+                             std::to_string(sent.size()) + " transmissions, not one");
+  Envelope e;
+  *e.mutable_transmission() = std::move(sent[0]->frame);
+  *e.mutable_transmission()->mutable_cable() = *sent[0]->cable;
+  return e;
 }
 
 /// Counts of pending cables by index (a Fenwick tree), to count inversions in O(log n).
@@ -126,7 +120,7 @@ class load_run {
       if (o.mix[static_cast<std::size_t>(p)] > 0)
         dual_templates_[static_cast<std::size_t>(p)] = template_for(topo, o, static_cast<Precedence>(p), true);
     for (const auto& t : templates_)
-      if (t) characters_ = std::max<uint64_t>(characters_, t->text_characters());
+      if (t) characters_ = std::max<uint64_t>(characters_, t->transmission().text_characters());
     if (!characters_) throw config_error({"load: the precedence mix (--mix) has no weight above 0"});
   }
 
@@ -164,15 +158,11 @@ class load_run {
       if (o_.relay_endpoint) {
         where = *o_.relay_endpoint;
       } else {
-        const auto* r = topo_.station(o_.relay);
-        unsigned long port = r->port();
-        if (port == 0 && !o_.port_dir.empty())  // the relay said where it listens
-          if (const auto said = store::read_file(std::filesystem::path(o_.port_dir) / (o_.relay + ".port")))
-            port = std::strtoul(said->c_str(), nullptr, 10);
-        if (port == 0 || port > 65535)
+        const auto port = listening_port(topo_, o_.relay, o_.port_dir);
+        if (!port)
           throw std::runtime_error("no port for " + o_.relay +
                                    ": give it one in the topology, or --port-dir where it says");
-        where = tcp::endpoint(asio::ip::make_address(r->host()), static_cast<unsigned short>(port));
+        where = tcp::endpoint(asio::ip::make_address(topo_.station(o_.relay)->host()), *port);
       }
       auto [ec] = co_await socket.async_connect(where, as_tuple);
       if (ec)
@@ -271,17 +261,18 @@ class load_run {
 
   void send(Precedence p, bool backlog, clock_type::time_point meant) {
     const uint64_t k = cables_.size();
-    const auto& dual_template = dual_templates_[static_cast<std::size_t>(p)];
+    auto& dual_template = dual_templates_[static_cast<std::size_t>(p)];
     const bool dual = !backlog && dual_template.has_value() && dual_share_(rng_) < o_.dual;
-    Transmission t = dual ? *dual_template : *templates_[static_cast<std::size_t>(p)];
+    // the template itself goes, with this cable's serials: it is serialised at once, and no
+    // copy of the cable is made per cable
+    auto& e = dual ? *dual_template : *templates_[static_cast<std::size_t>(p)];
+    auto* t = e.mutable_transmission();
     last_serial_ = static_cast<uint32_t>(k % serials + 1);
-    t.set_channel_serial(last_serial_);
-    auto* c = t.mutable_cable();
+    t->set_channel_serial(last_serial_);
+    auto* c = t->mutable_cable();
     c->mutable_transmission()->set_channel_serial(last_serial_);
     c->mutable_origin()->set_station_serial(static_cast<uint32_t>(k % serials + 1));
     c->mutable_origin()->set_serial_cycle(static_cast<uint32_t>(cycle_base_ + k / serials));
-    Envelope e;
-    *e.mutable_transmission() = std::move(t);
     if (!wire_bytes_) wire_bytes_ = e.ByteSizeLong() + frame_header_size;
     if (k >= pending_capacity_) grow_pending();
     // under the State Department's practice a relay sends every copy at the cable's precedence
@@ -427,15 +418,15 @@ class load_run {
       std::sort(v.begin(), v.end());
       LatencyPercentiles l;
       l.set_count(static_cast<uint32_t>(v.size()));
-      l.set_p50(percentile(v, 0.5));
-      l.set_p90(percentile(v, 0.9));
-      l.set_p99(percentile(v, 0.99));
-      l.set_p999(percentile(v, 0.999));
+      l.set_p50(nearest_rank(v, 0.5));
+      l.set_p90(nearest_rank(v, 0.9));
+      l.set_p99(nearest_rank(v, 0.99));
+      l.set_p999(nearest_rank(v, 0.999));
       l.set_max(v.back());
       for (double q : {0.0, 0.5, 0.75, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9995, 0.9999, 0.99999, 1.0}) {
         if (q > 0.5 && 1 / (1 - std::min(q, 0.999999)) > static_cast<double>(v.size()) * 2) break;
         l.add_curve_percentile(100 * q);
-        l.add_curve_us(q == 0 ? v.front() : percentile(v, q));
+        l.add_curve_us(nearest_rank(v, q));
       }
       (*r.mutable_latency_us())[precedence_word(static_cast<Precedence>(p))] = l;
     }
@@ -446,7 +437,7 @@ class load_run {
   const load_options& o_;
   asio::io_context io_;
   asio::steady_timer timer_, ticker_;
-  std::array<std::optional<Transmission>, 6> templates_, dual_templates_;
+  std::array<std::optional<Envelope>, 6> templates_, dual_templates_;  // by precedence
   std::shared_ptr<link_session> sender_;
   std::vector<std::shared_ptr<link_session>> sinks_;
   std::vector<cable_record> cables_;

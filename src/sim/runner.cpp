@@ -4,13 +4,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cmath>
 #include <map>
 #include <set>
 #include <unordered_map>
 
 #include "cablesim/core/acp127.hpp"
 #include "cablesim/core/config_text.hpp"
+#include "cablesim/core/percentile.hpp"
 #include "cablesim/core/precedence.hpp"
 #include "cablesim/core/traffic.hpp"
 #include "cablesim/report/trace.hpp"
@@ -22,10 +22,8 @@ namespace cablesim::sim {
 namespace {
 
 double percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
-  const auto i = static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size()))) - 1;
-  return v[std::min(i, v.size() - 1)];
+  return nearest_rank(v, q);
 }
 
 struct pair_hash {
