@@ -8,6 +8,8 @@
 
 namespace cablesim {
 
+seen_pairs::seen_pairs(std::size_t capacity) : capacity_(capacity == 0 ? 1 : capacity), table_(1024) {}
+
 bool seen_pairs::insert(std::string_view key) {
   const auto h = XXH3_128bits(key.data(), key.size());
   return insert(digest{h.low64, h.high64});
@@ -23,14 +25,49 @@ bool seen_pairs::insert(std::string_view id, std::string_view ri) {
   return insert(std::string_view(buffer.data(), n));
 }
 
-bool seen_pairs::insert(const digest& d) {
-  if (!set_.insert(d).second) return false;
-  order_.push_back(d);
-  if (order_.size() > capacity_) {
-    set_.erase(order_.front());
-    order_.pop_front();
+std::size_t seen_pairs::find(const digest& d) const {
+  const std::size_t mask = table_.size() - 1;
+  std::size_t i = d.low & mask;
+  while (!table_[i].empty() && !(table_[i] == d)) i = (i + 1) & mask;
+  return i;
+}
+
+bool seen_pairs::insert(digest d) {
+  if (d.empty()) d.low = 1;  // the one digest that marks an empty slot: 2^-128 odds
+  if (!table_[find(d)].empty()) return false;
+  if (ring_.size() < capacity_) {
+    ring_.push_back(d);
+    if (ring_.size() * 2 > table_.size()) grow();
+  } else {
+    erase(ring_[oldest_]);
+    ring_[oldest_] = d;
+    oldest_ = (oldest_ + 1) % capacity_;
   }
+  table_[find(d)] = d;
   return true;
+}
+
+void seen_pairs::erase(const digest& d) {
+  // Backward-shift deletion: later entries of the same probe run move up into the gap, so that
+  // linear probing needs no tombstones.
+  const std::size_t mask = table_.size() - 1;
+  std::size_t gap = find(d);
+  for (std::size_t j = (gap + 1) & mask; !table_[j].empty(); j = (j + 1) & mask) {
+    const std::size_t home = table_[j].low & mask;
+    // the entry at j stays when its home lies cyclically in (gap, j]
+    const bool stays = gap <= j ? (gap < home && home <= j) : (gap < home || home <= j);
+    if (stays) continue;
+    table_[gap] = table_[j];
+    gap = j;
+  }
+  table_[gap] = digest{};
+}
+
+void seen_pairs::grow() {
+  std::vector<digest> old(table_.size() * 2);
+  old.swap(table_);
+  for (const auto& d : old)
+    if (!d.empty()) table_[find(d)] = d;
 }
 
 }  // namespace cablesim
