@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "cablesim/core/precedence.hpp"
+#include "cablesim/core/text.hpp"
 
 using namespace cablesim;
 
@@ -58,4 +59,21 @@ TEST_CASE("precedence: prosigns, words, order", "[core][precedence]") {
   CHECK_FALSE(more_urgent(ROUTINE, ROUTINE));
   CHECK(speed_of_service_objective(FLASH) == std::chrono::minutes(10));
   CHECK(speed_of_service_objective(ROUTINE) == std::chrono::hours(6));
+}
+
+TEST_CASE("dtg: filing times and serials are written with their leading zeros", "[core][dtg]") {
+  FilingTime ft;
+  ft.set_day_of_year(5);
+  ft.set_hour(7);
+  ft.set_minute(0);
+  CHECK(format_filing_time(ft) == "0050700");
+  ft.set_day_of_year(366);
+  ft.set_hour(23);
+  ft.set_minute(59);
+  CHECK(format_filing_time(ft) == "3662359");
+  CHECK(zero_pad(7, 4) == "0007");
+  CHECK(zero_pad(0, 4) == "0000");
+  CHECK(zero_pad(0, 0) == "0");
+  CHECK(zero_pad(12345, 4) == "12345");  // more digits are kept
+  CHECK(zero_pad(4294967295u, 12) == "004294967295");
 }

@@ -137,6 +137,7 @@ std::size_t transmission_text_characters(const Cable& c) {
 
 std::size_t transmission_characters(const Cable& c, std::size_t text_characters) {
   std::string channel_lines;
+  channel_lines.reserve(256);  // FL1 and a routing line of a few RIs at once: made for every copy sent
   append_channel_lines(channel_lines, c);
   return channel_lines.size() + text_characters;
 }

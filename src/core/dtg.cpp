@@ -83,9 +83,12 @@ std::string format_dtg(const Dtg& d) {
 }
 
 std::string format_filing_time(const FilingTime& ft) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%03u%02u%02u", ft.day_of_year() % 1000, ft.hour() % 100, ft.minute() % 100);
-  return buf;
+  // DDDHHMM: part of every message identity, made for every cable a station receives
+  const unsigned d = ft.day_of_year() % 1000, h = ft.hour() % 100, m = ft.minute() % 100;
+  const unsigned digits[7] = {d / 100, d / 10 % 10, d % 10, h / 10, h % 10, m / 10, m % 10};
+  std::string s(7, '0');
+  for (std::size_t i = 0; i < s.size(); ++i) s[i] = static_cast<char>('0' + digits[i]);
+  return s;
 }
 
 std::string clock_label(sim_time t) {

@@ -505,8 +505,7 @@ void station::enqueue(out_channel& ch, queued_copy copy, sim_time now, station_a
     q.current_characters = cur.characters;
     q.policy = ch.link->preemption();
     if (should_preempt(q)) {
-      out.push_back(cancel_transmission{ch.peer, cur.serial, cur.copy.message_id, cable_label(cur.copy.cable),
-                                        cur.copy.precedence, p});
+      out.push_back(cancel_transmission{ch.peer, cur.serial, cur.copy.message_id, cur.label, cur.copy.precedence, p});
       auto interrupted = std::move(ch.current->copy);
       ch.current.reset();
       ch.queue.push_front(std::move(interrupted));
@@ -554,7 +553,7 @@ void station::pump(out_channel& ch, sim_time now, station_actions& out) {
   st.designator = ch.designator;
   st.message_id = next->message_id;
   st.label = cable_label(next->cable);
-  ch.current = in_progress{std::move(*next), ch.last_serial, now, lt, characters};
+  ch.current = in_progress{std::move(*next), ch.last_serial, now, lt, characters, st.label};
   st.cable = &ch.current->copy.cable;  // lent, not copied: the cable is most of a copy's bytes
   out.push_back(std::move(st));
 }
@@ -567,8 +566,7 @@ const Cable* station::on_line(std::string_view peer, uint32_t serial) const {
 void station::transmission_done(std::string_view peer, uint32_t serial, sim_time now, station_actions& out) {
   auto* ch = channel(peer);
   if (!ch || !ch->current || ch->current->serial != serial) return;  // cancelled meanwhile
-  out.push_back(
-      transmission_ended{ch->peer, serial, ch->current->copy.message_id, cable_label(ch->current->copy.cable)});
+  out.push_back(transmission_ended{ch->peer, serial, ch->current->copy.message_id, std::move(ch->current->label)});
   ch->unacked.emplace(serial, std::move(ch->current->copy));
   ch->current.reset();
   pump(*ch, now, out);

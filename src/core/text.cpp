@@ -15,8 +15,14 @@ std::string join(const std::vector<std::string>& words, std::string_view sep) {
 }
 
 std::string zero_pad(unsigned value, unsigned digits) {
-  auto s = std::to_string(value);
-  if (s.size() < digits) s.insert(0, digits - s.size(), '0');
+  char buf[16];  // enough for any unsigned
+  char* end = buf + sizeof buf;
+  char* p = end;
+  do *--p = static_cast<char>('0' + value % 10);
+  while ((value /= 10) != 0);
+  std::string s;
+  if (static_cast<unsigned>(end - p) < digits) s.assign(digits - static_cast<unsigned>(end - p), '0');
+  s.append(p, end);
   return s;
 }
 

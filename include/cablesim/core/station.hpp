@@ -327,6 +327,7 @@ class station {
     sim_time started{};
     sim_duration line_time{0};
     std::size_t characters = 0;
+    std::string label;  // the copy's, for the actions that name it while it is on the line
   };
   struct out_channel {
     std::string peer;
