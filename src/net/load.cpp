@@ -3,9 +3,11 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <asio/experimental/as_tuple.hpp>
+#include <pthread.h>
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <map>
 #include <random>
 #include <stdexcept>
@@ -529,6 +531,13 @@ in_process_relay::~in_process_relay() {
   asio::post(parts_->io, [this] { parts_->relay.stop(); });
   parts_->io.stop();
   parts_->thread.join();
+}
+
+double in_process_relay::cpu_seconds() const {
+  clockid_t clock;
+  timespec ts{};
+  if (pthread_getcpuclockid(parts_->thread.native_handle(), &clock) != 0 || clock_gettime(clock, &ts) != 0) return 0;
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
 tcp::endpoint in_process_relay::endpoint() const { return {asio::ip::address_v4::loopback(), parts_->endpoint.port()}; }

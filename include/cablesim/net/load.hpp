@@ -65,6 +65,8 @@ class in_process_relay {
   tcp::endpoint endpoint() const;
   /// Copies waiting on all its channels now.
   int64_t queued() const { return queued_.load(); }
+  /// CPU time its thread has used so far (user and system), in seconds.
+  double cpu_seconds() const;
 
  private:
   struct parts;
