@@ -1,9 +1,9 @@
 #include "cablesim/net/load.hpp"
 
+#include <pthread.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <asio/experimental/as_tuple.hpp>
-#include <pthread.h>
 
 #include <algorithm>
 #include <chrono>
