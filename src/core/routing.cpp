@@ -1,6 +1,7 @@
 #include "cablesim/core/routing.hpp"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <stdexcept>
 #include <unordered_set>
@@ -129,20 +130,23 @@ namespace {
 class seen_set {
  public:
   bool insert(std::string_view s) {
-    if (hashed_.empty() && few_.size() < 16) {
-      if (std::find(few_.begin(), few_.end(), s) != few_.end()) return false;
-      few_.push_back(s);
+    if (hashed_.empty() && count_ < few_.size()) {
+      if (in_few(s)) return false;
+      few_[count_++] = s;
       return true;
     }
-    if (hashed_.empty()) hashed_.insert(few_.begin(), few_.end());
+    if (hashed_.empty()) hashed_.insert(few_.begin(), few_.begin() + static_cast<std::ptrdiff_t>(count_));
     return hashed_.insert(s).second;
   }
-  bool contains(std::string_view s) const {
-    return hashed_.empty() ? std::find(few_.begin(), few_.end(), s) != few_.end() : hashed_.count(s) > 0;
-  }
+  bool contains(std::string_view s) const { return hashed_.empty() ? in_few(s) : hashed_.count(s) > 0; }
 
  private:
-  std::vector<std::string_view> few_;
+  bool in_few(std::string_view s) const {
+    const auto end = few_.begin() + static_cast<std::ptrdiff_t>(count_);
+    return std::find(few_.begin(), end, s) != end;
+  }
+  std::array<std::string_view, 16> few_{};  // in place: no allocation for the usual few
+  std::size_t count_ = 0;
   std::unordered_set<std::string_view> hashed_;
 };
 
@@ -179,25 +183,27 @@ segregation segregate(const topology& topo, const routing_table& table, const Ca
                                 cable.routing_line().routing_indicators().end());
   const auto ris = expand_collectives(topo, cable, line);
 
-  // Which RIs serve action addressees (collectives count for their members).
-  std::vector<std::string> action_ris;
-  for (const auto& a : cable.action())
-    if (!a.routing_indicator().empty()) action_ris.push_back(a.routing_indicator());
-  action_ris = expand_collectives(topo, cable, action_ris);
-  std::vector<std::string> info_ris;
-  for (const auto& a : cable.information())
-    if (!a.routing_indicator().empty()) info_ris.push_back(a.routing_indicator());
-  info_ris = expand_collectives(topo, cable, info_ris);
-  seen_set action_set, info_set;
-  for (const auto& ri : action_ris) action_set.insert(ri);
-  for (const auto& ri : info_ris) info_set.insert(ri);
-
   const auto& p5 = cable.dtg_line().precedence();
   const auto& p2 = cable.routing_line().precedence();
   const Precedence high =
       p2.empty() ? (p5.empty() ? ROUTINE : static_cast<Precedence>(p5[0])) : static_cast<Precedence>(p2[0]);
   const bool dual = p5.size() == 2;
   const Precedence low = dual ? static_cast<Precedence>(p5[1]) : high;
+
+  // Which RIs serve action addressees (collectives count for their members): it matters only
+  // at dual precedence, where information copies may go apart and lower.
+  std::vector<std::string> action_ris, info_ris;
+  seen_set action_set, info_set;  // views of the two above
+  if (dual) {
+    for (const auto& a : cable.action())
+      if (!a.routing_indicator().empty()) action_ris.push_back(a.routing_indicator());
+    action_ris = expand_collectives(topo, cable, action_ris);
+    for (const auto& a : cable.information())
+      if (!a.routing_indicator().empty()) info_ris.push_back(a.routing_indicator());
+    info_ris = expand_collectives(topo, cable, info_ris);
+    for (const auto& ri : action_ris) action_set.insert(ri);
+    for (const auto& ri : info_ris) info_set.insert(ri);
+  }
 
   segregation out;
   std::vector<bool> info_only;

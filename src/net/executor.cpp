@@ -87,13 +87,13 @@ void station_executor::write_inbox(const deliver_copy& d) {
   if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
-void station_executor::send_transmission(const std::string& peer, const Transmission& frame) {
+void station_executor::send_transmission(const std::string& peer, Transmission frame) {
   const Cable* cable = core_.on_line(peer, frame.channel_serial());
   if (!cable) return;
   // The frame borrows the station's copy for as long as it takes to send it: no copy of the
   // cable is made for the wire (the release gives it back, even if the send throws).
   Envelope e;
-  *e.mutable_transmission() = frame;
+  *e.mutable_transmission() = std::move(frame);
   e.mutable_transmission()->unsafe_arena_set_allocated_cable(const_cast<Cable*>(cable));
   struct give_back {
     Envelope& e;
@@ -114,10 +114,12 @@ void station_executor::apply(station_actions& actions) {
     if (observe_) observe_(ri_, a, now);
     if (auto* x = std::get_if<start_transmission>(&a)) {
       const auto serial = x->frame.channel_serial();
-      env_.hold_line(x->channel, x->line_time, [this, peer = x->channel, serial, frame = std::move(x->frame)] {
-        send_transmission(peer, frame);
-        act([&](station_actions& out) { core_.transmission_done(peer, serial, env_.now(), out); });
-      });
+      // the line is held once, and its end runs once: the frame goes with it
+      env_.hold_line(x->channel, x->line_time,
+                     [this, peer = x->channel, serial, frame = std::move(x->frame)]() mutable {
+                       send_transmission(peer, std::move(frame));
+                       act([&](station_actions& out) { core_.transmission_done(peer, serial, env_.now(), out); });
+                     });
     } else if (const auto* c = std::get_if<cancel_transmission>(&a)) {
       env_.release_line(c->channel);
       Envelope e;

@@ -67,8 +67,9 @@ std::string draft(const topology& topo, const load_options& o, Precedence p, boo
   return text + ".\n";
 }
 
-/// The frame that carries the load's cable, as the sending post transmits it.
-Envelope template_for(const topology& topo, const load_options& o, Precedence p, bool dual) {
+}  // namespace
+
+Envelope load_template(const topology& topo, const load_options& o, Precedence p, bool dual) {
   station post(topo, o.from);
   station_actions out;
   const sim_time now{};
@@ -89,6 +90,8 @@ Envelope template_for(const topology& topo, const load_options& o, Precedence p,
   *e.mutable_transmission()->mutable_cable() = *sent[0]->cable;
   return e;
 }
+
+namespace {
 
 /// Counts of pending cables by index (a Fenwick tree), to count inversions in O(log n).
 class pending_counts {
@@ -113,14 +116,14 @@ class load_run {
   load_run(const topology& topo, const load_options& o) : topo_(topo), o_(o), timer_(io_), ticker_(io_) {
     for (int p = ROUTINE; p <= FLASH_OVERRIDE; ++p)
       if (o.mix[static_cast<std::size_t>(p)] > 0 || (p == ROUTINE && o.backlog))
-        templates_[static_cast<std::size_t>(p)] = template_for(topo, o, static_cast<Precedence>(p), false);
+        templates_[static_cast<std::size_t>(p)] = load_template(topo, o, static_cast<Precedence>(p), false);
     if (o.dual > 0 && o.to.size() < 2)
       throw config_error({"load: --dual needs information addressees besides the action one: --fan-out 2 or more"});
     // (not FLASH: ACP 127 separates a FLASH's information copies at the origin, as a message of
     // their own)
     for (int p = ROUTINE + 1; p <= IMMEDIATE && o.dual > 0; ++p)
       if (o.mix[static_cast<std::size_t>(p)] > 0)
-        dual_templates_[static_cast<std::size_t>(p)] = template_for(topo, o, static_cast<Precedence>(p), true);
+        dual_templates_[static_cast<std::size_t>(p)] = load_template(topo, o, static_cast<Precedence>(p), true);
     for (const auto& t : templates_)
       if (t) characters_ = std::max<uint64_t>(characters_, t->transmission().text_characters());
     if (!characters_) throw config_error({"load: the precedence mix (--mix) has no weight above 0"});

@@ -72,7 +72,7 @@ class station_executor {
   void act(Decide&& decide);
   void apply(station_actions& actions);
   /// Send the transmission whose line time has run: the frame, and the station's copy on the line.
-  void send_transmission(const std::string& peer, const Transmission& frame);
+  void send_transmission(const std::string& peer, Transmission frame);
   void write_inbox(const deliver_copy& d);
 
   std::string ri_;

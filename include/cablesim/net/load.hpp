@@ -78,6 +78,10 @@ class in_process_relay {
 /// neighbour of the relay, the relay a relay. Throws config_error.
 void choose_endpoints(const topology& topo, load_options& options);
 
+/// The frame that carries the load's cable at precedence `p` (dual: at dual precedence), as the
+/// sending post (`from`) transmits it: the template of every such cable, only the serials change.
+Envelope load_template(const topology& topo, const load_options& options, Precedence p, bool dual = false);
+
 /// Run the load against the relay and report; throws std::runtime_error when the relay cannot be
 /// reached or refuses the load's links.
 LoadReport run_load(const topology& topo, const load_options& options);
