@@ -1,6 +1,7 @@
 #include "cablesim/core/markings.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 
 #include "cablesim/core/acp127.hpp"
@@ -18,17 +19,20 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-/// The start of a line in upper case, with a spaced-out first word ("S E C R E T") closed up.
-std::string leading_words(std::string_view s) {
-  std::string out;
-  auto letter = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; };
+/// The start of a line in upper case, with a spaced-out first word ("S E C R E T") closed up,
+/// written into `buffer`: the first 32 characters after a closed-up word of at most 40 letters
+/// (no marking is longer; the words of every line before a cable's paragraphs come here).
+std::string_view leading_words(std::string_view s, std::array<char, 72>& buffer) {
+  std::size_t n = 0;
+  auto letter = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); };
   std::size_t i = 0;
   if (s.size() >= 3 && letter(s[0]) && s[1] == ' ' && letter(s[2]))
-    for (; i < s.size() && letter(s[i]) && (i + 1 == s.size() || s[i + 1] == ' '); i += 2) out += s[i];
+    for (; i < s.size() && letter(s[i]) && (i + 1 == s.size() || s[i + 1] == ' ') && n < 40; i += 2) buffer[n++] = s[i];
   if (i > 0 && i < s.size()) --i;  // keep the space after the closed-up word
-  for (; i < s.size() && out.size() < 32; ++i) out += s[i];
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
+  for (; i < s.size() && n < 32; ++i) buffer[n++] = s[i];
+  for (std::size_t k = 0; k < n; ++k)
+    if (buffer[k] >= 'a' && buffer[k] <= 'z') buffer[k] = static_cast<char>(buffer[k] - 'a' + 'A');
+  return {buffer.data(), n};
 }
 
 /// A portion marking's classification: U, SBU, C, S or TS, then any caveats after a slash
@@ -75,8 +79,9 @@ bool numbered_paragraph(std::string_view line, uint32_t& number, std::string_vie
 }  // namespace
 
 Classification classification_of_line(std::string_view line) {
-  auto s = leading_words(line);
-  if (s.starts_with("CLASSIFICATION:")) s = std::string(trim(std::string_view(s).substr(15)));
+  std::array<char, 72> buffer;
+  auto s = leading_words(line, buffer);
+  if (s.starts_with("CLASSIFICATION:")) s = trim(s.substr(15));
   // a whole word: SECRET, not SECRETARY
   auto word = [&](std::string_view w) {
     return s.starts_with(w) && (s.size() == w.size() || !std::isalpha(static_cast<unsigned char>(s[w.size()])));
