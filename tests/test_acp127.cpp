@@ -261,6 +261,8 @@ TEST_CASE("acp127: malformed input gets line:col errors", "[core][acp127]") {
       {2, "DE RUEHRO #0001 25314", 3, 17, "must be 7 digits"},
       {5, "FROM AMEMBASSY ROME", 6, 1, "expected FL6 'FM"},
       {6, "INFO RUEHC/SECSTATE WASHDC", 7, 1, "expected FL7 'TO"},
+      {5, "FM AMEMBASSY RO\xC0\xAFME", 6, 16, "not valid UTF-8"},  // an overlong '/'
+      {5, std::string("FM AMEMBASSY\0ROME", 17), 6, 13, "NUL byte"},
   };
   for (const auto& bc : cases) {
     DYNAMIC_SECTION(bc.replacement) {

@@ -292,6 +292,7 @@ TEST_CASE("e2e: SIGTERM stops a node within 2 s, whatever its clients are doing"
   Envelope hello;
   hello.mutable_hello()->set_station_ri("RUEHRN");
   hello.mutable_hello()->set_nonce("0123456789abcdef");
+  hello.mutable_hello()->set_version(net::protocol_version);
   asio::write(half_open, asio::buffer(net::encode_frame(hello)));
 
   const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, node, 0));
@@ -341,6 +342,7 @@ TEST_CASE("e2e: only a client that proves the post's filing key files, and only 
     hello.mutable_hello()->set_station_ri("RUEHRO");
     hello.mutable_hello()->set_client(true);
     hello.mutable_hello()->set_nonce("0123456789abcdef");
+    hello.mutable_hello()->set_version(net::protocol_version);
     filing.mutable_filing()->set_cable_text(test::read_file(test::seed_cable()));
     asio::write(s, asio::buffer(net::encode_frame(hello) + net::encode_frame(filing)));
     std::string bytes(64 * 1024, '\0');

@@ -144,6 +144,7 @@ TEST_CASE("net: bad clients are disconnected and logged, and the other links kee
     Envelope hello, proof;
     hello.mutable_hello()->set_station_ri("RUEHRN");
     hello.mutable_hello()->set_nonce("0123456789abcdef");
+    hello.mutable_hello()->set_version(net::protocol_version);
     proof.mutable_proof()->set_hmac(std::string(32, 'x'));
     auto s = rogue(n, "RUEHEUR", encode_frame(hello) + encode_frame(proof));
     std::string said;
@@ -156,6 +157,17 @@ TEST_CASE("net: bad clients are disconnected and logged, and the other links kee
     while (frames.next(e, bad)) kinds.push_back(e.kind_case());
     CHECK(kinds == std::vector<Envelope::KindCase>{Envelope::kHello});
     CHECK(n.logged("link authentication failed"));
+  }
+  SECTION("a neighbour that speaks another version of the link protocol is told nothing") {
+    Envelope hello;
+    hello.mutable_hello()->set_station_ri("RUEHRN");
+    hello.mutable_hello()->set_nonce("0123456789abcdef");
+    hello.mutable_hello()->set_version(net::protocol_version - 1);
+    auto s = rogue(n, "RUEHEUR", encode_frame(hello));
+    std::string said;
+    CHECK(closed_by_peer(n, *s, &said));
+    CHECK(said.empty());
+    CHECK(n.logged("the peer speaks another version of the link protocol"));
   }
   SECTION("a transmission before hello") {
     Envelope e;

@@ -77,6 +77,7 @@ awaitable<std::error_code> dial_handshake(tcp::socket& socket, const std::string
   if (refused(reply)) co_return make_error_code(frame_error::refused);
   if (reply.kind_case() != Envelope::kHello || reply.hello().station_ri() != peer)
     co_return make_error_code(frame_error::not_hello);
+  if (reply.hello().version() != protocol_version) co_return make_error_code(frame_error::version);
   const auto& theirs = reply.hello().nonce();
   if (auto ec =
           co_await write_frame(socket, proof_frame(link_proof(key, link_role::dialer, signer, peer, mine, theirs))))
@@ -92,6 +93,7 @@ awaitable<std::error_code> dial_handshake(tcp::socket& socket, const std::string
 
 awaitable<std::error_code> accept_handshake(tcp::socket& socket, const std::string& me, const Hello& hello,
                                             const std::string& key) {
+  if (hello.version() != protocol_version) co_return make_error_code(frame_error::version);
   const auto mine = make_nonce();
   const std::string peer = hello.client() ? std::string(filing_client_name) : hello.station_ri();
   if (auto ec = co_await write_frame(socket, hello_frame(me, mine))) co_return ec;

@@ -25,6 +25,7 @@ class frame_category_impl : public std::error_category {
       case frame_error::bad_proof: return "link authentication failed: the proof does not match the link's key";
       case frame_error::unknown_peer: return "the Hello names a station with no link to this one";
       case frame_error::refused: return "the station refused the connection";
+      case frame_error::version: return "the peer speaks another version of the link protocol";
     }
     return "unknown frame error";
   }

@@ -32,7 +32,8 @@ enum class link_role { dialer, acceptor };
 std::string link_proof(const std::string& key, link_role role, const std::string& sender, const std::string& receiver,
                        const std::string& dialer_nonce, const std::string& acceptor_nonce);
 
-/// The version of the link protocol this build speaks (2: proofs over both nonces).
+/// The version of the link protocol this build speaks (2: proofs over both nonces). A Hello of
+/// another version is refused: the two ends would not read each other's frames alike.
 constexpr uint32_t protocol_version = 2;
 
 /// The first frame of a connection: who is calling, with a fresh nonce; `client` for a filing

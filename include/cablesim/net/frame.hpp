@@ -56,6 +56,7 @@ enum class frame_error {
   unknown_peer,   // the Hello names a station with no link to this one
   keyless,        // the link has no key and the topology does not mark it insecure
   refused,        // the station refused the connection and said why (a FilingResult)
+  version,        // the Hello is of another version of the link protocol
 };
 
 const std::error_category& frame_category();
