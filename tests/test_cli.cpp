@@ -4,6 +4,8 @@
 #include <sys/wait.h>
 #include <array>
 #include <cstdio>
+#include <utility>
+#include <vector>
 
 #include "support.hpp"
 
@@ -129,6 +131,36 @@ TEST_CASE("cli: a student's mistakes get an answer that helps", "[cli]") {
     const auto r = run("run " + (root / "topologies" / "teaching.textproto").string() + " --scenaro x.textproto");
     CHECK(r.status == 2);
     CHECK(r.output.find("cablesim run: unknown flag '--scenaro'; did you mean '--scenario'?") != std::string::npos);
+  }
+  SECTION("a command's own command (corpus scenario): its flags are known, a mistyped one is answered") {
+    const auto cables = (root / "scenarios" / "cables").string();
+    const auto r = run("corpus scenario " + cables + " --max-gap 5");
+    CHECK(r.status == 0);
+    CHECK(r.output.find("quiet time compressed to at most 5 s between filings") != std::string::npos);
+    const auto typo = run("corpus scenario " + cables + " --max-gp 5");
+    CHECK(typo.status == 2);
+    CHECK(typo.output.find("cablesim corpus scenario: unknown flag '--max-gp'; did you mean '--max-gap'?") !=
+          std::string::npos);
+  }
+  SECTION("a number out of its range: the range in words, exit 2") {
+    const auto topo = (root / "topologies" / "load.textproto").string();
+    for (const auto& [args, expected] : std::vector<std::pair<std::string, std::string>>{
+             {"load " + topo + " --relay RUEHEUR --rate -5", "--rate: expected a number above 0, got '-5'"},
+             {"load " + topo + " --relay RUEHEUR --backlog -3", "--backlog: expected a number, 0 or more, got '-3'"},
+             {"load " + topo + " --relay RUEHEUR --drain nan", "--drain: expected a number, 0 or more, got 'nan'"},
+             {"load " + topo + " --relay RUEHEUR --mix FLASH=-1,ROUTINE=1",
+              "--mix: '-1' is not a weight (a number, 0 or more)"},
+             {"load " + topo + " --relay RUEHEUR --mix ROUTINE=5abc", "--mix: '5abc' is not a weight"},
+             {"run " + topo + " --speedup 5abc", "expected a positive number or max, got '5abc'"},
+             {"corpus scenario " + (root / "scenarios" / "cables").string() + " --max-gap -1",
+              "--max-gap: expected a number, 0 or more, got '-1'"},
+         }) {
+      INFO(args);
+      const auto r = run(args);
+      CHECK(r.status == 2);
+      CHECK(r.output.find(expected) != std::string::npos);
+      CHECK(r.output.find("17976931348623157") == std::string::npos);  // not the largest double
+    }
   }
   SECTION("a folder given as the topology: a clear error, exit 1") {
     const auto r = run("validate " + (root / "topologies").string());

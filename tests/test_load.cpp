@@ -240,7 +240,7 @@ TEST_CASE("load: a relay that is not there, or not a relay, is a clear error", "
   CHECK(r.output.find("RUEHRO is not a relay") != std::string::npos);
   r = test::run_cablesim("load " + topo.string() + " --relay RUEHEUR --count 10 --mix FLASH=x 2>&1");
   CHECK(r.status == 2);
-  CHECK(r.output.find("--mix: 'x' is not a number") != std::string::npos);
+  CHECK(r.output.find("--mix: 'x' is not a weight (a number, 0 or more)") != std::string::npos);
   r = test::run_cablesim("load " + topo.string() + " --relay RUEHEUR --in-process --count 10 --dual 0.5 2>&1");
   CHECK(r.status == 1);
   CHECK(r.output.find("--dual needs information addressees besides the action one: --fan-out 2 or more") !=

@@ -18,6 +18,9 @@ constexpr int exit_usage = 2;
 constexpr int exit_not_complete = 3;  // a run ended with addressee copies neither delivered nor refused
 constexpr int exit_environment = 4;   // an environment or internal failure (cannot bind, journal I/O, ...)
 
+/// The whole of `text` as a finite number ("5abc", "nan" and "inf" are not).
+std::optional<double> parse_number(const std::string& text);
+
 /// Reads a whole file; prints "path: error: ..." and returns nullopt when it cannot.
 std::optional<std::string> read_file(const std::string& path);
 

@@ -22,11 +22,9 @@ std::string parse_mix(const std::string& text, std::array<double, 6>& mix) {
     const auto eq = part.find('=');
     const auto p = precedence_from_word(part.substr(0, eq));
     if (eq == std::string::npos || !p) return "--mix: expected PRECEDENCE=WEIGHT,..., got '" + part + "'";
-    try {
-      mix[static_cast<std::size_t>(*p)] = std::stod(part.substr(eq + 1));
-    } catch (const std::exception&) {
-      return "--mix: '" + part.substr(eq + 1) + "' is not a number";
-    }
+    const auto weight = parse_number(part.substr(eq + 1));
+    if (!weight || *weight < 0) return "--mix: '" + part.substr(eq + 1) + "' is not a weight (a number, 0 or more)";
+    mix[static_cast<std::size_t>(*p)] = *weight;
   }
   return "";
 }

@@ -70,7 +70,7 @@ int run_scenario(const run_arguments& a) {
   std::optional<sim::scenario_file> scenario;
   if (!a.scenario.empty()) scenario = sim::load_scenario(a.scenario, topo);
   sim::run_options options;
-  if (!a.speedup.empty()) options.speedup = a.speedup == "max" ? 0 : std::stod(a.speedup);
+  if (!a.speedup.empty()) options.speedup = a.speedup == "max" ? 0 : *parse_number(a.speedup);  // checked by the parser
   options.transport = a.transport == "memory" ? sim::transport_kind::memory : sim::transport_kind::tcp;
   if (!a.inbox.empty()) options.inbox = a.inbox;
   options.trace_debug = a.log_level == "debug" || a.log_level == "trace";

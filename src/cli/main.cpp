@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -13,10 +15,34 @@
 #include "commands.hpp"
 
 namespace cablesim::cli {
+
+std::optional<double> parse_number(const std::string& text) {
+  double x = 0;
+  const auto end = text.data() + text.size();
+  const auto [at, ec] = std::from_chars(text.data(), end, x);
+  if (ec != std::errc{} || at != end || !std::isfinite(x)) return std::nullopt;
+  return x;
+}
+
 namespace {
 
 /// What the chosen subcommand will do, once the command line has been parsed.
 using action = std::function<int()>;
+
+/// A number above 0, or (`zero_too`) at least 0. (CLI11's own PositiveNumber quotes the
+/// largest double in its message, and unsigned options take "-3" without one.)
+CLI::Validator number_check(bool zero_too) {
+  return CLI::Validator(
+      [zero_too](const std::string& v) -> std::string {
+        const auto x = parse_number(v);
+        if (x && (*x > 0 || (zero_too && *x == 0))) return {};
+        return std::string(zero_too ? "expected a number, 0 or more" : "expected a number above 0") + ", got '" + v +
+               "'";
+      },
+      zero_too ? "NUMBER >= 0" : "NUMBER > 0");
+}
+const CLI::Validator positive = number_check(false);
+const CLI::Validator zero_or_more = number_check(true);
 
 CLI::Validator log_levels() { return CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}); }
 
@@ -70,8 +96,8 @@ void add_topology_commands(CLI::App& app, action& chosen) {
   topology->callback([&chosen, dir, max_gap] { chosen = [=] { return corpus_command("topology", *dir, *max_gap); }; });
   auto* scenario = corpus->add_subcommand("scenario", "print a scenario filing every cable in DTG order");
   scenario->add_option("DIR", *dir, "folder of cable text files")->required();
-  scenario->add_option("--max-gap", *max_gap,
-                       "longest quiet time kept between filings, simulated seconds (default 10)");
+  scenario->add_option("--max-gap", *max_gap, "longest quiet time kept between filings, simulated seconds (default 10)")
+      ->check(zero_or_more);
   scenario->callback([&chosen, dir, max_gap] { chosen = [=] { return corpus_command("scenario", *dir, *max_gap); }; });
 }
 
@@ -84,10 +110,7 @@ void add_run_commands(CLI::App& app, action& chosen) {
                   "pacing: at most N simulated seconds per wall-clock second, or max (results never depend on it)")
       ->check([](const std::string& v) -> std::string {
         if (v == "max") return {};
-        try {
-          if (std::stod(v) > 0) return {};
-        } catch (const std::exception&) {
-        }
+        if (const auto x = parse_number(v); x && *x > 0) return {};
         return "expected a positive number or max, got '" + v + "'";
       });
   run->add_option("--practice", a->practice,
@@ -133,13 +156,13 @@ void add_node_commands(CLI::App& app, action& chosen) {
                    "DIR/<RI>.metrics)");
   node->add_option("--handshake-timeout", a->handshake_timeout,
                    "seconds a connection has to prove itself (and a filing client may sit idle); default 10")
-      ->check(CLI::PositiveNumber);
+      ->check(positive);
   node->add_option("--keepalive", a->keepalive,
                    "seconds between keep-alives on a quiet link; a link silent for three is closed; default 2")
-      ->check(CLI::PositiveNumber);
+      ->check(positive);
   node->add_option("--max-handshakes", a->max_handshakes,
                    "connections in their handshake at once; more are turned away; default 256")
-      ->check(CLI::PositiveNumber);
+      ->check(positive);
   node->callback([&chosen, a] { chosen = [a] { return run_node(*a); }; });
 
   auto l = std::make_shared<load_arguments>();
@@ -151,27 +174,28 @@ void add_node_commands(CLI::App& app, action& chosen) {
   load->add_option("--from", l->from, "the post that sends (default: the first post linked to the relay)");
   load->add_option("--to", l->to, "the post that receives (default: the next post linked to the relay)");
   auto* rate = load->add_option("--rate", l->rate, "open loop: cables a second, latency from each one's intended time")
-                   ->check(CLI::PositiveNumber);
+                   ->check(positive);
   auto* bound =
       load->add_option("--max-in-flight", l->max_in_flight, "closed loop: cables in flight at most (default 64)")
-          ->check(CLI::PositiveNumber);
+          ->check(positive);
   rate->excludes(bound);
-  auto* count = load->add_option("--count", l->count, "cables to send")->check(CLI::PositiveNumber);
-  auto* duration =
-      load->add_option("--duration", l->duration, "seconds of sending (default 10)")->check(CLI::PositiveNumber);
+  auto* count = load->add_option("--count", l->count, "cables to send")->check(positive);
+  auto* duration = load->add_option("--duration", l->duration, "seconds of sending (default 10)")->check(positive);
   count->excludes(duration);
   load->add_option("--mix", l->mix, "precedence weights (default FLASH=1,IMMEDIATE=4,PRIORITY=15,ROUTINE=80)");
   load->add_option("--size", l->size, "characters of text a cable carries (default 1000)")
       ->check(CLI::Range(1, 1000000));
   load->add_option("--fan-out", l->fan_out, "addressee posts per cable, each its own sink (default 1)")
       ->check(CLI::Range(1, 8));
-  load->add_option("--backlog", l->backlog, "ROUTINE cables sent first, before the measured stream");
+  load->add_option("--backlog", l->backlog, "ROUTINE cables sent first, before the measured stream")
+      ->check(zero_or_more);
   load->add_option(
           "--dual", l->dual,
           "share of PRIORITY and IMMEDIATE cables at dual precedence: information copies at ROUTINE (--fan-out 2+)")
       ->check(CLI::Range(0.0, 1.0));
   load->add_option("--port-dir", l->port_dir, "where a relay with port 0 says its port (node --port-dir)");
-  load->add_option("--drain", l->drain, "seconds to wait for copies after the last send (default 10)");
+  load->add_option("--drain", l->drain, "seconds to wait for copies after the last send (default 10)")
+      ->check(zero_or_more);
   load->add_flag("--json", l->json, "print the figures as one JSON object");
   load->add_option("--html", l->html, "write the latency percentiles, by precedence, as a page");
   load->callback([&chosen, l] { chosen = [l] { return run_load_command(*l); }; });
@@ -205,16 +229,24 @@ bool unknown_command(const CLI::App& app, const std::string& word) {
   return true;
 }
 
-/// A flag the command does not have: say which of its flags come close.
+/// A flag the command does not have: say which of its flags come close. The command is the
+/// deepest one its words name ("corpus scenario").
 bool unknown_flag(const CLI::App& app, int argc, char** argv) {
-  const std::string name = argv[1];
-  const auto subs = app.get_subcommands([&](const CLI::App* c) { return c->get_name() == name; });
-  if (subs.empty()) return false;
-  const auto* sub = subs.front();
+  const CLI::App* command = &app;
+  std::string name;
+  int first = 1;
+  for (; first < argc; ++first) {
+    const std::string word = argv[first];
+    const auto subs = command->get_subcommands([&](const CLI::App* c) { return c->get_name() == word; });
+    if (subs.empty()) break;
+    command = subs.front();
+    name += (name.empty() ? "" : " ") + word;
+  }
+  if (command == &app) return false;
   std::vector<std::string> flags;
-  for (const auto* o : sub->get_options())
+  for (const auto* o : command->get_options())
     for (const auto& n : o->get_lnames()) flags.push_back("--" + n);
-  for (int i = 2; i < argc; ++i) {
+  for (int i = first; i < argc; ++i) {
     const std::string word = std::string(argv[i]).substr(0, std::string(argv[i]).find('='));
     if (!word.starts_with("--") || std::find(flags.begin(), flags.end(), word) != flags.end()) continue;
     std::string near, all;
@@ -222,7 +254,7 @@ bool unknown_flag(const CLI::App& app, int argc, char** argv) {
       if (edit_distance(word, f) <= 2) near += (near.empty() ? "" : " or ") + ("'" + f + "'");
       all += " " + f;
     }
-    std::cerr << "cablesim " << argv[1] << ": unknown flag '" << word << "'"
+    std::cerr << "cablesim " << name << ": unknown flag '" << word << "'"
               << (near.empty() ? "" : "; did you mean " + near + "?") << "\nflags:" << all << "\n";
     return true;
   }
