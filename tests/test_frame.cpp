@@ -75,6 +75,16 @@ TEST_CASE("frame: corrupting a valid frame one way at a time", "[net][frame]") {
   }
   SECTION("the error messages say what is wrong") {
     CHECK(make_error_code(frame_error::oversize).message().find("maximum") != std::string::npos);
+    std::size_t length = 0;
+    const auto over = max_handshake_frame_size + 1;  // above a handshake's frame, not a cable's
+    const unsigned char just_over[4] = {0, static_cast<unsigned char>(over >> 16),
+                                        static_cast<unsigned char>(over >> 8), static_cast<unsigned char>(over)};
+    CHECK(decode_length(just_over, length, max_handshake_frame_size) == frame_error::oversize_unproven);
+    CHECK(decode_length(just_over, length) == std::error_code{});
+    CHECK(length == over);
+    CHECK(make_error_code(frame_error::oversize_unproven).message() == "frame length above the maximum of " +
+                                                                           std::to_string(max_handshake_frame_size) +
+                                                                           " bytes before the peer has proven itself");
     CHECK(make_error_code(frame_error::not_hello).message() == "first frame is not a Hello");
     CHECK(make_error_code(frame_error::bad_proof).message().find("authentication failed") != std::string::npos);
   }

@@ -15,6 +15,9 @@ class frame_category_impl : public std::error_category {
       case frame_error::empty: return "frame of length 0";
       case frame_error::oversize:
         return "frame length above the maximum of " + std::to_string(max_frame_size) + " bytes";
+      case frame_error::oversize_unproven:
+        return "frame length above the maximum of " + std::to_string(max_handshake_frame_size) +
+               " bytes before the peer has proven itself";
       case frame_error::garbage: return "frame payload is not a cablesim.Envelope";
       case frame_error::no_kind: return "envelope carries nothing";
       case frame_error::not_hello: return "first frame is not a Hello";
@@ -65,7 +68,7 @@ std::string encode_frame(const Envelope& envelope) {
 std::error_code decode_length(const unsigned char* h, std::size_t& length, std::size_t max) {
   length = (std::size_t{h[0]} << 24) | (std::size_t{h[1]} << 16) | (std::size_t{h[2]} << 8) | std::size_t{h[3]};
   if (length == 0) return frame_error::empty;
-  if (length > max) return frame_error::oversize;
+  if (length > max) return max < max_frame_size ? frame_error::oversize_unproven : frame_error::oversize;
   return {};
 }
 

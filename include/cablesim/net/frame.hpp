@@ -45,18 +45,19 @@ constexpr std::size_t max_handshake_frame_size = 4 * 1024;
 
 /// Why a frame was refused.
 enum class frame_error {
-  truncated = 1,  // the stream ended inside a frame
-  empty,          // length 0
-  oversize,       // length above max_frame_size
-  garbage,        // the payload is not an Envelope
-  no_kind,        // an Envelope with nothing in it
-  not_hello,      // the first frame of a connection is not a Hello
-  not_proof,      // the second frame of a link is not a Proof
-  bad_proof,      // the Proof does not match the link's key
-  unknown_peer,   // the Hello names a station with no link to this one
-  keyless,        // the link has no key and the topology does not mark it insecure
-  refused,        // the station refused the connection and said why (a FilingResult)
-  version,        // the Hello is of another version of the link protocol
+  truncated = 1,      // the stream ended inside a frame
+  empty,              // length 0
+  oversize,           // length above max_frame_size
+  oversize_unproven,  // length above max_handshake_frame_size, from a peer not yet proven
+  garbage,            // the payload is not an Envelope
+  no_kind,            // an Envelope with nothing in it
+  not_hello,          // the first frame of a connection is not a Hello
+  not_proof,          // the second frame of a link is not a Proof
+  bad_proof,          // the Proof does not match the link's key
+  unknown_peer,       // the Hello names a station with no link to this one
+  keyless,            // the link has no key and the topology does not mark it insecure
+  refused,            // the station refused the connection and said why (a FilingResult)
+  version,            // the Hello is of another version of the link protocol
 };
 
 const std::error_category& frame_category();
