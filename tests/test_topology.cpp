@@ -74,6 +74,32 @@ TEST_CASE("topology: broken files are rejected with file:line:col and the proble
   CHECK(files >= 10);
 }
 
+TEST_CASE("topology: a port must be a TCP port, and one station's alone on its host", "[core][topology]") {
+  const char* text = R"(
+stations { ri: "RUEHAA" role: POST port: 70000 }
+stations { ri: "RUEHBB" role: POST port: 17000 }
+stations { ri: "RUEHCC" role: POST port: 17000 }
+stations { ri: "RUEHDD" role: POST host: "127.0.0.2" port: 17000 }
+stations { ri: "RUEHEE" role: POST port: 0 }
+stations { ri: "RUEHFF" role: POST port: 0 }
+links { a: "RUEHAA" b: "RUEHBB" insecure: true }
+links { a: "RUEHBB" b: "RUEHCC" insecure: true }
+links { a: "RUEHCC" b: "RUEHDD" insecure: true }
+links { a: "RUEHDD" b: "RUEHEE" insecure: true }
+links { a: "RUEHEE" b: "RUEHFF" insecure: true }
+)";
+  try {
+    (void)topology::load(text, "ports.textproto");
+    FAIL("accepted");
+  } catch (const config_error& e) {
+    // 0 (any free port) may repeat, and the same port on another host is another address
+    REQUIRE(e.problems().size() == 2);
+    CHECK(e.problems()[0] ==
+          "ports.textproto:2:36: station RUEHAA: port 70000 is not a TCP port (1 to 65535, or 0 for any free one)");
+    CHECK(e.problems()[1] == "ports.textproto:4:36: station RUEHCC listens on 127.0.0.1:17000, as station RUEHBB does");
+  }
+}
+
 TEST_CASE("topology: every problem of a file is reported, not just the first", "[core][topology]") {
   const char* text = R"(
 stations { ri: "RUEHAA" role: POST }

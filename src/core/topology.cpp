@@ -31,9 +31,11 @@ std::string ri_problem(std::string_view ri) {
   return "'" + std::string(ri) + "' is not a routing indicator (4 to 7 upper-case letters, starting with a letter)";
 }
 
+constexpr const char* default_host = "127.0.0.1";
+
 void apply_defaults(Topology& t) {
   for (auto& s : *t.mutable_stations()) {
-    if (s.host().empty()) s.set_host("127.0.0.1");
+    if (s.host().empty()) s.set_host(default_host);
     if (s.clearance() == CLASSIFICATION_UNSPECIFIED) s.set_clearance(TOP_SECRET);
   }
   for (auto& l : *t.mutable_links()) {
@@ -166,6 +168,17 @@ class topology_checker {
         problem(at, "duplicate RI '" + s.ri() + "' (also station " + std::to_string(it->second + 1) + " of the file)");
       if (s.role() == ROLE_UNSPECIFIED)
         problem(where_.at({{"stations", i}, {"role"}}, s.ri()), "station " + s.ri() + " has no role (POST or RELAY)");
+      if (s.port() > 65535)
+        problem(where_.at({{"stations", i}, {"port"}}, std::to_string(s.port())),
+                "station " + s.ri() + ": port " + std::to_string(s.port()) +
+                    " is not a TCP port (1 to 65535, or 0 for any free one)");
+      else if (s.port() != 0) {
+        const auto host = s.host().empty() ? std::string(default_host) : s.host();
+        if (auto [it, fresh] = first_address_.emplace(host + ":" + std::to_string(s.port()), i); !fresh)
+          problem(where_.at({{"stations", i}, {"port"}}, std::to_string(s.port())),
+                  "station " + s.ri() + " listens on " + it->first + ", as station " +
+                      proto_.stations(it->second).ri() + " does");
+      }
       if (!s.filing_key().empty()) {
         const auto key_at = where_.at({{"stations", i}, {"filing_key"}}, s.filing_key());
         if (s.role() == RELAY) problem(key_at, "relay " + s.ri() + " has a filing key, but only posts take filings");
@@ -285,6 +298,7 @@ class topology_checker {
   const config_source& where_;
   std::vector<std::string> problems_;
   std::map<std::string, int, std::less<>> first_station_;     // RI -> its first index
+  std::map<std::string, int> first_address_;                  // host:port -> the first station listening there
   std::map<std::string, std::set<std::string>> adjacent_;     // the neighbours of each station
   std::map<std::string, std::set<std::string>> designators_;  // explicit ones, by sending station
 };
