@@ -142,6 +142,15 @@ TEST_CASE("cli: a student's mistakes get an answer that helps", "[cli]") {
     CHECK(typo.output.find("cablesim corpus scenario: unknown flag '--max-gp'; did you mean '--max-gap'?") !=
           std::string::npos);
   }
+  SECTION("a cable in JSON with a precedence that is none: the field and the precedences, exit 1") {
+    const auto json = temp_file("precedence99.json", R"({"routingLine": {"precedence": [99]}})");
+    const auto r = run("format " + json.string());
+    CHECK(r.status == 1);
+    CHECK(r.output.find(json.string() +
+                        ": routing_line.precedence[0]: precedence 99 is not a Precedence (ROUTINE, PRIORITY, "
+                        "IMMEDIATE, FLASH, FLASH_OVERRIDE)") != std::string::npos);
+    std::filesystem::remove(json);
+  }
   SECTION("a number out of its range: the range in words, exit 2") {
     const auto topo = (root / "topologies" / "load.textproto").string();
     for (const auto& [args, expected] : std::vector<std::pair<std::string, std::string>>{

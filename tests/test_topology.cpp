@@ -100,6 +100,29 @@ links { a: "RUEHEE" b: "RUEHFF" insecure: true }
   }
 }
 
+TEST_CASE("config: a number that names no value of its enum is a problem, in text and in JSON", "[core][topology]") {
+  const char* text = R"(
+stations { ri: "RUEHAA" role: 7 }
+stations { ri: "RUEHBB" role: POST }
+links { a: "RUEHAA" b: "RUEHBB" insecure: true }
+)";
+  const auto problems = [](const char* t, const char* name) {
+    try {
+      (void)topology::load(t, name);
+    } catch (const config_error& e) {
+      return e.problems();
+    }
+    return std::vector<std::string>{};
+  };
+  CHECK(problems(text, "roles.textproto") ==
+        std::vector<std::string>{"roles.textproto:2:25: role 7 is not a StationRole (POST, RELAY)"});
+  const char* json =
+      R"({"stations": [{"ri": "RUEHAA", "role": 7}, {"ri": "RUEHBB", "role": "POST"}],
+          "links": [{"a": "RUEHAA", "b": "RUEHBB", "insecure": true}]})";
+  CHECK(problems(json, "roles.json") ==
+        std::vector<std::string>{"roles.json:1:1: role 7 is not a StationRole (POST, RELAY)"});
+}
+
 TEST_CASE("topology: every problem of a file is reported, not just the first", "[core][topology]") {
   const char* text = R"(
 stations { ri: "RUEHAA" role: POST }

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "cablesim/core/acp127.hpp"
+#include "cablesim/core/config_text.hpp"
 #include "cablesim/core/explain.hpp"
 #include "cablesim/store/files.hpp"
 #include "commands.hpp"
@@ -60,7 +61,9 @@ bool read_json(const std::string& file, google::protobuf::Message& message) {
               << " in protobuf JSON: " << status.message() << "\n";
     return false;
   }
-  return true;
+  const auto unknown = config_source(file, message.GetDescriptor()).unknown_enum_values(message);
+  for (const auto& problem : unknown) std::cerr << problem << "\n";
+  return unknown.empty();
 }
 
 int format_cable(const std::string& file, bool transmission) {

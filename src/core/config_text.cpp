@@ -37,6 +37,7 @@ config_source::config_source(std::string_view text, std::string_view file_name, 
     if (!status.ok())
       throw config_error(
           {file_ + ":1:1: not a " + root_->full_name() + " in protobuf JSON: " + std::string(status.message())});
+    if (auto problems = unknown_enum_values(message); !problems.empty()) throw config_error(problems);
     return;
   }
   tree_ = std::make_unique<TextFormat::ParseInfoTree>();
@@ -49,6 +50,40 @@ config_source::config_source(std::string_view text, std::string_view file_name, 
     if (problems.empty()) problems.push_back(file_ + ":1:1: cannot parse " + root_->full_name());
     throw config_error(problems);
   }
+  if (problems = unknown_enum_values(message); !problems.empty()) throw config_error(problems);
+}
+
+std::vector<std::string> config_source::unknown_enum_values(const google::protobuf::Message& message) const {
+  using google::protobuf::FieldDescriptor;
+  std::vector<std::string> problems;
+  std::vector<field_step> path;
+  const auto walk = [&](const auto& self, const google::protobuf::Message& m) -> void {
+    const auto* r = m.GetReflection();
+    std::vector<const FieldDescriptor*> fields;
+    r->ListFields(m, &fields);
+    for (const auto* f : fields) {
+      const int n = f->is_repeated() ? r->FieldSize(m, f) : 1;
+      for (int i = 0; i < n; ++i) {
+        path.push_back({f->name(), f->is_repeated() ? i : -1});
+        if (f->type() == FieldDescriptor::TYPE_ENUM) {
+          const int v = f->is_repeated() ? r->GetRepeatedEnumValue(m, f, i) : r->GetEnumValue(m, f);
+          if (f->enum_type()->FindValueByNumber(v) == nullptr) {
+            std::string names;
+            for (int k = 0; k < f->enum_type()->value_count(); ++k)
+              if (f->enum_type()->value(k)->number() != 0)
+                names += (names.empty() ? "" : ", ") + f->enum_type()->value(k)->name();
+            problems.push_back(at(path) + ": " + std::string(f->name()) + " " + std::to_string(v) + " is not a " +
+                               f->enum_type()->name() + " (" + names + ")");
+          }
+        } else if (f->type() == FieldDescriptor::TYPE_MESSAGE) {
+          self(self, f->is_repeated() ? r->GetRepeatedMessage(m, f, i) : r->GetMessage(m, f));
+        }
+        path.pop_back();
+      }
+    }
+  };
+  walk(walk, message);
+  return problems;
 }
 
 config_source::config_source(std::string_view origin, const google::protobuf::Descriptor* root)
@@ -58,7 +93,7 @@ std::string config_source::pos(int line, int column) const {
   return file_ + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
 
-std::string config_source::at(std::initializer_list<field_step> path, std::string_view hint) const {
+std::string config_source::at(std::span<const field_step> path, std::string_view hint) const {
   if (in_memory_) {
     std::string where = file_ + ": ";
     for (const auto& s : path) {

@@ -7,8 +7,10 @@
 
 #include <initializer_list>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cablesim {
 
@@ -28,10 +30,16 @@ class config_source {
 
   /// "file:line:col" of a field, e.g. {{"stations", 3}, {"ri"}}. For JSON (which keeps no
   /// positions) the first occurrence of `hint` as a quoted string, or 1:1.
-  std::string at(std::initializer_list<field_step> path, std::string_view hint = {}) const;
+  std::string at(std::initializer_list<field_step> path, std::string_view hint = {}) const {
+    return at(std::span<const field_step>(path.begin(), path.size()), hint);
+  }
+  std::string at(std::span<const field_step> path, std::string_view hint = {}) const;
   /// "file:line:col" of a position.
   std::string pos(int line, int column) const;
   const std::string& file_name() const { return file_; }
+  /// Every enum field whose number names none of its enum's values (protobuf takes any number
+  /// for an open enum: `role: 7`), each with its place; empty when there is none.
+  std::vector<std::string> unknown_enum_values(const google::protobuf::Message& message) const;
 
  private:
   std::string file_;
