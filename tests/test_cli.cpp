@@ -171,6 +171,34 @@ TEST_CASE("cli: a student's mistakes get an answer that helps", "[cli]") {
       CHECK(r.output.find("17976931348623157") == std::string::npos);  // not the largest double
     }
   }
+  SECTION("a scenario's numbers out of their range: each refused with its place, exit 1") {
+    const auto cable = cablesim::test::read_file(cablesim::test::seed_cable());
+    const auto cable_file = temp_file("seed.txt", cable);
+    const auto filing = "filings { station: \"RUEHRO\" cable_file: \"" + cable_file.filename().string() + "\"";
+    const auto topo = (root / "topologies" / "seed.textproto").string();
+    const auto nan = temp_file("nan.textproto", filing + " at_seconds: nan }\n");
+    auto r = run("run " + topo + " --scenario " + nan.string());
+    CHECK(r.status == 1);
+    CHECK(r.output.find(nan.string() + ":1:" + std::to_string(filing.size() + 2) +
+                        ": at_seconds is not a finite number") != std::string::npos);
+    const std::string repeat = " repeat: 100001", every = " every_seconds: -1";
+    const auto ranges =
+        temp_file("ranges.textproto", "speedup: -2\nmax_seconds: -1\n" + filing + repeat + every + " }\n");
+    r = run("run " + topo + " --scenario " + ranges.string());
+    CHECK(r.status == 1);
+    const auto at = [&](int line, std::size_t column) {
+      return ranges.string() + ":" + std::to_string(line) + ":" + std::to_string(column) + ": ";
+    };
+    const auto repeat_column = filing.size() + 2, every_column = repeat_column + repeat.size();
+    for (const auto& expected :
+         {at(1, 1) + "speedup must not be negative", at(2, 1) + "max_seconds must not be negative",
+          at(3, every_column) + "every_seconds must not be negative",
+          at(3, repeat_column) + "repeat 100001 is above 100000 (for more, a stream generates cables)"})
+      CHECK(r.output.find(expected) != std::string::npos);
+    std::filesystem::remove(cable_file);
+    std::filesystem::remove(nan);
+    std::filesystem::remove(ranges);
+  }
   SECTION("a folder given as the topology: a clear error, exit 1") {
     const auto r = run("validate " + (root / "topologies").string());
     CHECK(r.status == 1);

@@ -68,3 +68,29 @@ TEST_CASE("traffic: a stream that names an unknown station is refused", "[core][
   s.mutable_streams(0)->add_origins("RUEHXX");
   CHECK_THROWS_AS(generate_traffic(s, teaching()), config_error);
 }
+
+TEST_CASE("traffic: a stream's numbers out of their range are refused, each named", "[core][traffic]") {
+  auto s = backlog();
+  auto& st = *s.mutable_streams(0);
+  st.set_dual_precedence_share(1.5);
+  st.set_max_characters(max_generated_characters + 1);
+  st.set_start_seconds(-1);
+  st.clear_precedence_mix();
+  auto* p = st.add_precedence_mix();
+  p->set_precedence(FLASH);
+  p->set_weight(-1);
+  const auto name = st.name().empty() ? std::string("stream 1") : st.name();
+  try {
+    (void)generate_traffic(s, teaching());
+    FAIL("accepted");
+  } catch (const config_error& e) {
+    CHECK(e.problems() == std::vector<std::string>{
+                              name + ": start_seconds and stop_seconds must not be negative",
+                              name + ": dual_precedence_share must be between 0 and 1",
+                              name + ": min_characters and max_characters must be at most " +
+                                  std::to_string(max_generated_characters) + " (a cable's text)",
+                              name + ": a weight in precedence_mix is negative",
+                              name + ": precedence_mix has no weight above 0",
+                          });
+  }
+}

@@ -61,7 +61,7 @@ bool read_json(const std::string& file, google::protobuf::Message& message) {
               << " in protobuf JSON: " << status.message() << "\n";
     return false;
   }
-  const auto unknown = config_source(file, message.GetDescriptor()).unknown_enum_values(message);
+  const auto unknown = config_source(file, message.GetDescriptor()).bad_values(message);
   for (const auto& problem : unknown) std::cerr << problem << "\n";
   return unknown.empty();
 }

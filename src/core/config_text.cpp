@@ -3,6 +3,7 @@
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <cmath>
 #include <vector>
 
 #include "cablesim/core/topology.hpp"
@@ -37,7 +38,7 @@ config_source::config_source(std::string_view text, std::string_view file_name, 
     if (!status.ok())
       throw config_error(
           {file_ + ":1:1: not a " + root_->full_name() + " in protobuf JSON: " + std::string(status.message())});
-    if (auto problems = unknown_enum_values(message); !problems.empty()) throw config_error(problems);
+    if (auto problems = bad_values(message); !problems.empty()) throw config_error(problems);
     return;
   }
   tree_ = std::make_unique<TextFormat::ParseInfoTree>();
@@ -50,10 +51,10 @@ config_source::config_source(std::string_view text, std::string_view file_name, 
     if (problems.empty()) problems.push_back(file_ + ":1:1: cannot parse " + root_->full_name());
     throw config_error(problems);
   }
-  if (problems = unknown_enum_values(message); !problems.empty()) throw config_error(problems);
+  if (problems = bad_values(message); !problems.empty()) throw config_error(problems);
 }
 
-std::vector<std::string> config_source::unknown_enum_values(const google::protobuf::Message& message) const {
+std::vector<std::string> config_source::bad_values(const google::protobuf::Message& message) const {
   using google::protobuf::FieldDescriptor;
   std::vector<std::string> problems;
   std::vector<field_step> path;
@@ -75,6 +76,12 @@ std::vector<std::string> config_source::unknown_enum_values(const google::protob
             problems.push_back(at(path) + ": " + std::string(f->name()) + " " + std::to_string(v) + " is not a " +
                                f->enum_type()->name() + " (" + names + ")");
           }
+        } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_DOUBLE ||
+                   f->cpp_type() == FieldDescriptor::CPPTYPE_FLOAT) {
+          const double v = f->cpp_type() == FieldDescriptor::CPPTYPE_FLOAT
+                               ? (f->is_repeated() ? r->GetRepeatedFloat(m, f, i) : r->GetFloat(m, f))
+                               : (f->is_repeated() ? r->GetRepeatedDouble(m, f, i) : r->GetDouble(m, f));
+          if (!std::isfinite(v)) problems.push_back(at(path) + ": " + f->name() + " is not a finite number");
         } else if (f->type() == FieldDescriptor::TYPE_MESSAGE) {
           self(self, f->is_repeated() ? r->GetRepeatedMessage(m, f, i) : r->GetMessage(m, f));
         }

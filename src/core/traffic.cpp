@@ -121,6 +121,24 @@ traffic_generator::traffic_generator(const Scenario& scenario, const topology& t
     for (const auto& w : st.weighted_addressees()) check(w.ri());
     if (st.origins().empty()) problems.push_back(name + ": no origins");
     if (st.per_hour() <= 0) problems.push_back(name + ": per_hour must be positive");
+    if (st.start_seconds() < 0 || st.stop_seconds() < 0)
+      problems.push_back(name + ": start_seconds and stop_seconds must not be negative");
+    if (st.dual_precedence_share() < 0 || st.dual_precedence_share() > 1)
+      problems.push_back(name + ": dual_precedence_share must be between 0 and 1");
+    if (std::max(st.min_characters(), st.max_characters()) > max_generated_characters)
+      problems.push_back(name + ": min_characters and max_characters must be at most " +
+                         std::to_string(max_generated_characters) + " (a cable's text)");
+    const auto weights = [&](const std::string& what, const auto& shares) {
+      bool some = shares.empty();
+      for (const auto& share : shares) {
+        if (share.weight() < 0) problems.push_back(name + ": a weight in " + what + " is negative");
+        some = some || share.weight() > 0;
+      }
+      if (!some) problems.push_back(name + ": " + what + " has no weight above 0");
+    };
+    weights("precedence_mix", st.precedence_mix());
+    weights("classification_mix", st.classification_mix());
+    weights("weighted_addressees", st.weighted_addressees());
     if (st.choice() == TrafficStream::WEIGHTED && st.weighted_addressees().empty())
       problems.push_back(name + ": WEIGHTED needs weighted_addressees");
     if (st.choice() == TrafficStream::FIXED && st.addressees().empty())

@@ -382,6 +382,11 @@ class collector {
 
 }  // namespace
 
+namespace {
+/// Copies of one filing a scenario may ask for (each is scheduled when the run starts).
+constexpr uint32_t max_repeat = 100000;
+}  // namespace
+
 scenario_file load_scenario(const std::filesystem::path& path, const topology& topo) {
   const auto text = store::read_file(path);
   if (!text) {
@@ -403,6 +408,11 @@ scenario_file load_scenario(const std::filesystem::path& path, const topology& t
                          "' (not in " + topo.file_name() + ")");
     if (f.at_seconds() < 0)
       problems.push_back(where.at({{"filings", i}, {"at_seconds"}}) + ": at_seconds must not be negative");
+    if (f.every_seconds() < 0)
+      problems.push_back(where.at({{"filings", i}, {"every_seconds"}}) + ": every_seconds must not be negative");
+    if (f.repeat() > max_repeat)
+      problems.push_back(where.at({{"filings", i}, {"repeat"}}) + ": repeat " + std::to_string(f.repeat()) +
+                         " is above " + std::to_string(max_repeat) + " (for more, a stream generates cables)");
     const auto file = path.parent_path() / f.cable_file();
     const auto cable_text = store::read_file(file);
     if (f.cable_file().empty() || !cable_text) {
@@ -435,6 +445,10 @@ scenario_file load_scenario(const std::filesystem::path& path, const topology& t
   } catch (const config_error& e) {
     for (const auto& p : e.problems()) problems.push_back(where.at({{"streams", 0}}) + ": " + p);
   }
+  for (const auto& [field, value] : {std::pair<std::string_view, double>{"speedup", s.proto.speedup()},
+                                     {"max_seconds", s.proto.max_seconds()},
+                                     {"duration_seconds", s.proto.duration_seconds()}})
+    if (value < 0) problems.push_back(where.at({{field}}) + ": " + std::string(field) + " must not be negative");
   if (!s.proto.epoch().empty() && !parse_iso8601(s.proto.epoch()))
     problems.push_back(where.at({{"epoch"}}, s.proto.epoch()) + ": epoch '" + s.proto.epoch() +
                        "' is not an ISO-8601 UTC time like 2007-09-10T14:00:00Z");

@@ -37,9 +37,11 @@ class config_source {
   /// "file:line:col" of a position.
   std::string pos(int line, int column) const;
   const std::string& file_name() const { return file_; }
-  /// Every enum field whose number names none of its enum's values (protobuf takes any number
-  /// for an open enum: `role: 7`), each with its place; empty when there is none.
-  std::vector<std::string> unknown_enum_values(const google::protobuf::Message& message) const;
+  /// Every value that its field's type takes but no configuration means, each with its place:
+  /// an enum's number that names none of its values (protobuf takes any number for an open
+  /// enum: `role: 7`), and a floating-point number that is not finite (nan, inf). Empty when
+  /// there is none.
+  std::vector<std::string> bad_values(const google::protobuf::Message& message) const;
 
  private:
   std::string file_;

@@ -36,6 +36,9 @@ class portable_random {
   uint64_t state_;
 };
 
+/// The longest text a stream may ask for: a million characters, well inside a frame.
+constexpr unsigned max_generated_characters = 1000000;
+
 /// The filings of a scenario's streams, made one at a time as they fall due, in time order.
 class traffic_generator {
  public:
