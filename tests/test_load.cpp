@@ -171,6 +171,7 @@ TEST_CASE("load: in-process, open loop at a rate, with a page of percentiles", "
   CHECK(report.received() == count + 500);
   CHECK(report.lost() == 0);
   CHECK(report.duplicated() == 0);
+  CHECK(report.inversions() == 0);              // a FLASH that came while ROUTINE waited went first, every time
   CHECK(report.relay_queue_high_water() >= 0);  // known: the relay runs here
   CHECK(report.cable_characters() >= 3000);
   // only the precedences of the mix, and the backlog is not measured
@@ -209,6 +210,7 @@ TEST_CASE("load: at dual precedence, information copies go at ROUTINE under ACP 
     const auto r = net::run_load(topo, o);
     CHECK(r.lost() == 0);
     CHECK(r.duplicated() == 0);
+    CHECK(r.inversions() == 0);  // each sink's copies counted against that sink's alone
     CHECK(r.dual_share() == 1);
     // what the relay sent to the action addressee's post, and to the information addressees'
     std::lock_guard lock(m);
@@ -246,4 +248,50 @@ TEST_CASE("load: a relay that is not there, or not a relay, is a clear error", "
   CHECK(r.output.find("--dual needs information addressees besides the action one: --fan-out 2 or more") !=
         std::string::npos);
   fs::remove_all(dir);
+}
+
+TEST_CASE("load: an inversion is a copy sent while one of higher precedence for its sink waited", "[load]") {
+  SECTION("a relay that sends in the order received: the ROUTINE goes first though a FLASH came behind it") {
+    net::inversion_count n(1);
+    for (const auto p : {ROUTINE, FLASH, ROUTINE}) n.sent({p});
+    CHECK(n.received(0, 0, ROUTINE, 2) == 1);  // the FLASH (1) and the ROUTINE (2) were there
+    CHECK(n.received(1, 0, FLASH, 1) == 0);
+    CHECK(n.received(2, 0, ROUTINE, 0) == 0);  // the FLASH has come
+    CHECK(n.total() == 1);
+  }
+  SECTION("a ROUTINE that went before the FLASH came: no inversion, though the FLASH arrives after it") {
+    net::inversion_count n(1);
+    for (const auto p : {ROUTINE, FLASH}) n.sent({p});
+    CHECK(n.received(0, 0, ROUTINE, 0) == 0);
+    CHECK(n.received(1, 0, FLASH, 0) == 0);
+  }
+  SECTION("a higher one that was there first and went after") {
+    net::inversion_count n(1);
+    for (const auto p : {IMMEDIATE, PRIORITY, ROUTINE}) n.sent({p});
+    CHECK(n.received(2, 0, ROUTINE, 0) == 2);
+    CHECK(n.received(1, 0, PRIORITY, 0) == 1);
+    CHECK(n.received(0, 0, IMMEDIATE, 0) == 0);
+    CHECK(n.total() == 3);
+  }
+  SECTION("each sink has its own channel: a dual cable's information copy goes at ROUTINE") {
+    net::inversion_count n(2);
+    n.sent({IMMEDIATE, ROUTINE});
+    n.sent({ROUTINE, ROUTINE});
+    CHECK(n.received(1, 1, ROUTINE, 0) == 0);  // the information copy waiting at sink 1 is ROUTINE
+    CHECK(n.received(1, 0, ROUTINE, 0) == 1);  // the action copy waiting at sink 0 is IMMEDIATE
+    CHECK(n.received(0, 0, IMMEDIATE, 1) == 0);
+    CHECK(n.received(0, 1, ROUTINE, 1) == 0);
+  }
+  SECTION("thousands of cables: the counts hold as the tables grow") {
+    net::inversion_count n(1);
+    const std::size_t routine = 2500;
+    for (std::size_t i = 0; i < routine; ++i) n.sent({ROUTINE});
+    n.sent({FLASH});
+    for (std::size_t i = 0; i < routine; ++i) n.sent({PRIORITY});
+    // the first ROUTINE went with everything there: the FLASH and every PRIORITY behind it
+    CHECK(n.received(0, 0, ROUTINE, 2 * routine) == routine + 1);
+    // a PRIORITY that went before the FLASH: one inversion, not more
+    CHECK(n.received(routine + 1, 0, PRIORITY, 0) == 1);
+    CHECK(n.total() == routine + 2);
+  }
 }

@@ -565,6 +565,37 @@ TEST_CASE("classification: a relay computes it from the cable, not from the fiel
   }
 }
 
+TEST_CASE("station: each copy it sends says how many came in on its channel after it, before it went",
+          "[core][station]") {
+  const auto t = confidential_circuit();
+  const auto now = epoch_of(t);
+  station relay(t, "RUEHEUR");
+  station_actions out;
+  relay.channel_up("RUEHRO", now, out);  // Paris's circuit is down: the copies wait
+  const uint32_t cables = 3;
+  for (uint32_t i = 1; i <= cables; ++i) {
+    Transmission tr;
+    tr.set_channel_serial(i);
+    *tr.mutable_cable() = acp127::parse(complete_to_paris("ZNR UUUUU", "UNCLAS ROME 000001", "(U)")).cable;
+    tr.mutable_cable()->mutable_origin()->set_station_serial(i);  // three messages, not one thrice
+    tr.add_path("RUEHRO");
+    relay.receive("RUEHRO", tr, now, out);
+  }
+  REQUIRE(relay.queued("RUEHFR") == cables);
+  out.clear();
+  relay.channel_up("RUEHFR", now, out);
+  for (uint32_t sent = 0; sent < cables; ++sent) {
+    const auto starts = of_kind<start_transmission>(out);
+    REQUIRE(starts.size() == 1);
+    // the i-th to go was taken in charge before the cables - 1 - i behind it, all there when it went
+    CHECK(starts[0].frame.later_arrivals() == cables - 1 - sent);
+    const auto serial = starts[0].frame.channel_serial();
+    out.clear();
+    relay.transmission_done("RUEHFR", serial, now, out);
+  }
+  CHECK(relay.queued("RUEHFR") == 0);
+}
+
 TEST_CASE("station: a filing refused at once for some addressees says so in its outcome", "[core][station][security]") {
   // Paris's own circuit is approved for CONFIDENTIAL only: a SECRET draft from Paris is filed
   // (numbered, in the post's charge) but refused at once for Rome, and the filer learns why

@@ -289,6 +289,10 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
 
 void station::handle(Cable cable, const std::string& id, const std::string& label, std::string_view from,
                      std::vector<std::string> path, std::size_t text_characters, sim_time now, station_actions& out) {
+  // the copy's number on the channel it came by (receive() counted it), to say at each of its
+  // transmissions how many came in after it
+  const auto in = from.empty() ? in_.end() : in_.find(from);
+  const uint64_t arrival = in == in_.end() ? 0 : in->second.taken;
   // A cable from a neighbour is checked here; one this station made itself (a filing, which
   // file() checked; a service message; a misrouted cable it passes on) was checked already.
   const bool received = !from.empty();
@@ -365,6 +369,7 @@ void station::handle(Cable cable, const std::string& id, const std::string& labe
     q.message_id = id;
     q.path = path;
     q.text_characters = text_characters;
+    q.arrival = arrival;
     out.push_back(copy_relayed{id, label, copy.ris, copy.via, copy.precedence, copy.alternate, split, copy.held});
     if (auto* ch = channel(copy.via)) enqueue(*ch, std::move(q), now, out);
   }
@@ -548,6 +553,12 @@ void station::pump(out_channel& ch, sim_time now, station_actions& out) {
   st.frame.set_precedence(next->precedence);
   st.frame.set_text_characters(static_cast<uint32_t>(next->text_characters));
   for (const auto& s : next->path) st.frame.add_path(s);
+  // a copy received: it came by the channel from the last station of its path but this one (a
+  // path a peer made up gives a wrong count for its own copies, never a negative one)
+  if (next->arrival != 0 && next->path.size() >= 2)
+    if (const auto in = in_.find(next->path[next->path.size() - 2]);
+        in != in_.end() && in->second.taken >= next->arrival)
+      st.frame.set_later_arrivals(in->second.taken - next->arrival);
   st.line_time = lt;
   st.characters = characters;
   st.designator = ch.designator;
@@ -615,7 +626,10 @@ void station::advance_continuity(std::string_view from, uint32_t serial, station
 
 void station::receive(std::string_view from, Transmission t, sim_time now, station_actions& out) {
   advance_continuity(from, t.channel_serial(), out);
-  if (const auto it = in_.find(from); it != in_.end()) it->second.last_heard = now;
+  if (const auto it = in_.find(from); it != in_.end()) {
+    it->second.last_heard = now;
+    ++it->second.taken;
+  }
   std::vector<std::string> path(t.path().begin(), t.path().end());
   path.push_back(ri_);
   const auto id = acp127::message_id(t.cable());

@@ -92,28 +92,59 @@ Envelope load_template(const topology& topo, const load_options& o, Precedence p
 }
 
 namespace {
+void fenwick_add(std::vector<int32_t>& tree, std::size_t index, int32_t delta) {
+  for (auto i = index + 1; i < tree.size(); i += i & (~i + 1)) tree[i] += delta;
+}
+/// The sum over the indices below `end`.
+int64_t fenwick_below(const std::vector<int32_t>& tree, std::size_t end) {
+  int64_t sum = 0;
+  for (auto i = std::min(end, tree.size() - 1); i > 0; i -= i & (~i + 1)) sum += tree[i];
+  return sum;
+}
+}  // namespace
 
-/// Counts of pending cables by index (a Fenwick tree), to count inversions in O(log n).
-class pending_counts {
- public:
-  void resize(std::size_t n) { tree_.assign(n + 1, 0); }
-  void add(std::size_t index, int delta) {
-    for (auto i = index + 1; i < tree_.size(); i += i & (~i + 1)) tree_[i] += delta;
+void inversion_count::sent(const std::vector<Precedence>& copies) {
+  if (cables_ == capacity_) grow();
+  for (std::size_t sink = 0; sink < sinks_; ++sink) {
+    const auto p = sink < copies.size() ? copies[sink] : ROUTINE;
+    if (p > ROUTINE && p <= FLASH_OVERRIDE) {
+      waiting_[cables_ * sinks_ + sink] = static_cast<uint8_t>(p);
+      fenwick_add(tree(sink, p), cables_, 1);
+    }
   }
-  /// Pending with an index below `end`.
-  int64_t below(std::size_t end) const {
-    int64_t sum = 0;
-    for (auto i = std::min(end, tree_.size() - 1); i > 0; i -= i & (~i + 1)) sum += tree_[i];
-    return sum;
-  }
+  ++cables_;
+}
 
- private:
-  std::vector<int64_t> tree_;
-};
+uint64_t inversion_count::received(std::size_t k, std::size_t sink, Precedence precedence, uint64_t later) {
+  if (k >= cables_ || sink >= sinks_) return 0;
+  if (auto& w = waiting_[k * sinks_ + sink]; w != 0) {
+    fenwick_add(tree(sink, w), k, -1);
+    w = 0;
+  }
+  const auto end = static_cast<std::size_t>(std::min<uint64_t>(k + 1 + later, cables_));
+  uint64_t n = 0;
+  for (int p = std::max<int>(precedence + 1, PRIORITY); p <= FLASH_OVERRIDE; ++p)
+    n += static_cast<uint64_t>(fenwick_below(tree(sink, p), end));
+  total_ += n;
+  return n;
+}
+
+void inversion_count::grow() {
+  // rare (the capacity doubles): the trees are rebuilt larger from the copies still waiting
+  capacity_ = std::max<std::size_t>(1024, capacity_ * 2);
+  waiting_.resize(capacity_ * sinks_);
+  for (auto& t : trees_) t.assign(capacity_ + 1, 0);
+  for (std::size_t k = 0; k < cables_; ++k)
+    for (std::size_t sink = 0; sink < sinks_; ++sink)
+      if (const auto w = waiting_[k * sinks_ + sink]; w != 0) fenwick_add(tree(sink, w), k, 1);
+}
+
+namespace {
 
 class load_run {
  public:
-  load_run(const topology& topo, const load_options& o) : topo_(topo), o_(o), timer_(io_), ticker_(io_) {
+  load_run(const topology& topo, const load_options& o)
+      : topo_(topo), o_(o), timer_(io_), ticker_(io_), inversions_(o.to.size()) {
     for (int p = ROUTINE; p <= FLASH_OVERRIDE; ++p)
       if (o.mix[static_cast<std::size_t>(p)] > 0 || (p == ROUTINE && o.backlog))
         templates_[static_cast<std::size_t>(p)] = load_template(topo, o, static_cast<Precedence>(p), false);
@@ -148,10 +179,10 @@ class load_run {
     bool dual = false;  // the copies to sinks after the first go at ROUTINE (ACP 127 practice)
   };
 
-  /// The highest precedence among the copies of a cable still on their way (what an inversion
-  /// is counted against): a dual cable's is ROUTINE once its action copy (the first sink's) came.
-  static Precedence waiting_precedence(const cable_record& r) {
-    return r.dual && (r.received & 1) ? ROUTINE : r.precedence;
+  /// The precedence a cable's copy to a sink goes at: a dual cable's information copies (to the
+  /// sinks after the first) at ROUTINE.
+  static Precedence copy_precedence(const cable_record& r, std::size_t sink) {
+    return r.dual && sink > 0 ? ROUTINE : r.precedence;
   }
 
   awaitable<std::shared_ptr<link_session>> open_link(const std::string& me, bool sink) {
@@ -209,7 +240,7 @@ class load_run {
   void on_frame(link_session& s, Envelope& e, const std::string& sink) {
     if (e.has_transmission() && !sink.empty()) {
       const auto& t = e.transmission();
-      received(t.cable(), t.precedence(), sink);
+      received(t.cable(), t.precedence(), t.later_arrivals(), sink);
       Envelope ack;
       ack.mutable_ack()->set_channel_serial(t.channel_serial());
       s.send(ack);
@@ -220,47 +251,34 @@ class load_run {
       s.send(zic);
     } else if (e.has_ack()) {
       // the relay acknowledges in the order it takes cables in charge, which is the order sent
-      if (acked_at_.size() < cables_.size()) acked_at_.push_back(clock_type::now());
+      acked_ = std::min<uint64_t>(acked_ + 1, cables_.size());
     }
   }
 
-  /// A copy arrived at a sink, at the precedence the relay sent it at.
-  void received(const Cable& c, Precedence precedence, const std::string& sink) {
+  /// A copy arrived at a sink, at the precedence the relay sent it at; `later` cables had come to
+  /// the relay after it when it began the transmission (the relay says so).
+  void received(const Cable& c, Precedence precedence, uint64_t later, const std::string& sink) {
     const auto now = clock_type::now();
     const auto& o = c.origin();
     const uint64_t k = (uint64_t{o.serial_cycle()} - cycle_base_) * serials + o.station_serial() - 1;
     // not one of this run's cables (one the relay still held from an earlier run): not counted
     if (o.station_ri() != o_.from || o.serial_cycle() < cycle_base_ || k >= cables_.size()) return;
     auto& r = cables_[k];
-    const auto bit = static_cast<uint8_t>(1u << (std::find(o_.to.begin(), o_.to.end(), sink) - o_.to.begin()));
+    const auto s = static_cast<std::size_t>(std::find(o_.to.begin(), o_.to.end(), sink) - o_.to.begin());
+    const auto bit = static_cast<uint8_t>(1u << s);
     if (r.received & bit) {
       ++duplicated_;
       return;
     }
-    const auto waited = waiting_precedence(r);
     r.received |= bit;
     ++received_;
     last_receipt_ = now;
     const double micros = std::chrono::duration<double, std::micro>(now - r.meant).count();
     if (!r.backlog) latency_[static_cast<std::size_t>(precedence)].push_back(micros);
-    // Inversions: every cable of a higher precedence that the relay had taken in charge (it
-    // acknowledged it) while this one still waited there, and that is still on its way. This
-    // one left the relay no later than now less the fastest any copy has gone from the relay's
-    // acknowledgment to a sink; the relay acknowledges in the order it takes cables, which is
-    // the order they were sent, so those are the cables acknowledged before then.
-    if (k < acked_at_.size() && now > acked_at_[k]) floor_ = std::min(floor_, now - acked_at_[k]);
-    const auto left = now - (floor_ == clock_type::duration::max() ? clock_type::duration::zero() : floor_);
-    const auto end =
-        static_cast<std::size_t>(std::upper_bound(acked_at_.begin(), acked_at_.end(), left) - acked_at_.begin());
-    for (int p = precedence + 1; p <= FLASH_OVERRIDE; ++p)
-      inversions_ += static_cast<uint64_t>(pending_[static_cast<std::size_t>(p)].below(end));
+    inversions_.received(k, s, precedence, later);
     if (r.received == all_sinks_) {
-      pending_[static_cast<std::size_t>(waited)].add(k, -1);
       --in_flight_;
       if (o_.rate <= 0) wake();  // closed loop: room for another
-    } else if (const auto now_waiting = waiting_precedence(r); now_waiting != waited) {
-      pending_[static_cast<std::size_t>(waited)].add(k, -1);  // a dual cable's action copy has come
-      pending_[static_cast<std::size_t>(now_waiting)].add(k, 1);
     }
   }
 
@@ -279,23 +297,15 @@ class load_run {
     c->mutable_origin()->set_station_serial(static_cast<uint32_t>(k % serials + 1));
     c->mutable_origin()->set_serial_cycle(static_cast<uint32_t>(cycle_base_ + k / serials));
     if (!wire_bytes_) wire_bytes_ = e.ByteSizeLong() + frame_header_size;
-    if (k >= pending_capacity_) grow_pending();
     // under the State Department's practice a relay sends every copy at the cable's precedence
     cables_.push_back({meant, p, 0, backlog, dual && topo_.proto().practice() == ACP127});
     duals_ += dual;
     could_be_dual_ += !backlog && dual_template.has_value();
-    pending_[static_cast<std::size_t>(p)].add(k, 1);
+    copies_.clear();
+    for (std::size_t sink = 0; sink < o_.to.size(); ++sink) copies_.push_back(copy_precedence(cables_.back(), sink));
+    inversions_.sent(copies_);
     ++in_flight_;
     sender_->send(e);
-  }
-
-  void grow_pending() {
-    // the trees are rebuilt larger from the records (rare: capacity doubles)
-    pending_capacity_ = std::max<std::size_t>(1024, pending_capacity_ * 2);
-    for (auto& tree : pending_) tree.resize(pending_capacity_);
-    for (std::size_t i = 0; i < cables_.size(); ++i)
-      if (cables_[i].received != all_sinks_)
-        pending_[static_cast<std::size_t>(waiting_precedence(cables_[i]))].add(i, 1);
   }
 
   Precedence draw() { return static_cast<Precedence>(pick_(rng_)); }
@@ -319,7 +329,7 @@ class load_run {
     }
     // the measured stream starts once the relay has taken the whole backlog in charge: its first
     // cables then meet the backlog in the relay's queue, not behind it in the connection
-    while (acked_at_.size() < o_.backlog && !stopping_) {
+    while (acked_ < o_.backlog && !stopping_) {
       timer_.expires_after(std::chrono::milliseconds(1));
       co_await timer_.async_wait(as_tuple);
     }
@@ -410,7 +420,7 @@ class load_run {
     r.set_received(static_cast<uint32_t>(received_));
     r.set_lost(static_cast<uint32_t>(r.expected() - received_));
     r.set_duplicated(static_cast<uint32_t>(duplicated_));
-    r.set_inversions(static_cast<double>(inversions_));
+    r.set_inversions(static_cast<double>(inversions_.total()));
     r.set_backlog(static_cast<uint32_t>(o_.backlog));
     if (could_be_dual_) r.set_dual_share(static_cast<double>(duals_) / static_cast<double>(could_be_dual_));
     r.set_achieved_per_second(seconds > 0 ? static_cast<double>(received_) / seconds : 0);
@@ -446,16 +456,15 @@ class load_run {
   std::shared_ptr<link_session> sender_;
   std::vector<std::shared_ptr<link_session>> sinks_;
   std::vector<cable_record> cables_;
-  std::vector<clock_type::time_point> acked_at_;              // when the relay acknowledged each cable, in order
-  clock_type::duration floor_ = clock_type::duration::max();  // fastest from acknowledgment to a sink
-  std::array<pending_counts, 6> pending_;
-  std::size_t pending_capacity_ = 0;
+  uint64_t acked_ = 0;  // cables the relay has acknowledged (taken in charge)
+  inversion_count inversions_;
+  std::vector<Precedence> copies_;  // the precedence of each copy of the cable being sent
   std::array<std::vector<double>, 6> latency_;
   std::mt19937_64 rng_{127};
   std::discrete_distribution<int> pick_{o_.mix.begin(), o_.mix.end()};  // a precedence, by the mix
   std::uniform_real_distribution<double> dual_share_{0.0, 1.0};
   clock_type::time_point start_{}, last_receipt_{};
-  uint64_t received_ = 0, duplicated_ = 0, inversions_ = 0;
+  uint64_t received_ = 0, duplicated_ = 0;
   uint64_t duals_ = 0, could_be_dual_ = 0;  // cables sent at dual precedence, and that could have been
   uint64_t characters_ = 0, wire_bytes_ = 0;
   int64_t in_flight_ = 0, high_water_ = 0;

@@ -24,6 +24,7 @@ struct queued_copy {
   uint64_t journal_id = 0;          // this station's number for it while it is in its charge
   std::size_t text_characters = 0;  // as transmitted, from FL3 on (0: not counted yet)
   std::string packed;               // the cable serialised while it waits deep in a queue (see below)
+  uint64_t arrival = 0;             // its number among those taken in charge on the channel it came by (0: none)
 };
 
 /// Strict-priority queue, FIFO within a precedence.

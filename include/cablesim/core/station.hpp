@@ -347,6 +347,7 @@ class station {
     uint32_t last_serial = 0;  // 0 = nothing received yet
     sim_time last_heard{};     // the last transmission (or check) from the neighbour
     bool watching = false;     // a continuity watch is set
+    uint64_t taken = 0;        // transmissions taken in charge on it (never restarts)
   };
   /// How long a channel may be silent before its receiver checks it (ZID).
   sim_duration continuity_silence() const;

@@ -51,6 +51,37 @@ struct load_options {
   std::function<int64_t()> relay_queue;
 };
 
+/// Precedence inversions as the sinks see them: a copy that the relay began to transmit while a
+/// copy of higher precedence for the same sink waited there. Cables are numbered from 0 in the
+/// order sent, which is the order the relay takes them in charge; each copy the relay sends says
+/// how many it had taken in charge after it when it began (Transmission.later_arrivals). A copy
+/// to the same sink comes by the same channel, in order: one of higher precedence, taken in
+/// charge before this one began and not come yet, went after it though it was waiting first.
+class inversion_count {
+ public:
+  explicit inversion_count(std::size_t sinks) : sinks_(sinks), trees_(sinks * overtaking) {}
+  /// The next cable was sent; its copy to each sink goes at `copies[sink]`.
+  void sent(const std::vector<Precedence>& copies);
+  /// Cable k's copy came to `sink` (the first time) at `precedence`, `later` cables behind it:
+  /// the inversions it shows, which are added to the total.
+  uint64_t received(std::size_t k, std::size_t sink, Precedence precedence, uint64_t later);
+  uint64_t total() const { return total_; }
+
+ private:
+  // the precedences that can overtake (above ROUTINE): a tree of copies not come yet for each,
+  // for each sink (Fenwick trees over the cable numbers, so that a count takes O(log n))
+  static constexpr std::size_t overtaking = FLASH_OVERRIDE - ROUTINE;
+  std::vector<int32_t>& tree(std::size_t sink, int precedence) {
+    return trees_[sink * overtaking + static_cast<std::size_t>(precedence - ROUTINE - 1)];
+  }
+  void grow();
+
+  std::size_t sinks_, cables_ = 0, capacity_ = 0;
+  std::vector<std::vector<int32_t>> trees_;
+  std::vector<uint8_t> waiting_;  // [cable * sinks + sink]: the copy's precedence until it comes, then 0
+  uint64_t total_ = 0;
+};
+
 /// A relay in this process, on its own thread, listening on any free loopback port (`load
 /// --in-process`, and the relay benchmark). It logs warnings only.
 class in_process_relay {
