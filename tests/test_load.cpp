@@ -295,3 +295,27 @@ TEST_CASE("load: an inversion is a copy sent while one of higher precedence for 
     CHECK(n.total() == routine + 2);
   }
 }
+
+TEST_CASE("load: the relay's queue high-water mark in process is the most that waited, not a sample", "[e2e][load]") {
+  // a slow line to the sink: every cable but the one on the line waits at the relay
+  auto text = std::regex_replace(test::read_file(test::source_dir() / "topologies" / "load.textproto"),
+                                 std::regex(R"(port: \d+)"), "port: 0");
+  const std::string link = R"(links { a: "RUEHFR" b: "RUEHEUR" key: "load")";
+  REQUIRE(text.find(link) != std::string::npos);
+  text.replace(text.find(link), link.size(), link + " speed_bps: 100000");
+  const auto topo = topology::load(text, "load.textproto");
+  net::in_process_relay relay(topo, "RUEHEUR");
+  net::load_options o;
+  o.relay = "RUEHEUR";
+  o.relay_endpoint = relay.endpoint();
+  o.to = {"RUEHFR"};
+  o.count = 16;
+  o.max_in_flight = o.count;  // all at once
+  o.size = 1500;              // about 0.15 s on the line each
+  o.mix = {0, 1, 0, 0, 0, 0};
+  o.relay_queue_high_water = [&relay] { return relay.queued_high_water(); };
+  net::choose_endpoints(topo, o);
+  const auto r = net::run_load(topo, o);
+  REQUIRE(r.received() == o.count);
+  CHECK(r.relay_queue_high_water() == static_cast<int64_t>(o.count) - 1);
+}

@@ -389,7 +389,6 @@ class load_run {
       ticker_.expires_after(std::chrono::seconds(1));
       co_await ticker_.async_wait(as_tuple);
       if (stopping_) break;
-      if (o_.relay_queue) high_water_ = std::max(high_water_, o_.relay_queue());
       if (o_.progress)
         o_.progress("load: " + std::to_string(second) + " s: sent " + std::to_string(cables_.size()) +
                     ", copies received " + std::to_string(received_) + " (" + std::to_string(received_ - last) +
@@ -424,7 +423,7 @@ class load_run {
     r.set_backlog(static_cast<uint32_t>(o_.backlog));
     if (could_be_dual_) r.set_dual_share(static_cast<double>(duals_) / static_cast<double>(could_be_dual_));
     r.set_achieved_per_second(seconds > 0 ? static_cast<double>(received_) / seconds : 0);
-    r.set_relay_queue_high_water(o_.relay_queue ? high_water_ : -1);
+    r.set_relay_queue_high_water(o_.relay_queue_high_water ? o_.relay_queue_high_water() : -1);
     r.set_cable_characters(static_cast<uint32_t>(characters_));
     r.set_wire_bytes_per_cable(static_cast<uint32_t>(wire_bytes_));
     for (int p = ROUTINE; p <= FLASH_OVERRIDE; ++p) {
@@ -467,7 +466,7 @@ class load_run {
   uint64_t received_ = 0, duplicated_ = 0;
   uint64_t duals_ = 0, could_be_dual_ = 0;  // cables sent at dual precedence, and that could have been
   uint64_t characters_ = 0, wire_bytes_ = 0;
-  int64_t in_flight_ = 0, high_water_ = 0;
+  int64_t in_flight_ = 0;
   uint32_t last_serial_ = 0;
   // The serial cycle of the first cable: every run's message identities are new to the relay
   // (a relay drops a cable it has handled before as a duplicate), so runs against one relay
@@ -513,8 +512,10 @@ struct in_process_relay::parts {
       if (watch) watch(a);
       if (const auto* q = std::get_if<queue_changed>(&a)) {
         auto& d = depth[q->channel];
-        owner.queued_ += static_cast<int64_t>(q->total()) - d;
+        const auto now = owner.queued_ += static_cast<int64_t>(q->total()) - d;
         d = q->total();
+        if (now > owner.high_water_.load(std::memory_order_relaxed))
+          owner.high_water_ = now;  // this thread only writes it
       }
     };
   }

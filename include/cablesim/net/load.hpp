@@ -47,8 +47,8 @@ struct load_options {
   std::string port_dir;
   /// A progress line each second.
   std::function<void(const std::string&)> progress;
-  /// The relay's queue, when the relay runs in this process: copies waiting now.
-  std::function<int64_t()> relay_queue;
+  /// When the relay runs in this process: the most copies that have waited there at once.
+  std::function<int64_t()> relay_queue_high_water;
 };
 
 /// Precedence inversions as the sinks see them: a copy that the relay began to transmit while a
@@ -94,15 +94,17 @@ class in_process_relay {
   in_process_relay& operator=(const in_process_relay&) = delete;
 
   tcp::endpoint endpoint() const;
-  /// Copies waiting on all its channels now.
-  int64_t queued() const { return queued_.load(); }
+  /// The most copies that have waited on all its channels at once (every change of a queue is
+  /// seen, not samples of them).
+  int64_t queued_high_water() const { return high_water_.load(); }
   /// CPU time its thread has used so far (user and system), in seconds.
   double cpu_seconds() const;
 
  private:
   struct parts;
   std::unique_ptr<parts> parts_;
-  std::atomic<int64_t> queued_{0};
+  int64_t queued_ = 0;  // on all its channels now (its thread only)
+  std::atomic<int64_t> high_water_{0};
 };
 
 /// Fill in `from` and `to` from the topology when they are not given, and check them: each a
