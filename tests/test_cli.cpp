@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "cablesim/net/frame.hpp"
 #include "support.hpp"
 
 namespace {
@@ -150,6 +151,17 @@ TEST_CASE("cli: a student's mistakes get an answer that helps", "[cli]") {
                         ": routing_line.precedence[0]: precedence 99 is not a Precedence (ROUTINE, PRIORITY, "
                         "IMMEDIATE, FLASH, FLASH_OVERRIDE)") != std::string::npos);
     std::filesystem::remove(json);
+  }
+  SECTION("a cable too long for a filing's frame: said before connecting, exit 1") {
+    const auto huge = temp_file("huge.txt", std::string(cablesim::net::max_frame_size, 'A'));
+    // nothing listens on port 1: the size is checked first
+    const auto r = run("send 127.0.0.1:1 " + huge.string() + " --as RUEHRO --topology " +
+                       (root / "topologies" / "seed-nodes.textproto").string());
+    CHECK(r.status == 1);
+    CHECK(r.output.find(huge.string() + ": error: " + std::to_string(cablesim::net::max_frame_size) +
+                        " bytes of cable text: a filing goes in one frame, of at most " +
+                        std::to_string(cablesim::net::max_frame_size) + " bytes") != std::string::npos);
+    std::filesystem::remove(huge);
   }
   SECTION("a number out of its range: the range in words, exit 2") {
     const auto topo = (root / "topologies" / "load.textproto").string();

@@ -265,6 +265,11 @@ int send_cable(const send_arguments& a) {
   Envelope filing;
   filing.mutable_filing()->set_cable_text(*text);
   filing.mutable_filing()->set_file_name(a.file);
+  if (filing.ByteSizeLong() > net::max_frame_size) {  // the post would close the connection on it unread
+    std::cerr << a.file << ": error: " << text->size()
+              << " bytes of cable text: a filing goes in one frame, of at most " << net::max_frame_size << " bytes\n";
+    return exit_bad_input;
+  }
   Envelope reply;
   std::optional<std::string> failure;  // set when it is over, empty when it went well
   asio::co_spawn(
