@@ -264,6 +264,7 @@ class load_run {
     // not one of this run's cables (one the relay still held from an earlier run): not counted
     if (o.station_ri() != o_.from || o.serial_cycle() < cycle_base_ || k >= cables_.size()) return;
     auto& r = cables_[k];
+    if (!Precedence_IsValid(precedence)) precedence = r.precedence;  // a relay's frame says none: as sent
     const auto s = static_cast<std::size_t>(std::find(o_.to.begin(), o_.to.end(), sink) - o_.to.begin());
     const auto bit = static_cast<uint8_t>(1u << s);
     if (r.received & bit) {
