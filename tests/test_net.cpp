@@ -214,6 +214,9 @@ TEST_CASE("net: a link that goes silent is closed after three keep-alive interva
   REQUIRE(n.run_until([&] { return n.at("RUEHEUR").core().channel_is_up("RUEHRN"); }));
   n.at("RUEHRN").stop();  // the real RUEHRN goes; one that knows the key comes, and says nothing
   REQUIRE(n.run_until([&] { return !n.at("RUEHEUR").core().channel_is_up("RUEHRN"); }));
+  // a neighbour that stops closes its links cleanly: news (info), not trouble (warning)
+  CHECK(n.logged("[RUEHEUR] [info] link to RUEHRN closed: closed by RUEHRN"));
+  CHECK_FALSE(n.logged("[warning] link to RUEHRN closed: closed by"));
   auto [socket, ec] = dial_as(n, "RUEHEUR", "RUEHRN", n.topo.link_key("RUEHRN", "RUEHEUR"));
   REQUIRE_FALSE(ec);
   REQUIRE(n.run_until([&] { return n.at("RUEHEUR").core().channel_is_up("RUEHRN"); }));

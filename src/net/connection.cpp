@@ -215,7 +215,7 @@ awaitable<void> link_session::reader() {
     if (ec) {
       if (!open_) co_return;
       const auto err = ec == asio::error::eof && decoder.finish() ? decoder.finish() : ec;
-      stop(err == asio::error::eof ? "closed by " + peer_ : "bad frame from " + peer_ + ": " + err.message());
+      stop(err == asio::error::eof ? closed_by(peer_) : "bad frame from " + peer_ + ": " + err.message());
       co_return;
     }
     decoder.commit(n);

@@ -347,7 +347,11 @@ void station_runtime::on_closed(link_session& session, const std::string& reason
   auto keep = it->second;  // the session lives until this handler returns
   sessions_.erase(it);
   if (stopped_) return;
-  log_->warn("link to {} closed: {}", session.peer(), reason);
+  // a neighbour that closes the link cleanly (it stopped, or a load run ended) is news, not trouble
+  if (reason == closed_by(session.peer()))
+    log_->info("link to {} closed: {}", session.peer(), reason);
+  else
+    log_->warn("link to {} closed: {}", session.peer(), reason);
   release_line(session.peer());  // a transmission on the line never went out
   guarded([&] { exec_.channel_down(session.peer()); });
 }

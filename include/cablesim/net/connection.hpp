@@ -65,6 +65,9 @@ asio::awaitable<std::error_code> dial_handshake(tcp::socket& socket, const std::
 asio::awaitable<std::error_code> accept_handshake(tcp::socket& socket, const std::string& me, const Hello& hello,
                                                   const std::string& key);
 
+/// Why a link closed when the peer closed it cleanly (end of stream): its stop reason.
+inline std::string closed_by(const std::string& peer) { return "closed by " + peer; }
+
 /// An authenticated link to a neighbour: a reader that hands each frame over (after the link's
 /// propagation delay, when it has one: frames in flight overlap, so the delay is latency, not
 /// bandwidth) and a single writer that sends everything queued in one gather write.
