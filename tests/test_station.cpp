@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <functional>
 #include <map>
 #include <set>
 
@@ -632,6 +633,49 @@ TEST_CASE("station: a complete cable filed where it did not originate is refused
 }
 
 TEST_CASE("limits: a cable names at most 500 addressees and 500 RIs", "[core][station][security]") {
+  // what a relay does with a received transmission: the reasons it refused it whole
+  const auto refusals = [](const std::function<void(Transmission&)>& spoil) {
+    const auto t = confidential_circuit();
+    station relay(t, "RUEHEUR");
+    station_actions out;
+    for (const auto& n : {"RUEHRO", "RUEHFR"}) relay.channel_up(n, epoch_of(t), out);
+    Transmission tr;
+    tr.set_channel_serial(1);
+    *tr.mutable_cable() = acp127::parse(complete_to_paris("ZNR UUUUU", "UNCLAS ROME 000001", "(U)")).cable;
+    tr.add_path("RUEHRO");
+    spoil(tr);
+    out.clear();
+    relay.receive("RUEHRO", tr, epoch_of(t), out);
+    std::vector<std::string> why;
+    for (const auto& r : of_kind<reject_copy>(out))
+      if (r.reason == refusal::over_limits) why.push_back(r.detail);
+    CHECK(of_kind<send_ack>(out).size() == 1);  // taken in charge all the same
+    return why;
+  };
+  SECTION("a relay refuses a cable with more pilots, or a pilot with more RIs, than any real one") {
+    CHECK(refusals([](Transmission&) {}).empty());
+    CHECK(refusals([](Transmission& tr) {
+            for (std::size_t i = 0; i <= acp127::max_pilots; ++i) tr.mutable_cable()->add_pilots()->set_signals("ZFD");
+          }) == std::vector<std::string>{std::to_string(acp127::max_pilots + 1) + " pilots: more than the " +
+                                         std::to_string(acp127::max_pilots) + " a cable may carry"});
+    CHECK(refusals([](Transmission& tr) {
+            auto* line = tr.mutable_cable()->add_pilots()->mutable_routing_line();
+            for (std::size_t i = 0; i <= acp127::max_routing_indicators; ++i) line->add_routing_indicators("RUEHFR");
+          }) == std::vector<std::string>{std::to_string(acp127::max_routing_indicators + 1) +
+                                         " routing indicators in a pilot's routing line: more than the " +
+                                         std::to_string(acp127::max_routing_indicators) + " a cable may have"});
+  }
+  SECTION("a relay refuses a transmission whose path is longer than twice the network") {
+    const auto stations = static_cast<std::size_t>(confidential_circuit().proto().stations_size());
+    CHECK(refusals([&](Transmission& tr) {
+            // (its path names RUEHRO already; the relay adds itself): 2 x stations in all
+            for (std::size_t i = 2; i < 2 * stations; ++i) tr.add_path("RUEHRO");
+          }).empty());
+    CHECK(refusals([&](Transmission& tr) {
+            for (std::size_t i = 1; i < 2 * stations; ++i) tr.add_path("RUEHRO");
+          }) == std::vector<std::string>{"a path of " + std::to_string(2 * stations + 1) +
+                                         " stations: more than twice the network's " + std::to_string(stations)});
+  }
   SECTION("the parser refuses the 501st addressee, with where it is") {
     std::string draft = "FM AMEMBASSY ROME\nTO RUEHFR/AMEMBASSY PARIS\n";
     for (int i = 0; i < 500; ++i) draft += "RUEHFR/AMEMBASSY PARIS\n";

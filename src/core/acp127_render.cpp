@@ -220,6 +220,13 @@ std::string check_limits(const Cable& c) {
   if (ris > max_routing_indicators)
     return std::to_string(ris) + " routing indicators in FL2: more than the " + std::to_string(max_routing_indicators) +
            " a cable may have";
+  const auto pilots = static_cast<std::size_t>(c.pilots_size());
+  if (pilots > max_pilots)
+    return std::to_string(pilots) + " pilots: more than the " + std::to_string(max_pilots) + " a cable may carry";
+  for (const auto& p : c.pilots())
+    if (const auto n = static_cast<std::size_t>(p.routing_line().routing_indicators_size()); n > max_routing_indicators)
+      return std::to_string(n) + " routing indicators in a pilot's routing line: more than the " +
+             std::to_string(max_routing_indicators) + " a cable may have";
   return {};
 }
 

@@ -14,7 +14,7 @@ class category_impl : public std::error_category {
       case errc::station_stopped: return "the station is stopped";
       case errc::bad_marking: return "the cable's classification markings disagree";
       case errc::foreign_origin: return "the cable originated at another station";
-      case errc::over_limits: return "the cable names more addressees than a cable may";
+      case errc::over_limits: return "the cable names more addressees or RIs, or carries more pilots, than a cable may";
     }
     return "unknown cablesim error";
   }

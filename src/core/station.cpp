@@ -299,6 +299,13 @@ void station::handle(Cable cable, const std::string& id, const std::string& labe
   // a hostile peer's cable may name more than any real one: refused whole, before any work on it
   if (auto why = received ? acp127::check_limits(cable) : std::string{}; !why.empty())
     return refuse_whole(cable, refusal::over_limits, why, now, out);
+  // its path (stations it passed) is copied into every copy made of it here: a peer's made-up
+  // one of a million stations would be copied as many times
+  if (const auto most = 2 * static_cast<std::size_t>(topo_.proto().stations_size()); received && path.size() > most)
+    return refuse_whole(cable, refusal::over_limits,
+                        "a path of " + std::to_string(path.size()) + " stations: more than twice the network's " +
+                            std::to_string(topo_.proto().stations_size()),
+                        now, out);
   const RoutingLine received_line = cable.routing_line();  // a delivered copy shows it as it came
   if (!keep_fresh(cable, id, label, out)) return;
 

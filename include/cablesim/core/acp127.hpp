@@ -81,7 +81,8 @@ bool is_routing_indicator(std::string_view s);
 /// Limits on one cable. ACP 127 traffic names hundreds of addressees at most; a cable beyond
 /// these is refused (by the parser with file:line:col, by a station that receives one).
 constexpr std::size_t max_addressees = 500;          // TO + INFO + XMT
-constexpr std::size_t max_routing_indicators = 500;  // in FL2
+constexpr std::size_t max_routing_indicators = 500;  // in FL2, and in each pilot's routing line
+constexpr std::size_t max_pilots = 64;               // one is added at each misroute or suspected duplicate
 
 /// Why a cable is beyond the limits above, or empty.
 std::string check_limits(const Cable& cable);

@@ -20,7 +20,7 @@ enum class errc {
   station_stopped,      // the station is stopped and takes nothing in
   bad_marking,          // the classification markings disagree or are unknown (SEC)
   foreign_origin,       // a complete cable whose FL3 names another station (no re-filing)
-  over_limits,          // more addressees or RIs than a cable may have
+  over_limits,          // more addressees, RIs or pilots than a cable may have
 };
 
 const std::error_category& error_category();

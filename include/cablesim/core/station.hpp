@@ -87,7 +87,7 @@ enum class refusal {
   circuit_classification,  // SEC: the circuit is not approved for the classification
   would_return,            // misrouted: it would go straight back where it came from
   bad_marking,             // SEC: FL4, the classification line and the paragraph markings disagree
-  over_limits,             // more addressees or RIs than any cable may have (acp127::check_limits)
+  over_limits,             // more addressees, RIs or pilots than any cable may have, or a path longer than any
 };
 /// A refusal's name, for machines (metrics labels): "unknown_ri", "no_route", ...
 std::string_view refusal_name(refusal r);
