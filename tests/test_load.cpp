@@ -282,6 +282,14 @@ TEST_CASE("load: an inversion is a copy sent while one of higher precedence for 
     CHECK(n.received(0, 0, IMMEDIATE, 1) == 0);
     CHECK(n.received(0, 1, ROUTINE, 1) == 0);
   }
+  SECTION("a copy that never comes was delivered after none: what was counted against it is taken back") {
+    net::inversion_count n(1);
+    for (const auto p : {ROUTINE, FLASH, IMMEDIATE, ROUTINE}) n.sent({p});
+    CHECK(n.received(0, 0, ROUTINE, 3) == 2);  // the FLASH and the IMMEDIATE waited
+    CHECK(n.received(1, 0, FLASH, 2) == 0);
+    CHECK(n.received(3, 0, ROUTINE, 0) == 1);  // the IMMEDIATE still waits...
+    CHECK(n.total() == 1);                     // ...and never comes: only the FLASH went after a ROUTINE
+  }
   SECTION("thousands of cables: the counts hold as the tables grow") {
     net::inversion_count n(1);
     const std::size_t routine = 2500;
@@ -292,6 +300,11 @@ TEST_CASE("load: an inversion is a copy sent while one of higher precedence for 
     CHECK(n.received(0, 0, ROUTINE, 2 * routine) == routine + 1);
     // a PRIORITY that went before the FLASH: one inversion, not more
     CHECK(n.received(routine + 1, 0, PRIORITY, 0) == 1);
+    // while the FLASH and the other PRIORITY have not come, what was counted against them is not
+    // yet an inversion: only the PRIORITY that came after the first ROUTINE is
+    CHECK(n.total() == 1);
+    for (std::size_t k = routine; k <= 2 * routine; ++k)
+      if (k != routine + 1) CHECK(n.received(k, 0, k == routine ? FLASH : PRIORITY, 0) == 0);
     CHECK(n.total() == routine + 2);
   }
 }

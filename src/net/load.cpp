@@ -121,12 +121,27 @@ uint64_t inversion_count::received(std::size_t k, std::size_t sink, Precedence p
     fenwick_add(tree(sink, w), k, -1);
     w = 0;
   }
-  const auto end = static_cast<std::size_t>(std::min<uint64_t>(k + 1 + later, cables_));
+  const auto end = std::min<uint64_t>(k + 1 + later, cables_);
+  const auto n = waiting_above(sink, precedence, end);
+  if (n > 0) receipts_[sink].push_back({end, precedence});
+  counted_ += n;
+  return n;
+}
+
+uint64_t inversion_count::waiting_above(std::size_t sink, Precedence precedence, uint64_t end) const {
   uint64_t n = 0;
   for (int p = std::max<int>(precedence + 1, PRIORITY); p <= FLASH_OVERRIDE; ++p)
-    n += static_cast<uint64_t>(fenwick_below(tree(sink, p), end));
-  total_ += n;
+    n += static_cast<uint64_t>(fenwick_below(tree(sink, p), static_cast<std::size_t>(end)));
   return n;
+}
+
+uint64_t inversion_count::total() const {
+  // the copies still waiting now never came: each was counted at every receipt that found it
+  // waiting, and those receipts are exactly the ones that find it waiting now
+  uint64_t lost = 0;
+  for (std::size_t sink = 0; sink < sinks_; ++sink)
+    for (const auto& r : receipts_[sink]) lost += waiting_above(sink, r.precedence, r.end);
+  return counted_ - lost;
 }
 
 void inversion_count::grow() {

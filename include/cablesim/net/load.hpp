@@ -59,13 +59,15 @@ struct load_options {
 /// charge before this one began and not come yet, went after it though it was waiting first.
 class inversion_count {
  public:
-  explicit inversion_count(std::size_t sinks) : sinks_(sinks), trees_(sinks * overtaking) {}
+  explicit inversion_count(std::size_t sinks) : sinks_(sinks), trees_(sinks * overtaking), receipts_(sinks) {}
   /// The next cable was sent; its copy to each sink goes at `copies[sink]`.
   void sent(const std::vector<Precedence>& copies);
   /// Cable k's copy came to `sink` (the first time) at `precedence`, `later` cables behind it:
-  /// the inversions it shows, which are added to the total.
+  /// the inversions it shows, counted against the copies of higher precedence not come yet.
   uint64_t received(std::size_t k, std::size_t sink, Precedence precedence, uint64_t later);
-  uint64_t total() const { return total_; }
+  /// All of them, less those counted against a copy that never came (lost: it was not
+  /// delivered after the one it was counted for).
+  uint64_t total() const;
 
  private:
   // the precedences that can overtake (above ROUTINE): a tree of copies not come yet for each,
@@ -74,12 +76,22 @@ class inversion_count {
   std::vector<int32_t>& tree(std::size_t sink, int precedence) {
     return trees_[sink * overtaking + static_cast<std::size_t>(precedence - ROUTINE - 1)];
   }
+  const std::vector<int32_t>& tree(std::size_t sink, int precedence) const {
+    return trees_[sink * overtaking + static_cast<std::size_t>(precedence - ROUTINE - 1)];
+  }
+  /// Copies of higher precedence than `precedence` for `sink`, not come, numbered below `end`.
+  uint64_t waiting_above(std::size_t sink, Precedence precedence, uint64_t end) const;
   void grow();
 
   std::size_t sinks_, cables_ = 0, capacity_ = 0;
   std::vector<std::vector<int32_t>> trees_;
   std::vector<uint8_t> waiting_;  // [cable * sinks + sink]: the copy's precedence until it comes, then 0
-  uint64_t total_ = 0;
+  struct receipt {
+    uint64_t end;  // the cables up to this number were at the relay when the copy went
+    Precedence precedence;
+  };
+  std::vector<std::vector<receipt>> receipts_;  // by sink, to take back what lost copies were counted
+  uint64_t counted_ = 0;
 };
 
 /// A relay in this process, on its own thread, listening on any free loopback port (`load
