@@ -209,14 +209,25 @@ TEST_CASE("net: bad clients are disconnected and logged, and the other links kee
   CHECK(n.run_until([&] { return n.delivered.size() == 7; }));
 }
 
+TEST_CASE("net: a neighbour that closes its link cleanly is news (info), not trouble (a warning)", "[net]") {
+  loopback_network n;
+  REQUIRE(n.run_until([&] { return n.at("RUEHEUR").core().channel_is_up("RUEHRN"); }));
+  n.at("RUEHRN").stop();  // (its sockets may close with a reset, if frames were still unread)
+  REQUIRE(n.run_until([&] { return !n.at("RUEHEUR").core().channel_is_up("RUEHRN"); }));
+  auto [socket, ec] = dial_as(n, "RUEHEUR", "RUEHRN", n.topo.link_key("RUEHRN", "RUEHEUR"));
+  REQUIRE_FALSE(ec);
+  REQUIRE(n.run_until([&] { return n.at("RUEHEUR").core().channel_is_up("RUEHRN"); }));
+  socket->shutdown(tcp::socket::shutdown_send);  // the end of its stream, whatever it has not read
+  REQUIRE(n.run_until([&] { return !n.at("RUEHEUR").core().channel_is_up("RUEHRN"); }));
+  CHECK(n.logged("[RUEHEUR] [info] link to RUEHRN closed: closed by RUEHRN"));
+  CHECK_FALSE(n.logged("[warning] link to RUEHRN closed: closed by"));
+}
+
 TEST_CASE("net: a link that goes silent is closed after three keep-alive intervals", "[net]") {
   loopback_network n;
   REQUIRE(n.run_until([&] { return n.at("RUEHEUR").core().channel_is_up("RUEHRN"); }));
   n.at("RUEHRN").stop();  // the real RUEHRN goes; one that knows the key comes, and says nothing
   REQUIRE(n.run_until([&] { return !n.at("RUEHEUR").core().channel_is_up("RUEHRN"); }));
-  // a neighbour that stops closes its links cleanly: news (info), not trouble (warning)
-  CHECK(n.logged("[RUEHEUR] [info] link to RUEHRN closed: closed by RUEHRN"));
-  CHECK_FALSE(n.logged("[warning] link to RUEHRN closed: closed by"));
   auto [socket, ec] = dial_as(n, "RUEHEUR", "RUEHRN", n.topo.link_key("RUEHRN", "RUEHEUR"));
   REQUIRE_FALSE(ec);
   REQUIRE(n.run_until([&] { return n.at("RUEHEUR").core().channel_is_up("RUEHRN"); }));
