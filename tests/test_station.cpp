@@ -633,8 +633,8 @@ TEST_CASE("station: a complete cable filed where it did not originate is refused
 }
 
 TEST_CASE("limits: a cable names at most 500 addressees and 500 RIs", "[core][station][security]") {
-  // what a relay does with a received transmission: the reasons it refused it whole
-  const auto refusals = [](const std::function<void(Transmission&)>& spoil) {
+  // what a relay does with a received transmission, spoiled as a section says
+  const auto relay_receives = [](const std::function<void(Transmission&)>& spoil) {
     const auto t = confidential_circuit();
     station relay(t, "RUEHEUR");
     station_actions out;
@@ -646,6 +646,11 @@ TEST_CASE("limits: a cable names at most 500 addressees and 500 RIs", "[core][st
     spoil(tr);
     out.clear();
     relay.receive("RUEHRO", tr, epoch_of(t), out);
+    return out;
+  };
+  // the reasons it refused it whole
+  const auto refusals = [&](const std::function<void(Transmission&)>& spoil) {
+    const auto out = relay_receives(spoil);
     std::vector<std::string> why;
     for (const auto& r : of_kind<reject_copy>(out))
       if (r.reason == refusal::over_limits) why.push_back(r.detail);
@@ -686,19 +691,10 @@ TEST_CASE("limits: a cable names at most 500 addressees and 500 RIs", "[core][st
     CHECK(r.error->message == "more than 500 addressees: a cable names hundreds at most");
   }
   SECTION("a relay refuses a received cable with 100,000 RIs whole, and still takes it in charge") {
-    const auto t = confidential_circuit();
-    station relay(t, "RUEHEUR");
-    station_actions out;
-    for (const auto& n : {"RUEHRO", "RUEHFR"}) relay.channel_up(n, epoch_of(t), out);
-    Transmission tr;
-    tr.set_channel_serial(1);
-    *tr.mutable_cable() = acp127::parse(complete_to_paris("ZNR UUUUU", "UNCLAS ROME 000001", "(U)")).cable;
-    for (int i = 0; i < 100'000; ++i) tr.mutable_cable()->mutable_routing_line()->add_routing_indicators("RUEHFR");
-    out.clear();
-    relay.receive("RUEHRO", tr, epoch_of(t), out);
-    std::vector<reject_copy> refused;
-    for (const auto& a : out)
-      if (const auto* r = std::get_if<reject_copy>(&a)) refused.push_back(*r);
+    const auto out = relay_receives([](Transmission& tr) {
+      for (int i = 0; i < 100'000; ++i) tr.mutable_cable()->mutable_routing_line()->add_routing_indicators("RUEHFR");
+    });
+    const auto refused = of_kind<reject_copy>(out);
     REQUIRE(refused.size() == 1);
     CHECK(refused[0].reason == refusal::over_limits);
     CHECK(refused[0].detail == "100001 routing indicators in FL2: more than the 500 a cable may have");

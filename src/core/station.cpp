@@ -284,15 +284,12 @@ void station::handle(Cable cable, std::string_view from, std::vector<std::string
                      sim_time now, station_actions& out) {
   const auto id = acp127::message_id(cable);
   const auto label = cable_label(cable);
-  handle(std::move(cable), id, label, from, std::move(path), text_characters, now, out);
+  handle(std::move(cable), id, label, from, std::move(path), text_characters, 0, now, out);
 }
 
 void station::handle(Cable cable, const std::string& id, const std::string& label, std::string_view from,
-                     std::vector<std::string> path, std::size_t text_characters, sim_time now, station_actions& out) {
-  // the copy's number on the channel it came by (receive() counted it), to say at each of its
-  // transmissions how many came in after it
-  const auto in = from.empty() ? in_.end() : in_.find(from);
-  const uint64_t arrival = in == in_.end() ? 0 : in->second.taken;
+                     std::vector<std::string> path, std::size_t text_characters, uint64_t arrival, sim_time now,
+                     station_actions& out) {
   // A cable from a neighbour is checked here; one this station made itself (a filing, which
   // file() checked; a service message; a misrouted cable it passes on) was checked already.
   const bool received = !from.empty();
@@ -633,9 +630,11 @@ void station::advance_continuity(std::string_view from, uint32_t serial, station
 
 void station::receive(std::string_view from, Transmission t, sim_time now, station_actions& out) {
   advance_continuity(from, t.channel_serial(), out);
+  // its number on the channel, to say at each of its copies' transmissions how many came after it
+  uint64_t arrival = 0;
   if (const auto it = in_.find(from); it != in_.end()) {
     it->second.last_heard = now;
-    ++it->second.taken;
+    arrival = ++it->second.taken;
   }
   std::vector<std::string> path(t.path().begin(), t.path().end());
   path.push_back(ri_);
@@ -644,7 +643,7 @@ void station::receive(std::string_view from, Transmission t, sim_time now, stati
   out.push_back(transmission_received{std::string(from), t.channel_serial(), id, label});
   const auto serial = t.channel_serial();
   t.mutable_cable()->clear_text();  // see file(): the body is the text
-  handle(std::move(*t.mutable_cable()), id, label, from, std::move(path), t.text_characters(), now, out);
+  handle(std::move(*t.mutable_cable()), id, label, from, std::move(path), t.text_characters(), arrival, now, out);
   // taken in charge (queued or delivered): now the sender may forget it
   out.push_back(send_ack{std::string(from), serial});
 }

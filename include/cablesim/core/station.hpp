@@ -358,9 +358,11 @@ class station {
   /// `text_characters`: as the Transmission carried them (0 = count them when transmitting).
   void handle(Cable cable, std::string_view from, std::vector<std::string> path, std::size_t text_characters,
               sim_time now, station_actions& out);
-  /// The same, with the cable's message identity and label already made (receive() made them).
+  /// The same, with the cable's message identity and label already made (receive() made them),
+  /// and `arrival`, its number among those taken in charge on the channel from `from` (0: none).
   void handle(Cable cable, const std::string& id, const std::string& label, std::string_view from,
-              std::vector<std::string> path, std::size_t text_characters, sim_time now, station_actions& out);
+              std::vector<std::string> path, std::size_t text_characters, uint64_t arrival, sim_time now,
+              station_actions& out);
   /// Take the RIs of FL2 that this station has not handled for this message before; the others
   /// are a suspected duplicate. False when none is left.
   bool keep_fresh(Cable& cable, const std::string& id, const std::string& label, station_actions& out);
