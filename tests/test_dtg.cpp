@@ -77,3 +77,34 @@ TEST_CASE("dtg: filing times and serials are written with their leading zeros", 
   CHECK(zero_pad(12345, 4) == "12345");  // more digits are kept
   CHECK(zero_pad(4294967295u, 12) == "004294967295");
 }
+
+TEST_CASE("text: valid_utf8 takes well-formed UTF-8 only, at any place in a long text", "[core][text]") {
+  const std::string ascii(37, 'A');  // more than eight bytes on either side of what is checked
+  struct sample {
+    std::string bytes;
+    bool valid;
+  };
+  const std::vector<sample> samples = {
+      {"", true},
+      {"\xC2\xB6", true},           // the paragraph mark the published cables carry
+      {"\xE2\x82\xAC", true},       // the euro sign, three bytes
+      {"\xF0\x9F\x93\x9C", true},   // four bytes
+      {"\xC0\xAF", false},          // an overlong '/'
+      {"\xE0\x80\xAF", false},      // another
+      {"\xED\xA0\x80", false},      // a surrogate
+      {"\xF4\x90\x80\x80", false},  // above U+10FFFF
+      {"\x80", false},              // a continuation byte alone
+      {"\xFF", false},
+      {"\xC2", false},  // cut short
+      {"\xE2\x82", false},
+  };
+  for (const auto& s : samples) {
+    INFO("bytes " << Catch::Detail::stringify(s.bytes));
+    CHECK(valid_utf8(s.bytes) == s.valid);
+    CHECK(valid_utf8(ascii + s.bytes + ascii) == s.valid);
+    CHECK(valid_utf8(ascii + s.bytes) == s.valid);  // at the very end
+    CHECK(valid_utf8(s.bytes + ascii) == s.valid);
+    if (!s.bytes.empty()) CHECK(utf8_sequence(s.bytes, 0) == (s.valid ? s.bytes.size() : 0));
+  }
+  CHECK(valid_utf8(std::string_view("A\0B", 3)));  // NUL is UTF-8; cable text refuses it on its own
+}

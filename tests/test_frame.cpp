@@ -89,3 +89,45 @@ TEST_CASE("frame: corrupting a valid frame one way at a time", "[net][frame]") {
     CHECK(make_error_code(frame_error::bad_proof).message().find("authentication failed") != std::string::npos);
   }
 }
+
+TEST_CASE("frame: a transmission's cable body travels beside the cable and is checked as UTF-8", "[net][frame]") {
+  const std::string body =
+      "UNCLAS ROME 001919\n\n\xC2\xB6"
+      "1. (U) A paragraph of the cable.\n";
+  Envelope e;
+  e.mutable_transmission()->set_channel_serial(7);
+  e.mutable_transmission()->mutable_cable()->set_originator("AMEMBASSY ROME");
+  e.mutable_transmission()->set_cable_body(body);
+  std::vector<Envelope> out;
+
+  SECTION("the receiver puts it back in the cable") {
+    REQUIRE_FALSE(decode_all(encode_frame(e), out));
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].transmission().cable().body() == body);
+    CHECK(out[0].transmission().cable_body().empty());
+    CHECK(out[0].transmission().cable().originator() == "AMEMBASSY ROME");
+  }
+  SECTION("a body in the cable itself is taken as it is") {
+    e.mutable_transmission()->clear_cable_body();
+    e.mutable_transmission()->mutable_cable()->set_body(body);
+    REQUIRE_FALSE(decode_all(encode_frame(e), out));
+    CHECK(out.at(0).transmission().cable().body() == body);
+  }
+  SECTION("a body that is not UTF-8 is refused, with a reason") {
+    e.mutable_transmission()->set_cable_body(body + std::string(20, 'X') + "\xC0\xAF" + std::string(20, 'X'));
+    CHECK(decode_all(encode_frame(e), out) == frame_error::bad_text);
+    CHECK(out.empty());
+    CHECK(make_error_code(frame_error::bad_text).message().find("not valid UTF-8") != std::string::npos);
+  }
+  SECTION("two bodies, in the cable and beside it, are refused") {
+    e.mutable_transmission()->mutable_cable()->set_body(body);
+    CHECK(decode_all(encode_frame(e), out) == frame_error::bad_text);
+  }
+  SECTION("a frame handed over in memory is made whole the same way") {
+    CHECK_FALSE(take_cable_body(e));
+    CHECK(e.transmission().cable().body() == body);
+    CHECK(e.transmission().cable_body().empty());
+    CHECK_FALSE(take_cable_body(e));  // once only: nothing beside it now
+    CHECK(e.transmission().cable().body() == body);
+  }
+}

@@ -802,17 +802,8 @@ std::optional<parse_error> check_encoding(std::string_view text) {
       continue;
     }
     if (c == 0) return error("NUL byte in cable text");
-    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + len > text.size()) return error("cable text is not valid UTF-8");
-    uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
-    for (std::size_t k = 1; k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(text[i + k]);
-      if ((cc >> 6) != 0x2) return error("cable text is not valid UTF-8");
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    static constexpr uint32_t min_for_length[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min_for_length[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-      return error("cable text is not valid UTF-8");
+    const auto len = utf8_sequence(text, i);
+    if (len == 0) return error("cable text is not valid UTF-8");
     i += len;
   }
   return std::nullopt;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <cstring>
 
 namespace cablesim {
 
@@ -12,6 +14,46 @@ std::string join(const std::vector<std::string>& words, std::string_view sep) {
     out += w;
   }
   return out;
+}
+
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+  if (len <= 1 || i + len > s.size()) return len == 1 ? 1 : 0;
+  uint32_t cp = len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
+  for (std::size_t k = 1; k < len; ++k) {
+    const auto cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc >> 6) != 0x2) return 0;
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  static constexpr uint32_t min_for_length[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < min_for_length[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return len;
+}
+
+bool valid_utf8(std::string_view s) {
+  constexpr std::size_t block = 32;  // ASCII a block at a time: four words, one test
+  auto ascii = [](const char* p) {
+    uint64_t any = 0;
+    for (std::size_t k = 0; k < block; k += 8) {
+      uint64_t word = 0;
+      std::memcpy(&word, p + k, 8);
+      any |= word;
+    }
+    return (any & 0x8080808080808080ULL) == 0;
+  };
+  for (std::size_t i = 0; i < s.size();) {
+    if (i + block <= s.size() && ascii(s.data() + i)) {
+      i += block;
+      continue;
+    }
+    for (const auto end = std::min(s.size(), i + block); i < end;) {  // a sequence at a time
+      const auto len = utf8_sequence(s, i);
+      if (len == 0) return false;
+      i += len;
+    }
+  }
+  return true;
 }
 
 std::string zero_pad(unsigned value, unsigned digits) {

@@ -32,7 +32,7 @@ awaitable<std::error_code> write_frame(tcp::socket& socket, const Envelope& enve
 
 std::string link_proof(const std::string& key, link_role role, const std::string& sender, const std::string& receiver,
                        const std::string& dialer_nonce, const std::string& acceptor_nonce) {
-  std::string message = "cablesim/2 ";
+  std::string message = "cablesim/" + std::to_string(protocol_version) + " ";
   message += role == link_role::dialer ? "dialer " : "acceptor ";
   message += sender + " " + receiver + " " + dialer_nonce + " " + acceptor_nonce;
   unsigned char md[EVP_MAX_MD_SIZE];

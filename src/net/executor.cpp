@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "cablesim/core/acp127.hpp"
+#include "cablesim/net/frame.hpp"
 
 namespace cablesim::net {
 
@@ -91,14 +92,21 @@ void station_executor::send_transmission(const std::string& peer, Transmission f
   const Cable* cable = core_.on_line(peer, frame.channel_serial());
   if (!cable) return;
   // The frame borrows the station's copy for as long as it takes to send it: no copy of the
-  // cable is made for the wire (the release gives it back, even if the send throws).
+  // cable is made for the wire (the release gives it back, even if the send throws). Its body
+  // goes beside it (frame.hpp), and back.
   Envelope e;
-  *e.mutable_transmission() = std::move(frame);
-  e.mutable_transmission()->unsafe_arena_set_allocated_cable(const_cast<Cable*>(cable));
+  auto* lent_cable = const_cast<Cable*>(cable);
+  auto* t = e.mutable_transmission();
+  *t = std::move(frame);
+  t->unsafe_arena_set_allocated_cable(lent_cable);
+  swap_cable_body(*t);
   struct give_back {
-    Envelope& e;
-    ~give_back() { e.mutable_transmission()->unsafe_arena_release_cable(); }
-  } lent{e};
+    Transmission& t;
+    ~give_back() {
+      swap_cable_body(t);
+      t.unsafe_arena_release_cable();
+    }
+  } lent{*t};
   env_.send(peer, e);
 }
 

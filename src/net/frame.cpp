@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "cablesim/core/text.hpp"
+
 namespace cablesim::net {
 namespace {
 
@@ -19,6 +21,8 @@ class frame_category_impl : public std::error_category {
         return "frame length above the maximum of " + std::to_string(max_handshake_frame_size) +
                " bytes before the peer has proven itself";
       case frame_error::garbage: return "frame payload is not a cablesim.Envelope";
+      case frame_error::bad_text:
+        return "a transmission's cable text is not valid UTF-8, or it comes both in the cable and beside it";
       case frame_error::no_kind: return "envelope carries nothing";
       case frame_error::not_hello: return "first frame is not a Hello";
       case frame_error::not_proof: return "second frame is not a Proof";
@@ -75,6 +79,16 @@ std::error_code decode_length(const unsigned char* h, std::size_t& length, std::
 std::error_code decode_payload(std::string_view payload, Envelope& envelope) {
   if (!envelope.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return frame_error::garbage;
   if (envelope.kind_case() == Envelope::KIND_NOT_SET) return frame_error::no_kind;
+  return take_cable_body(envelope);
+}
+
+void swap_cable_body(Transmission& t) { t.mutable_cable()->mutable_body()->swap(*t.mutable_cable_body()); }
+
+std::error_code take_cable_body(Envelope& envelope) {
+  if (!envelope.has_transmission() || envelope.transmission().cable_body().empty()) return {};
+  auto& t = *envelope.mutable_transmission();
+  if (!t.cable().body().empty() || !valid_utf8(t.cable_body())) return frame_error::bad_text;
+  swap_cable_body(t);
   return {};
 }
 

@@ -86,8 +86,10 @@ Envelope load_template(const topology& topo, const load_options& o, Precedence p
     throw std::runtime_error("load: " + o.from + " sends the load's cable to " + o.relay + " as " +
                              std::to_string(sent.size()) + " transmissions, not one");
   Envelope e;
-  *e.mutable_transmission() = std::move(sent[0]->frame);
-  *e.mutable_transmission()->mutable_cable() = *sent[0]->cable;
+  auto* t = e.mutable_transmission();
+  *t = std::move(sent[0]->frame);
+  *t->mutable_cable() = *sent[0]->cable;
+  swap_cable_body(*t);  // its wire form (net/frame.hpp)
   return e;
 }
 

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "cablesim/net/connection.hpp"
+#include "cablesim/net/frame.hpp"
 
 namespace cablesim::sim {
 
@@ -273,6 +274,7 @@ void network::send(node& from, const std::string& to, const Envelope& frame) {
   }
   if (!tcp_) {
     engine_.schedule(arrive_at, key, [this, target, sender = from.index, frame = frame, epoch = l.epoch]() mutable {
+      if (net::take_cable_body(frame)) throw std::logic_error("a station sent a cable whose text is not UTF-8");
       arrive(target, sender, std::move(frame), epoch);
     });
     return;

@@ -27,14 +27,15 @@ asio::awaitable<std::error_code> write_frame(tcp::socket& socket, const Envelope
 /// so that one end's proof can never be reflected back as the other's.
 enum class link_role { dialer, acceptor };
 
-/// HMAC-SHA256 of "cablesim/2 <role> <sender RI> <receiver RI> <dialer nonce> <acceptor nonce>"
+/// HMAC-SHA256 of "cablesim/3 <role> <sender RI> <receiver RI> <dialer nonce> <acceptor nonce>"
 /// under the link's key: proof that the sender knows it, bound to this connection.
 std::string link_proof(const std::string& key, link_role role, const std::string& sender, const std::string& receiver,
                        const std::string& dialer_nonce, const std::string& acceptor_nonce);
 
-/// The version of the link protocol this build speaks (2: proofs over both nonces). A Hello of
-/// another version is refused: the two ends would not read each other's frames alike.
-constexpr uint32_t protocol_version = 2;
+/// The version of the link protocol this build speaks (2: proofs over both nonces; 3: a cable's
+/// body travels beside it, in Transmission.cable_body). A Hello of another version is refused:
+/// the two ends would not read each other's frames alike.
+constexpr uint32_t protocol_version = 3;
 
 /// The first frame of a connection: who is calling, with a fresh nonce; `client` for a filing
 /// client such as `cablesim send`, which names the post it files at.

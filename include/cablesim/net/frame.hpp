@@ -13,16 +13,20 @@
 // - The payload must parse as an Envelope with its `kind` set.
 // - Before a connection has proven itself, a frame is at most 4 KB and the handshake must end
 //   within 10 s.
-// - On a link (protocol 2): the dialler sends a Hello (its RI, a fresh nonce), the acceptor
+// - On a link (protocol 3): the dialler sends a Hello (its RI, a fresh nonce), the acceptor
 //   answers with its Hello, the dialler sends a Proof, and only once that checks out does the
 //   acceptor send its own. A Proof is HMAC-SHA256, under the link's pre-shared key, of
-//   "cablesim/2 <dialer|acceptor> <sender RI> <receiver RI> <dialler's nonce> <acceptor's
+//   "cablesim/3 <dialer|acceptor> <sender RI> <receiver RI> <dialler's nonce> <acceptor's
 //   nonce>". Nothing else is accepted before both proofs check out.
 // - A filing client (`cablesim send`) does the same with the post's filing key: its Hello has
 //   `client` set and names the post, and it signs as "filing-client". A station that takes no
 //   filings from it answers the Hello with a FilingResult saying why. After the proofs the
 //   client sends Filing frames, each answered by a FilingResult.
 // - After the handshake a link carries Transmission, Ack and Cancel frames in both directions.
+//   A Transmission's cable travels without its body (the text after the heading, most of its
+//   bytes), which goes beside it in `cable_body`: a protobuf `bytes` field, which neither end
+//   checks character by character as protobuf checks every `string`. The receiver checks it
+//   once, as UTF-8, 32 bytes at a time, and puts it back in the cable.
 
 #include <cstddef>
 #include <cstdint>
@@ -50,6 +54,7 @@ enum class frame_error {
   oversize,           // length above max_frame_size
   oversize_unproven,  // length above max_handshake_frame_size, from a peer not yet proven
   garbage,            // the payload is not an Envelope
+  bad_text,           // a Transmission's cable body is not UTF-8, or comes twice
   no_kind,            // an Envelope with nothing in it
   not_hello,          // the first frame of a connection is not a Hello
   not_proof,          // the second frame of a link is not a Proof
@@ -87,8 +92,16 @@ void append_frame(byte_buffer& out, const Envelope& envelope);
 /// The payload length from a 4-byte header, checked against the maximum.
 std::error_code decode_length(const unsigned char* header, std::size_t& length, std::size_t max = max_frame_size);
 
-/// Parse a payload (after its length was checked).
+/// Parse a payload (after its length was checked), a transmission's body put back in its cable.
 std::error_code decode_payload(std::string_view payload, Envelope& envelope);
+
+/// Move a transmission's cable body beside the cable for the wire, or back: a swap, no copy.
+void swap_cable_body(Transmission& t);
+
+/// A transmission's body, sent beside its cable (`cable_body`), put back in the cable, once
+/// checked to be UTF-8 and the only body: decode_payload does it for every frame; a frame that a
+/// station hands over in memory (the simulator without TCP) needs it too.
+std::error_code take_cable_body(Envelope& envelope);
 
 /// Incremental decoder over a byte stream, for tests and anything that has bytes in hand.
 class frame_decoder {
