@@ -59,6 +59,15 @@ portion portion_marking(std::string_view inside, Classification& level) {
   return portion::known;
 }
 
+/// Whether a line may begin a numbered paragraph: the first character that is not blank is a
+/// digit or the first byte of a "¶". Once the paragraphs have begun it is all that most lines of
+/// a text need (every station reads every cable's text).
+bool may_be_numbered(std::string_view line) {
+  std::size_t i = 0;
+  while (i < line.size() && space(line[i])) ++i;
+  return i < line.size() && ((line[i] >= '0' && line[i] <= '9') || line[i] == '\xC2');
+}
+
 /// "1. (C) text" or "¶1. (C) text": the paragraph number and the marking inside the parentheses.
 bool numbered_paragraph(std::string_view line, uint32_t& number, std::string_view& marking) {
   if (line.starts_with("\xC2\xB6")) line.remove_prefix(2);  // ¶
@@ -98,8 +107,10 @@ text_markings scan_markings(std::string_view text) {
   bool in_paragraphs = false;
   while (!text.empty() && m.problem.empty()) {
     const auto nl = text.find('\n');
-    const auto line = trim(text.substr(0, nl));
+    const auto raw = text.substr(0, nl);
     text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    if (in_paragraphs && !may_be_numbered(raw)) continue;  // the text of a paragraph
+    const auto line = trim(raw);
     uint32_t number = 0;
     std::string_view inside;
     if (numbered_paragraph(line, number, inside)) {
