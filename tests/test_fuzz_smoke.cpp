@@ -64,7 +64,8 @@ std::size_t run_mutated(const std::vector<std::string>& seeds, std::size_t per_s
   return ran;
 }
 
-/// Frames a relay's neighbour might send: the seed cable as transmissions, an ack, a cancel.
+/// Frames a relay's neighbour might send: the seed cable as transmissions (its body beside it or
+/// in it), an ack, a cancel.
 std::string seed_frames(uint32_t first_serial) {
   const auto cable = acp127::parse(test::read_file(test::seed_cable()));
   REQUIRE(cable);
@@ -77,6 +78,7 @@ std::string seed_frames(uint32_t first_serial) {
     *t->mutable_cable() = cable.cable;
     t->set_precedence(IMMEDIATE);
     t->add_path("RUEHRO");
+    if (serial % 2) net::swap_cable_body(*t);  // as a station sends it; the others in the cable itself
     out += net::encode_frame(e);
   }
   Envelope ack;
