@@ -597,6 +597,61 @@ TEST_CASE("station: each copy it sends says how many came in on its channel afte
   CHECK(relay.queued("RUEHFR") == 0);
 }
 
+TEST_CASE("station: each copy it sends says the most copies that waited at once since its channel came up",
+          "[core][station]") {
+  const auto t = confidential_circuit();
+  auto now = epoch_of(t);
+  station relay(t, "RUEHEUR");
+  station_actions out;
+  // the running total of its queue_changed events, and its most: what a copy should say
+  std::map<std::string, uint32_t> depth;
+  uint64_t waiting = 0, most = 0;
+  auto follow = [&] {
+    for (const auto& q : of_kind<queue_changed>(out)) {
+      waiting = waiting + q.total() - depth[q.channel];
+      depth[q.channel] = q.total();
+      most = std::max(most, waiting);
+    }
+  };
+  uint32_t serial = 0;
+  auto receive = [&] {
+    Transmission tr;
+    tr.set_channel_serial(++serial);
+    *tr.mutable_cable() = acp127::parse(complete_to_paris("ZNR UUUUU", "UNCLAS ROME 000001", "(U)")).cable;
+    tr.mutable_cable()->mutable_origin()->set_station_serial(serial);
+    tr.add_path("RUEHRO");
+    relay.receive("RUEHRO", tr, now, out);
+  };
+  relay.channel_up("RUEHRO", now, out);  // Paris's circuit is down: the copies wait
+  for (int i = 0; i < 3; ++i) receive();
+  follow();
+  REQUIRE(most == 3);
+  out.clear();
+  relay.channel_up("RUEHFR", now, out);
+  for (int sent = 0; sent < 3; ++sent) {
+    follow();
+    const auto starts = of_kind<start_transmission>(out);
+    REQUIRE(starts.size() == 1);
+    CHECK(starts[0].frame.queued_peak() == most);  // they waited before it came up: still waiting
+    out.clear();
+    relay.transmission_done("RUEHFR", starts[0].frame.channel_serial(), now, out);
+    relay.acknowledged("RUEHFR", starts[0].frame.channel_serial(), now, out);  // in Paris's charge now
+  }
+  follow();
+  REQUIRE(waiting == 0);
+  // down and up again: from then on nothing waits, as a copy straight through does not
+  relay.channel_down("RUEHFR", now, out);
+  now += std::chrono::minutes(1);
+  relay.channel_up("RUEHFR", now, out);
+  out.clear();
+  receive();
+  follow();
+  const auto starts = of_kind<start_transmission>(out);
+  REQUIRE(starts.size() == 1);
+  CHECK(starts[0].frame.queued_peak() == 0);
+  CHECK(waiting == 0);
+}
+
 TEST_CASE("station: a filing refused at once for some addressees says so in its outcome", "[core][station][security]") {
   // Paris's own circuit is approved for CONFIDENTIAL only: a SECRET draft from Paris is filed
   // (numbered, in the post's charge) but refused at once for Rome, and the filer learns why

@@ -61,7 +61,6 @@ int run_load_command(const load_arguments& a) {
   if (a.in_process) {
     relay.emplace(topo, o.relay);
     o.relay_endpoint = relay->endpoint();
-    o.relay_queue_high_water = [&relay] { return relay->queued_high_water(); };
   }
   const auto report = net::run_load(topo, o);
   relay.reset();

@@ -20,13 +20,16 @@ std::string cable_label(const Cable& c) {
 
 bool is_service(const Cable& c) { return c.body().starts_with("UNCLAS SVC"); }
 
-}  // namespace
-
-uint32_t queue_changed::total() const {
+/// Copies in a queue of these depths (one per precedence).
+uint32_t copies(const std::array<uint32_t, 6>& depth) {
   uint32_t n = 0;
   for (const auto d : depth) n += d;
   return n;
 }
+
+}  // namespace
+
+uint32_t queue_changed::total() const { return copies(depth); }
 
 station::station(const topology& topo, std::string ri) : topo_(topo), ri_(std::move(ri)), routes_(topo, ri_) {
   self_ = topo.station(ri_);
@@ -527,6 +530,8 @@ void station::enqueue(out_channel& ch, queued_copy copy, sim_time now, station_a
 void station::report_queue(out_channel& ch, station_actions& out) {
   const auto depth = ch.queue.depths();
   if (depth == ch.reported_depth) return;  // only a change is news
+  queued_ = queued_ + copies(depth) - copies(ch.reported_depth);
+  for (auto& [peer, c] : out_) c.queued_peak = std::max(c.queued_peak, queued_);
   ch.reported_depth = depth;
   out.push_back(queue_changed{ch.peer, depth});
 }
@@ -556,6 +561,7 @@ void station::pump(out_channel& ch, sim_time now, station_actions& out) {
   st.frame.set_channel_serial(ch.last_serial);
   st.frame.set_precedence(next->precedence);
   st.frame.set_text_characters(static_cast<uint32_t>(next->text_characters));
+  st.frame.set_queued_peak(ch.queued_peak);
   for (const auto& s : next->path) st.frame.add_path(s);
   // a copy received: it came by the channel from the last station of its path but this one (a
   // path a peer made up gives a wrong count for its own copies, never a negative one)
@@ -738,6 +744,7 @@ void station::channel_up(std::string_view peer, sim_time now, station_actions& o
   if (!ch) return;
   ch->up = true;
   ch->failed = false;
+  ch->queued_peak = queued_;  // what waits here from now on, as the far end will see it
   out.push_back(channel_changed{ch->peer, true, 0});
   // what went another way while the channel was down leaves no open number behind it
   for (const auto serial : ch->withdrawn) out.push_back(cancel_serial{ch->peer, serial});

@@ -257,6 +257,7 @@ class load_run {
   void on_frame(link_session& s, Envelope& e, const std::string& sink) {
     if (e.has_transmission() && !sink.empty()) {
       const auto& t = e.transmission();
+      queued_peak_ = std::max(queued_peak_, static_cast<int64_t>(t.queued_peak()));
       received(t.cable(), t.precedence(), t.later_arrivals(), sink);
       Envelope ack;
       ack.mutable_ack()->set_channel_serial(t.channel_serial());
@@ -441,7 +442,7 @@ class load_run {
     r.set_backlog(static_cast<uint32_t>(o_.backlog));
     if (could_be_dual_) r.set_dual_share(static_cast<double>(duals_) / static_cast<double>(could_be_dual_));
     r.set_achieved_per_second(seconds > 0 ? static_cast<double>(received_) / seconds : 0);
-    r.set_relay_queue_high_water(o_.relay_queue_high_water ? o_.relay_queue_high_water() : -1);
+    r.set_relay_queue_high_water(queued_peak_);
     r.set_cable_characters(static_cast<uint32_t>(characters_));
     r.set_wire_bytes_per_cable(static_cast<uint32_t>(wire_bytes_));
     for (int p = ROUTINE; p <= FLASH_OVERRIDE; ++p) {
@@ -482,6 +483,7 @@ class load_run {
   std::uniform_real_distribution<double> dual_share_{0.0, 1.0};
   clock_type::time_point start_{}, last_receipt_{};
   uint64_t received_ = 0, duplicated_ = 0;
+  int64_t queued_peak_ = -1;                // the relay's queue high-water mark, as its copies say it (-1: none came)
   uint64_t duals_ = 0, could_be_dual_ = 0;  // cables sent at dual precedence, and that could have been
   uint64_t characters_ = 0, wire_bytes_ = 0;
   int64_t in_flight_ = 0;
@@ -503,12 +505,11 @@ class load_run {
 }  // namespace
 
 struct in_process_relay::parts {
-  parts(const topology& t, const std::string& ri, in_process_relay& owner,
-        std::function<void(const station_action&)> watch)
+  parts(const topology& t, const std::string& ri, std::function<void(const station_action&)> watch)
       : topo(on_loopback(t, ri)),
         clock(*parse_iso8601(topo.proto().epoch()), topo.proto().speedup()),
         logger(std::make_shared<spdlog::logger>(ri, std::make_shared<spdlog::sinks::stderr_color_sink_mt>())),
-        relay(io, topo, ri, clock, logger, resolver(), observer(owner, std::move(watch))) {}
+        relay(io, topo, ri, clock, logger, resolver(), observer(std::move(watch))) {}
 
   static topology on_loopback(const topology& topo, const std::string& ri) {
     auto proto = topo.proto();
@@ -525,24 +526,15 @@ struct in_process_relay::parts {
       return tcp::endpoint(asio::ip::make_address(s->host()), static_cast<unsigned short>(s->port()));
     };
   }
-  action_observer observer(in_process_relay& owner, std::function<void(const station_action&)> watch) {
-    return [this, &owner, watch = std::move(watch)](const std::string&, const station_action& a, sim_time) {
-      if (watch) watch(a);
-      if (const auto* q = std::get_if<queue_changed>(&a)) {
-        auto& d = depth[q->channel];
-        const auto now = owner.queued_ += static_cast<int64_t>(q->total()) - d;
-        d = q->total();
-        if (now > owner.high_water_.load(std::memory_order_relaxed))
-          owner.high_water_ = now;  // this thread only writes it
-      }
-    };
+  static action_observer observer(std::function<void(const station_action&)> watch) {
+    if (!watch) return nullptr;
+    return [watch = std::move(watch)](const std::string&, const station_action& a, sim_time) { watch(a); };
   }
 
   topology topo;
   asio::io_context io;
   sim_clock clock;
   std::shared_ptr<spdlog::logger> logger;
-  std::map<std::string, int64_t> depth;  // the relay's thread only
   station_runtime relay;
   tcp::endpoint endpoint;
   std::thread thread;
@@ -550,7 +542,7 @@ struct in_process_relay::parts {
 
 in_process_relay::in_process_relay(const topology& topo, const std::string& ri,
                                    std::function<void(const station_action&)> watch)
-    : parts_(std::make_unique<parts>(topo, ri, *this, std::move(watch))) {
+    : parts_(std::make_unique<parts>(topo, ri, std::move(watch))) {
   parts_->logger->set_level(spdlog::level::warn);
   parts_->logger->set_pattern("[%n] %^%l%$: %v");
   parts_->endpoint = parts_->relay.listen();

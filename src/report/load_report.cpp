@@ -60,10 +60,10 @@ std::string summarize_load(const LoadReport& r) {
   std::snprintf(line, sizeof line, "sent %u cables (%u backlog); received %u of %u copies in %.2f s: %.0f copies/s\n",
                 r.sent(), r.backlog(), r.received(), r.expected(), r.seconds(), r.achieved_per_second());
   out += line;
-  std::snprintf(line, sizeof line, "lost %u, duplicated %u, precedence inversions %.0f, relay queue high-water %s\n",
-                r.lost(), r.duplicated(), r.inversions(),
-                r.relay_queue_high_water() < 0 ? "not known (the relay runs elsewhere)"
-                                               : std::to_string(r.relay_queue_high_water()).c_str());
+  std::snprintf(
+      line, sizeof line, "lost %u, duplicated %u, precedence inversions %.0f, relay queue high-water %s\n", r.lost(),
+      r.duplicated(), r.inversions(),
+      r.relay_queue_high_water() < 0 ? "not known (no copy came)" : std::to_string(r.relay_queue_high_water()).c_str());
   out += line;
   std::snprintf(line, sizeof line, "\n%-10s %8s %10s %10s %10s %10s %10s\n", "precedence", "copies", "p50", "p90",
                 "p99", "p99.9", "max");

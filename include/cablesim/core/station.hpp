@@ -342,6 +342,7 @@ class station {
     uint32_t last_serial = 0;
     int serial_day = -1;                       // the day (UTC) of last_serial: serials restart daily
     std::array<uint32_t, 6> reported_depth{};  // the queue as last reported (queue_changed)
+    uint64_t queued_peak = 0;                  // the most copies waiting on all channels at once since this one came up
   };
   struct in_channel {
     uint32_t last_serial = 0;  // 0 = nothing received yet
@@ -408,6 +409,7 @@ class station {
   int ssn_day_ = -1;
   uint64_t last_journal_id_ = 0;
   bool journalled_ = false;
+  uint64_t queued_ = 0;  // copies waiting on all channels, as the queue_changed events tell it
 };
 
 }  // namespace cablesim

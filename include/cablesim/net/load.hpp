@@ -7,7 +7,6 @@
 // loop) to its arrival at a sink.
 
 #include <array>
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -47,8 +46,6 @@ struct load_options {
   std::string port_dir;
   /// A progress line each second.
   std::function<void(const std::string&)> progress;
-  /// When the relay runs in this process: the most copies that have waited there at once.
-  std::function<int64_t()> relay_queue_high_water;
 };
 
 /// Precedence inversions as the sinks see them: a copy that the relay began to transmit while a
@@ -106,17 +103,12 @@ class in_process_relay {
   in_process_relay& operator=(const in_process_relay&) = delete;
 
   tcp::endpoint endpoint() const;
-  /// The most copies that have waited on all its channels at once (every change of a queue is
-  /// seen, not samples of them).
-  int64_t queued_high_water() const { return high_water_.load(); }
   /// CPU time its thread has used so far (user and system), in seconds.
   double cpu_seconds() const;
 
  private:
   struct parts;
   std::unique_ptr<parts> parts_;
-  int64_t queued_ = 0;  // on all its channels now (its thread only)
-  std::atomic<int64_t> high_water_{0};
 };
 
 /// Fill in `from` and `to` from the topology when they are not given, and check them: each a
