@@ -77,6 +77,26 @@ double metric(const std::string& text, const std::string& name, const std::vecto
   return sum;
 }
 
+/// A relay (RUEHEUR) run as its own process, `cablesim node` on `topology`, until the test ends;
+/// it says where it listens (and serves its metrics, with `extra` arguments asking for them) in
+/// `ports`.
+struct relay_node {
+  pid_t pid;
+  relay_node(const fs::path& topology, const fs::path& ports, const fs::path& log,
+             const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args{CABLESIM_BINARY, "node", topology.string(), "--station",   "RUEHEUR",
+                                  "--log-level",   "warn", "--port-dir",      ports.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    pid = test::spawn(args, log);
+  }
+  relay_node(const relay_node&) = delete;
+  relay_node& operator=(const relay_node&) = delete;
+  ~relay_node() {
+    kill(pid, SIGTERM);
+    waitpid(pid, nullptr, 0);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("load: against a relay run as its own process, every copy arrives once (JSON), and its metrics count them",
@@ -85,15 +105,7 @@ TEST_CASE("load: against a relay run as its own process, every copy arrives once
   const auto topo = topology_on_any_port(dir);
   const auto ports = dir / "ports";
   const auto relay_log = dir / "relay.log";
-  struct stop_relay {
-    pid_t pid;
-    ~stop_relay() {
-      kill(pid, SIGTERM);
-      waitpid(pid, nullptr, 0);
-    }
-  } relay{test::spawn({CABLESIM_BINARY, "node", topo.string(), "--station", "RUEHEUR", "--log-level", "warn",
-                       "--port-dir", ports.string(), "--metrics", "127.0.0.1:0"},
-                      relay_log)};
+  const relay_node relay(topo, ports, relay_log, {"--metrics", "127.0.0.1:0"});
   REQUIRE(test::wait_for_files(
       ports, [&] { return fs::exists(ports / "RUEHEUR.port") && fs::exists(ports / "RUEHEUR.metrics"); },
       std::chrono::seconds(20)));
@@ -336,15 +348,7 @@ TEST_CASE("load: the relay's queue high-water mark is the most that waited, not 
     const auto dir = fresh_dir("high_water");
     std::ofstream(dir / "load.textproto") << text;
     const auto ports = dir / "ports";
-    struct stop_relay {
-      pid_t pid;
-      ~stop_relay() {
-        kill(pid, SIGTERM);
-        waitpid(pid, nullptr, 0);
-      }
-    } relay{test::spawn({CABLESIM_BINARY, "node", (dir / "load.textproto").string(), "--station", "RUEHEUR",
-                         "--log-level", "warn", "--port-dir", ports.string()},
-                        dir / "relay.log")};
+    const relay_node relay(dir / "load.textproto", ports, dir / "relay.log");
     REQUIRE(test::wait_for_files(
         ports, [&] { return fs::exists(ports / "RUEHEUR.port"); }, std::chrono::seconds(20)));
     o.port_dir = ports.string();
