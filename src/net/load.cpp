@@ -411,7 +411,8 @@ class load_run {
       if (o_.progress)
         o_.progress("load: " + std::to_string(second) + " s: sent " + std::to_string(cables_.size()) +
                     ", copies received " + std::to_string(received_) + " (" + std::to_string(received_ - last) +
-                    "/s), in flight " + std::to_string(in_flight_) + ", duplicated " + std::to_string(duplicated_));
+                    "/s), in flight " + std::to_string(in_flight_) + ", duplicated " + std::to_string(duplicated_) +
+                    (queued_peak_ < 0 ? "" : ", relay queue high-water " + std::to_string(queued_peak_)));
       last = received_;
     }
   }
