@@ -11,7 +11,7 @@ std::size_t slot(Precedence p) {
 }
 }  // namespace
 
-void precedence_queue::push(queued_copy c) {
+void precedence_queue::push(queued_copy&& c) {
   auto& q = by_precedence_[slot(c.precedence)];
   if (q.size() >= keep_parsed) {
     c.cable.SerializeToString(&c.packed);
@@ -21,7 +21,7 @@ void precedence_queue::push(queued_copy c) {
   q.push_back(std::move(c));
 }
 
-void precedence_queue::push_front(queued_copy c) { by_precedence_[slot(c.precedence)].push_front(std::move(c)); }
+void precedence_queue::push_front(queued_copy&& c) { by_precedence_[slot(c.precedence)].push_front(std::move(c)); }
 
 const queued_copy* precedence_queue::peek() const {
   for (auto i = by_precedence_.size(); i-- > 0;)

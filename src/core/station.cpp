@@ -283,14 +283,14 @@ std::vector<std::string> station::take_unknown_ris(Cable& cable) const {
   return unknown;
 }
 
-void station::handle(Cable cable, std::string_view from, std::vector<std::string> path, std::size_t text_characters,
+void station::handle(Cable&& cable, std::string_view from, std::vector<std::string> path, std::size_t text_characters,
                      sim_time now, station_actions& out) {
   const auto id = acp127::message_id(cable);
   const auto label = cable_label(cable);
   handle(std::move(cable), id, label, from, std::move(path), text_characters, 0, now, out);
 }
 
-void station::handle(Cable cable, const std::string& id, const std::string& label, std::string_view from,
+void station::handle(Cable&& cable, const std::string& id, const std::string& label, std::string_view from,
                      std::vector<std::string> path, std::size_t text_characters, uint64_t arrival, sim_time now,
                      station_actions& out) {
   // A cable from a neighbour is checked here; one this station made itself (a filing, which
@@ -500,7 +500,7 @@ void station::send_service(const Cable& about, const std::vector<std::string>& r
   handle(std::move(svc), "", {ri_}, 0, now, out);
 }
 
-void station::enqueue(out_channel& ch, queued_copy copy, sim_time now, station_actions& out) {
+void station::enqueue(out_channel& ch, queued_copy&& copy, sim_time now, station_actions& out) {
   const Precedence p = copy.precedence;
   if (copy.journal_id == 0) copy.journal_id = ++last_journal_id_;
   if (journalled_) out.push_back(journal_put{ch.peer, copy});
@@ -574,7 +574,7 @@ void station::pump(out_channel& ch, sim_time now, station_actions& out) {
   st.designator = ch.designator;
   st.message_id = next->message_id;
   st.label = cable_label(next->cable);
-  ch.current = in_progress{std::move(*next), ch.last_serial, now, lt, characters, st.label};
+  ch.current.emplace(std::move(*next), ch.last_serial, now, lt, characters, st.label);
   st.cable = &ch.current->copy.cable;  // lent, not copied: the cable is most of a copy's bytes
   out.push_back(std::move(st));
 }

@@ -36,9 +36,9 @@ struct queued_copy {
 class precedence_queue {
  public:
   static constexpr std::size_t keep_parsed = 4096;
-  void push(queued_copy c);
+  void push(queued_copy&& c);
   /// Put back at the head of its precedence: an interrupted cable goes out again first.
-  void push_front(queued_copy c);
+  void push_front(queued_copy&& c);
   std::optional<queued_copy> pop();
   const queued_copy* peek() const;  // its cable may be serialised (packed)
   bool empty() const;

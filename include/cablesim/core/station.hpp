@@ -355,13 +355,14 @@ class station {
   /// Report the open numbers first..last and ask for them again.
   void open_numbers(std::string_view from, uint32_t first, uint32_t last, station_actions& out);
 
-  /// Segregate and dispatch a cable at this station; `from` is empty for a filing here.
-  /// `text_characters`: as the Transmission carried them (0 = count them when transmitting).
-  void handle(Cable cable, std::string_view from, std::vector<std::string> path, std::size_t text_characters,
+  /// Segregate and dispatch a cable at this station (it is moved from); `from` is empty for a
+  /// filing here. `text_characters`: as the Transmission carried them (0 = count them when
+  /// transmitting).
+  void handle(Cable&& cable, std::string_view from, std::vector<std::string> path, std::size_t text_characters,
               sim_time now, station_actions& out);
   /// The same, with the cable's message identity and label already made (receive() made them),
   /// and `arrival`, its number among those taken in charge on the channel from `from` (0: none).
-  void handle(Cable cable, const std::string& id, const std::string& label, std::string_view from,
+  void handle(Cable&& cable, const std::string& id, const std::string& label, std::string_view from,
               std::vector<std::string> path, std::size_t text_characters, uint64_t arrival, sim_time now,
               station_actions& out);
   /// Take the RIs of FL2 that this station has not handled for this message before; the others
@@ -373,7 +374,7 @@ class station {
   void complete_draft(Cable& cable, sim_time now, station_actions& out);
   /// The addressee stations of a cable (collectives expanded); addresses with no RI in `unknown`.
   std::vector<std::string> addressee_stations(const Cable& cable, std::vector<std::string>& unknown) const;
-  void enqueue(out_channel& ch, queued_copy copy, sim_time now, station_actions& out);
+  void enqueue(out_channel& ch, queued_copy&& copy, sim_time now, station_actions& out);
   void pump(out_channel& ch, sim_time now, station_actions& out);
   void reroute(out_channel& ch, std::deque<queued_copy> copies, sim_time now, station_actions& out);
   void advance_continuity(std::string_view from, uint32_t serial, station_actions& out);
