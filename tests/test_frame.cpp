@@ -123,7 +123,7 @@ TEST_CASE("frame: a transmission's cable body travels beside the cable and is ch
     e.mutable_transmission()->mutable_cable()->set_body(body);
     CHECK(decode_all(encode_frame(e), out) == frame_error::bad_text);
   }
-  SECTION("a frame handed over in memory is made whole the same way") {
+  SECTION("without bytes in between, and once only") {
     CHECK_FALSE(take_cable_body(e));
     CHECK(e.transmission().cable().body() == body);
     CHECK(e.transmission().cable_body().empty());

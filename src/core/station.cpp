@@ -530,8 +530,10 @@ void station::enqueue(out_channel& ch, queued_copy&& copy, sim_time now, station
 void station::report_queue(out_channel& ch, station_actions& out) {
   const auto depth = ch.queue.depths();
   if (depth == ch.reported_depth) return;  // only a change is news
+  const auto before = queued_;
   queued_ = queued_ + copies(depth) - copies(ch.reported_depth);
-  for (auto& [peer, c] : out_) c.queued_peak = std::max(c.queued_peak, queued_);
+  if (queued_ > before)  // a new most, perhaps, for every channel
+    for (auto& [peer, c] : out_) c.queued_peak = std::max(c.queued_peak, queued_);
   ch.reported_depth = depth;
   out.push_back(queue_changed{ch.peer, depth});
 }

@@ -99,8 +99,7 @@ std::error_code decode_payload(std::string_view payload, Envelope& envelope);
 void swap_cable_body(Transmission& t);
 
 /// A transmission's body, sent beside its cable (`cable_body`), put back in the cable, once
-/// checked to be UTF-8 and the only body: decode_payload does it for every frame; a frame that a
-/// station hands over in memory (the simulator without TCP) needs it too.
+/// checked to be UTF-8 and the only body: what decode_payload does for every frame read.
 std::error_code take_cable_body(Envelope& envelope);
 
 /// Incremental decoder over a byte stream, for tests and anything that has bytes in hand.
