@@ -79,7 +79,6 @@ TEST_CASE("dtg: filing times and serials are written with their leading zeros", 
 }
 
 TEST_CASE("text: valid_utf8 takes well-formed UTF-8 only, at any place in a long text", "[core][text]") {
-  const std::string ascii(37, 'A');  // more than eight bytes on either side of what is checked
   struct sample {
     std::string bytes;
     bool valid;
@@ -101,9 +100,10 @@ TEST_CASE("text: valid_utf8 takes well-formed UTF-8 only, at any place in a long
   for (const auto& s : samples) {
     INFO("bytes " << Catch::Detail::stringify(s.bytes));
     CHECK(valid_utf8(s.bytes) == s.valid);
-    CHECK(valid_utf8(ascii + s.bytes + ascii) == s.valid);
-    CHECK(valid_utf8(ascii + s.bytes) == s.valid);  // at the very end
-    CHECK(valid_utf8(s.bytes + ascii) == s.valid);
+    // at the start, the end, inside and across the blocks of 64 bytes that are read at once
+    for (const std::size_t before : {0, 1, 15, 37, 62, 63, 64, 65, 100, 127, 190})
+      for (const std::size_t after : {0, 1, 37, 70, 130})
+        CHECK(valid_utf8(std::string(before, 'A') + s.bytes + std::string(after, 'A')) == s.valid);
     if (!s.bytes.empty()) CHECK(utf8_sequence(s.bytes, 0) == (s.valid ? s.bytes.size() : 0));
   }
   CHECK(valid_utf8(std::string_view("A\0B", 3)));  // NUL is UTF-8; cable text refuses it on its own

@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "cablesim/receipt.pb.h"
+
 using namespace cablesim;
 using namespace cablesim::net;
 
@@ -130,4 +132,50 @@ TEST_CASE("frame: a transmission's cable body travels beside the cable and is ch
     CHECK_FALSE(take_cable_body(e));  // once only: nothing beside it now
     CHECK(e.transmission().cable().body() == body);
   }
+}
+
+TEST_CASE("frame: a load sink's ReceiptEnvelope reads a relay's transmission under the same field numbers",
+          "[net][frame]") {
+  Envelope e;
+  auto* t = e.mutable_transmission();
+  t->set_channel_serial(42);
+  t->set_precedence(IMMEDIATE);
+  t->set_later_arrivals(3);
+  t->set_queued_peak(17);
+  t->set_cable_body("UNCLAS LOAD\n\n1. (U) Text.\n");
+  t->add_path("RUEHC");
+  auto* o = t->mutable_cable()->mutable_origin();
+  o->set_station_ri("RUEHC");
+  o->set_station_serial(1919);
+  o->set_serial_cycle(5);
+  o->mutable_filing_time()->set_day_of_year(253);
+  t->mutable_cable()->set_originator("SECSTATE WASHDC");
+
+  // as a sink's link reads it: the payload of the next frame, then the few fields it uses
+  frame_decoder d;
+  d.feed(encode_frame(e) + encode_frame(hello()));
+  std::string_view payload;
+  std::error_code ec;
+  REQUIRE(d.next_payload(payload, ec));
+  CHECK(payload == e.SerializeAsString());
+  ReceiptEnvelope r;
+  REQUIRE(r.ParseFromArray(payload.data(), static_cast<int>(payload.size())));
+  REQUIRE(r.has_transmission());
+  const auto& rt = r.transmission();
+  CHECK(rt.channel_serial() == t->channel_serial());
+  CHECK(rt.precedence() == t->precedence());
+  CHECK(rt.later_arrivals() == t->later_arrivals());
+  CHECK(rt.queued_peak() == t->queued_peak());
+  CHECK(rt.cable_body() == t->cable_body());
+  CHECK(rt.cable().origin().station_ri() == o->station_ri());
+  CHECK(rt.cable().origin().station_serial() == o->station_serial());
+  CHECK(rt.cable().origin().serial_cycle() == o->serial_cycle());
+
+  // a frame of another kind is no transmission to it; the decoder goes on to it
+  REQUIRE(d.next_payload(payload, ec));
+  REQUIRE(r.ParseFromArray(payload.data(), static_cast<int>(payload.size())));
+  CHECK_FALSE(r.has_transmission());
+  CHECK_FALSE(d.next_payload(payload, ec));
+  CHECK_FALSE(ec);
+  CHECK_FALSE(d.finish());
 }

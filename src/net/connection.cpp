@@ -223,7 +223,10 @@ awaitable<void> link_session::reader() {
     heard_ = true;
     Envelope envelope;
     std::error_code bad;
-    while (open_ && decoder.next(envelope, bad)) {
+    std::string_view payload;
+    while (open_ && decoder.next_payload(payload, bad)) {
+      if (on_payload_ && wall_delay_.count() == 0 && on_payload_(*this, payload)) continue;
+      if ((bad = decode_payload(payload, envelope))) break;
       if (envelope.has_keepalive()) continue;  // it has done its work: the link is alive
       if (wall_delay_.count() > 0) {           // propagation delay: hand it over when it arrives
         if (arriving_.empty()) wake_delayer_.cancel();

@@ -108,15 +108,22 @@ std::span<char> frame_decoder::space(std::size_t want) {
   return {buffer_.data() + held_, buffer_.size() - held_};
 }
 
-bool frame_decoder::next(Envelope& envelope, std::error_code& error) {
+bool frame_decoder::next_payload(std::string_view& payload, std::error_code& error) {
   error.clear();
   if (held_ - pos_ < frame_header_size) return false;
   std::size_t length = 0;
   if ((error = decode_length(reinterpret_cast<const unsigned char*>(buffer_.data() + pos_), length))) return false;
   if (held_ - pos_ - frame_header_size < length) return false;
-  error = decode_payload(std::string_view(buffer_.data() + pos_ + frame_header_size, length), envelope);
+  payload = std::string_view(buffer_.data() + pos_ + frame_header_size, length);
   pos_ += frame_header_size + length;
-  if (pos_ == held_) pos_ = held_ = 0;
+  if (pos_ == held_) pos_ = held_ = 0;  // the bytes stay where they are until the next read
+  return true;
+}
+
+bool frame_decoder::next(Envelope& envelope, std::error_code& error) {
+  std::string_view payload;
+  if (!next_payload(payload, error)) return false;
+  error = decode_payload(payload, envelope);
   return !error;
 }
 

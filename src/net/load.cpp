@@ -18,9 +18,11 @@
 #include "cablesim/core/percentile.hpp"
 #include "cablesim/core/precedence.hpp"
 #include "cablesim/core/station.hpp"
+#include "cablesim/core/text.hpp"
 #include "cablesim/net/clock.hpp"
 #include "cablesim/net/hosts.hpp"
 #include "cablesim/net/station_runtime.hpp"
+#include "cablesim/receipt.pb.h"
 #include "cablesim/store/files.hpp"
 
 namespace cablesim::net {
@@ -250,19 +252,31 @@ class load_run {
           stop_all();
         });
     session->keep_alive(std::chrono::milliseconds(2000));
+    if (sink)
+      session->take_payloads(
+          [this, me](link_session& s, std::string_view payload) { return on_payload(s, payload, me); });
     session->start();
     co_return session;
   }
 
+  /// A frame at a sink, read as a ReceiptEnvelope: a copy is counted and acknowledged here, from
+  /// the few fields a sink uses. Anything else, or a frame that is not one, or a copy whose text
+  /// is not UTF-8, is decoded in full (and refused, if it is bad) and goes to on_frame.
+  bool on_payload(link_session& s, std::string_view payload, const std::string& sink) {
+    if (!receipt_.ParseFromArray(payload.data(), static_cast<int>(payload.size())) || !receipt_.has_transmission() ||
+        !valid_utf8(receipt_.transmission().cable_body()))
+      return false;
+    const auto& t = receipt_.transmission();
+    queued_peak_ = std::max(queued_peak_, static_cast<int64_t>(t.queued_peak()));
+    received(t.cable().origin(), static_cast<Precedence>(t.precedence()), t.later_arrivals(), sink);
+    Envelope ack;
+    ack.mutable_ack()->set_channel_serial(t.channel_serial());
+    s.send(ack);
+    return true;
+  }
+
   void on_frame(link_session& s, Envelope& e, const std::string& sink) {
-    if (e.has_transmission() && !sink.empty()) {
-      const auto& t = e.transmission();
-      queued_peak_ = std::max(queued_peak_, static_cast<int64_t>(t.queued_peak()));
-      received(t.cable(), t.precedence(), t.later_arrivals(), sink);
-      Envelope ack;
-      ack.mutable_ack()->set_channel_serial(t.channel_serial());
-      s.send(ack);
-    } else if (e.has_continuity() && !e.continuity().answer()) {
+    if (e.has_continuity() && !e.continuity().answer()) {
       Envelope zic;  // the relay checks the channel: the last serial this end sent on it
       zic.mutable_continuity()->set_answer(true);
       zic.mutable_continuity()->set_last_serial(sink.empty() ? last_serial_ : 0);
@@ -275,9 +289,8 @@ class load_run {
 
   /// A copy arrived at a sink, at the precedence the relay sent it at; `later` cables had come to
   /// the relay after it when it began the transmission (the relay says so).
-  void received(const Cable& c, Precedence precedence, uint64_t later, const std::string& sink) {
+  void received(const ReceiptOrigin& o, Precedence precedence, uint64_t later, const std::string& sink) {
     const auto now = clock_type::now();
-    const auto& o = c.origin();
     const uint64_t k = (uint64_t{o.serial_cycle()} - cycle_base_) * serials + o.station_serial() - 1;
     // not one of this run's cables (one the relay still held from an earlier run): not counted
     if (o.station_ri() != o_.from || o.serial_cycle() < cycle_base_ || k >= cables_.size()) return;
@@ -484,6 +497,7 @@ class load_run {
   std::uniform_real_distribution<double> dual_share_{0.0, 1.0};
   clock_type::time_point start_{}, last_receipt_{};
   uint64_t received_ = 0, duplicated_ = 0;
+  ReceiptEnvelope receipt_;                 // the frame a sink reads, its room kept from frame to frame
   int64_t queued_peak_ = -1;                // the relay's queue high-water mark, as its copies say it (-1: none came)
   uint64_t duals_ = 0, could_be_dual_ = 0;  // cables sent at dual precedence, and that could have been
   uint64_t characters_ = 0, wire_bytes_ = 0;

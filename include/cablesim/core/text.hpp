@@ -18,7 +18,7 @@ int edit_distance(std::string_view a, std::string_view b);
 /// nothing above U+10FFFF), or 0 if none starts there.
 std::size_t utf8_sequence(std::string_view s, std::size_t i);
 
-/// Whether `s` is well-formed UTF-8 (ASCII 32 bytes at a time: cable text nearly always is).
+/// Whether `s` is well-formed UTF-8 (ASCII 64 bytes at a time: cable text nearly always is).
 bool valid_utf8(std::string_view s);
 
 /// A number with leading zeros to `digits` (more digits are kept): zero_pad(7, 4) == "0007".

@@ -76,6 +76,8 @@ class link_session : public std::enable_shared_from_this<link_session> {
  public:
   using frame_handler = std::function<void(link_session&, Envelope&)>;
   using close_handler = std::function<void(link_session&, const std::string& reason)>;
+  /// Sees a frame's payload before it is decoded, and says whether it took it.
+  using payload_handler = std::function<bool(link_session&, std::string_view payload)>;
 
   link_session(tcp::socket socket, std::string peer, std::chrono::nanoseconds wall_delay, frame_handler on_frame,
                close_handler on_close);
@@ -83,6 +85,10 @@ class link_session : public std::enable_shared_from_this<link_session> {
   /// Keep the link proven alive (call before start()): send a Keepalive when nothing else went
   /// out for `interval`, and close the link when nothing came in for three intervals.
   void keep_alive(std::chrono::milliseconds interval) { keepalive_ = interval; }
+  /// Hand every frame's payload to `fn` first (call before start(); on a link without delay): the
+  /// frames it does not take are decoded as Envelopes and go to on_frame. For an end that reads
+  /// only part of what comes (load's sinks: ReceiptEnvelope).
+  void take_payloads(payload_handler fn) { on_payload_ = std::move(fn); }
 
   void start();
   /// Queue a frame for the writer.
@@ -114,6 +120,7 @@ class link_session : public std::enable_shared_from_this<link_session> {
   std::string peer_;
   std::chrono::nanoseconds wall_delay_;
   frame_handler on_frame_;
+  payload_handler on_payload_;
   close_handler on_close_;
   byte_buffer outbox_;           // encoded frames waiting for the writer
   std::function<void()> ready_;  // when_ready()

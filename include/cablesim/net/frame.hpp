@@ -26,7 +26,7 @@
 //   A Transmission's cable travels without its body (the text after the heading, most of its
 //   bytes), which goes beside it in `cable_body`: a protobuf `bytes` field, which neither end
 //   checks character by character as protobuf checks every `string`. The receiver checks it
-//   once, as UTF-8, 32 bytes at a time, and puts it back in the cable.
+//   once, as UTF-8, 64 bytes at a time, and puts it back in the cable.
 
 #include <cstddef>
 #include <cstdint>
@@ -113,6 +113,8 @@ class frame_decoder {
   /// Next frame: returns true and fills `envelope`; false with `error` empty when more bytes are
   /// needed; false with `error` set when the stream is bad.
   bool next(Envelope& envelope, std::error_code& error);
+  /// The same, the next frame's payload undecoded: valid until the next space() or feed().
+  bool next_payload(std::string_view& payload, std::error_code& error);
   /// At the end of the stream: truncated if a partial frame is left.
   std::error_code finish() const;
 
