@@ -576,7 +576,7 @@ void station::pump(out_channel& ch, sim_time now, station_actions& out) {
   st.designator = ch.designator;
   st.message_id = next->message_id;
   st.label = cable_label(next->cable);
-  ch.current.emplace(std::move(*next), ch.last_serial, now, lt, characters, st.label);
+  ch.current.emplace(in_progress{std::move(*next), ch.last_serial, now, lt, characters, st.label});
   st.cable = &ch.current->copy.cable;  // lent, not copied: the cable is most of a copy's bytes
   out.push_back(std::move(st));
 }
