@@ -2,6 +2,7 @@
 // and logged while cables keep flowing.
 #include "cablesim/net/hosts.hpp"
 #include "cablesim/net/station_runtime.hpp"
+#include "cablesim/receipt.pb.h"
 
 #include <catch2/catch.hpp>
 
@@ -308,4 +309,43 @@ TEST_CASE("net: a link whose peer does not read backs up, and says when its writ
   INFO(sent << " frames sent before the link backed up");
   CHECK(sent * encode_frame(frame).size() > link_session::high_water);
   session->stop("done");
+}
+
+TEST_CASE("net: a link hands each frame's bytes to its payload handler first, and decodes only what it declines",
+          "[net]") {
+  asio::io_context io;
+  tcp::acceptor acceptor(io, {asio::ip::address_v4::loopback(), 0});
+  tcp::socket peer(io);
+  peer.connect(acceptor.local_endpoint());
+  std::vector<Envelope> decoded;
+  std::string closed;
+  auto session = std::make_shared<link_session>(
+      acceptor.accept(), "PEER", std::chrono::nanoseconds(0), [&](link_session&, Envelope& e) { decoded.push_back(e); },
+      [&](link_session&, const std::string& reason) { closed = reason; });
+  // as a load sink takes them: the frames that read as a transmission
+  std::vector<std::string> payloads;
+  session->take_payloads([&](link_session&, std::string_view payload) {
+    payloads.emplace_back(payload);
+    ReceiptEnvelope r;
+    return r.ParseFromArray(payload.data(), static_cast<int>(payload.size())) && r.has_transmission();
+  });
+  session->start();
+
+  Envelope transmission, ack, keepalive;
+  transmission.mutable_transmission()->set_channel_serial(7);
+  transmission.mutable_transmission()->set_cable_body("UNCLAS\n");
+  ack.mutable_ack()->set_channel_serial(7);
+  keepalive.mutable_keepalive();
+  const std::string garbage("\x00\x00\x00\x03\xFF\xFF\xFF", 7);  // a frame of 3 bytes that are no Envelope
+  asio::write(peer, asio::buffer(encode_frame(transmission) + encode_frame(ack) + encode_frame(keepalive) + garbage));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (closed.empty() && std::chrono::steady_clock::now() < deadline) io.poll();
+
+  REQUIRE(payloads.size() == 4);  // every frame, the bad one too
+  CHECK(payloads[0] == transmission.SerializeAsString());
+  CHECK(payloads[1] == ack.SerializeAsString());
+  CHECK(payloads[3] == garbage.substr(4));
+  REQUIRE(decoded.size() == 1);  // the transmission was taken; a keepalive goes no further
+  CHECK(decoded[0].ack().channel_serial() == 7);
+  CHECK(closed == "bad frame from PEER: " + make_error_code(frame_error::garbage).message());
 }
