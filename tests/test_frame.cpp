@@ -170,6 +170,12 @@ TEST_CASE("frame: a load sink's ReceiptEnvelope reads a relay's transmission und
   CHECK(rt.cable().origin().station_ri() == o->station_ri());
   CHECK(rt.cable().origin().station_serial() == o->station_serial());
   CHECK(rt.cable().origin().serial_cycle() == o->serial_cycle());
+  CHECK(rt.cable().body().empty());  // the text beside the cable, as a relay sends it
+
+  // a copy with its text in the cable (which a sink declines, for a station's decoding): seen so
+  t->mutable_cable()->set_body(t->cable_body());
+  REQUIRE(r.ParseFromString(e.SerializeAsString()));
+  CHECK(r.transmission().cable().body() == t->cable_body());
 
   // a frame of another kind is no transmission to it; the decoder goes on to it
   REQUIRE(d.next_payload(payload, ec));

@@ -259,12 +259,14 @@ class load_run {
     co_return session;
   }
 
-  /// A frame at a sink, read as a ReceiptEnvelope: a copy is counted and acknowledged here, from
-  /// the few fields a sink uses. Anything else, or a frame that is not one, or a copy whose text
-  /// is not UTF-8, is decoded in full (and refused, if it is bad) and goes to on_frame.
+  /// A frame at a sink, read as a ReceiptEnvelope: a copy whose text comes beside its cable (as
+  /// a relay sends it) and is UTF-8 is counted and acknowledged here, from the few fields a sink
+  /// uses. Anything else (another frame, one that is not a frame, a copy with its text in the
+  /// cable, or in both places, or not UTF-8) is decoded in full as a station decodes it, refused
+  /// if it is bad, and goes to on_frame.
   bool on_payload(link_session& s, std::string_view payload, const std::string& sink) {
     if (!receipt_.ParseFromArray(payload.data(), static_cast<int>(payload.size())) || !receipt_.has_transmission() ||
-        !valid_utf8(receipt_.transmission().cable_body()))
+        !receipt_.transmission().cable().body().empty() || !valid_utf8(receipt_.transmission().cable_body()))
       return false;
     const auto& t = receipt_.transmission();
     queued_peak_ = std::max(queued_peak_, static_cast<int64_t>(t.queued_peak()));
