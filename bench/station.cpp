@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
   std::vector<Envelope> parsed(batch);
   net::byte_buffer wire;
   double total = 0, parse = 0, serialise = 0;
+  Envelope e;
   for (std::size_t done = 0; done < cables; done += batch) {
     const std::size_t n = std::min(batch, cables - done);
     for (std::size_t i = 0; i < n; ++i) {  // the sending post's frames, with their serials
@@ -99,10 +100,10 @@ int main(int argc, char** argv) {
     }
     serialise += seconds_since(t0);
 
-    // the whole of it
+    // the whole of it, every frame read into one envelope as a link reads them (decode_payload
+    // parses into what the relay left in it)
     t0 = clock_type::now();
     for (std::size_t i = 0; i < n; ++i) {
-      Envelope e;
       (void)net::decode_payload(frames[i], e);
       relay.on_frame(o.from, std::move(e));
       while (!env.ends.empty()) {  // an end may start the next transmission

@@ -185,3 +185,66 @@ TEST_CASE("frame: a load sink's ReceiptEnvelope reads a relay's transmission und
   CHECK_FALSE(ec);
   CHECK_FALSE(d.finish());
 }
+
+TEST_CASE("frame: a transmission parsed into the envelope of the last one reuses its tree and keeps nothing of it",
+          "[net][frame]") {
+  // the first: every part of a heading a relay's copy can have, and simulation metadata
+  Envelope full;
+  auto* t = full.mutable_transmission();
+  t->set_channel_serial(7);
+  t->set_precedence(FLASH);
+  t->set_later_arrivals(2);
+  t->set_queued_peak(9);
+  t->set_text_characters(120);
+  t->add_path("RUEHRO");
+  t->add_path("RUEHEUR");
+  t->set_cable_body("UNCLAS\n\n1. (U) The first.\n");
+  auto* c = t->mutable_cable();
+  c->mutable_transmission()->set_channel_designator("XRO");
+  c->mutable_routing_line()->add_routing_indicators("RUEHC");
+  c->mutable_routing_line()->add_routing_indicators("RUEHFR");
+  c->mutable_origin()->set_station_ri("RUEHRO");
+  c->mutable_origin()->mutable_filing_time()->set_day_of_year(253);
+  c->mutable_security()->set_prosign("ZNR");
+  c->mutable_dtg_line()->mutable_dtg()->set_day(10);
+  c->add_pilots()->set_signals("ZFD");
+  c->set_originator("AMEMBASSY ROME");
+  c->add_action()->set_address("SECSTATE WASHDC");
+  c->mutable_distribution()->add_action("AF-00");
+  // the second: a bare transmission, and the third: an acknowledgment
+  Envelope bare;
+  bare.mutable_transmission()->set_channel_serial(8);
+  bare.mutable_transmission()->mutable_cable()->mutable_origin()->set_station_ri("RUEHC");
+  bare.mutable_transmission()->set_cable_body("UNCLAS\n");
+  Envelope ack;
+  ack.mutable_ack()->set_channel_serial(8);
+
+  auto fresh = [](const Envelope& sent) {
+    Envelope e;
+    REQUIRE_FALSE(decode_payload(sent.SerializeAsString(), e));
+    return e.SerializeAsString();
+  };
+  Envelope e;  // one envelope for every frame, as a link reads them
+  REQUIRE_FALSE(decode_payload(full.SerializeAsString(), e));
+  CHECK(e.SerializeAsString() == fresh(full));
+  const auto* origin = &e.transmission().cable().origin();
+  const auto* routing_line = &e.transmission().cable().routing_line();
+
+  REQUIRE_FALSE(decode_payload(bare.SerializeAsString(), e));
+  CHECK(e.SerializeAsString() == fresh(bare));  // nothing of the first is left: no path, no pilot, no FL2
+  CHECK_FALSE(e.transmission().cable().has_routing_line());
+  CHECK(e.transmission().path().empty());
+  CHECK(&e.transmission().cable().origin() == origin);              // parsed into the first's sub-messages
+  CHECK(&e.transmission().cable().routing_line() == routing_line);  // kept, cleared, for the next
+
+  REQUIRE_FALSE(decode_payload(ack.SerializeAsString(), e));
+  CHECK(e.kind_case() == Envelope::kAck);
+  CHECK(e.SerializeAsString() == fresh(ack));
+
+  // a frame that names no kind is refused the same, whatever the envelope held before
+  REQUIRE_FALSE(decode_payload(full.SerializeAsString(), e));
+  CHECK(decode_payload("", e) == frame_error::no_kind);
+  REQUIRE_FALSE(decode_payload(full.SerializeAsString(), e));
+  const auto garbage = std::string(1, '\x1a') + "\xff\xff\xff";  // a transmission field that runs past the end
+  CHECK(decode_payload(garbage, e) == frame_error::garbage);
+}

@@ -180,11 +180,11 @@ TEST_CASE("station: continuity, duplicates and service messages", "[core][statio
     Transmission tr;
     tr.set_channel_serial(1);
     *tr.mutable_cable() = acp127::parse(test::read_file(test::seed_cable())).cable;
-    s.receive("RUEHEUR", tr, sim_time{}, out);
+    s.receive("RUEHEUR", Transmission(tr), sim_time{}, out);
     tr.set_channel_serial(4);
     tr.mutable_cable()->mutable_origin()->set_station_serial(1920);
     out.clear();
-    s.receive("RUEHEUR", tr, sim_time{}, out);
+    s.receive("RUEHEUR", Transmission(tr), sim_time{}, out);
     const auto it =
         std::find_if(out.begin(), out.end(), [](const auto& a) { return std::holds_alternative<open_number>(a); });
     REQUIRE(it != out.end());
@@ -194,7 +194,7 @@ TEST_CASE("station: continuity, duplicates and service messages", "[core][statio
       out.clear();
       s.cancelled_by_sender("RUEHEUR", 5, sim_time{}, out);
       tr.set_channel_serial(6);
-      s.receive("RUEHEUR", tr, sim_time{}, out);
+      s.receive("RUEHEUR", Transmission(tr), sim_time{}, out);
       CHECK(std::none_of(out.begin(), out.end(), [](const auto& a) { return std::holds_alternative<open_number>(a); }));
     }
     SECTION("a cancel for a serial already received (its acknowledgment was lost) changes nothing") {
@@ -202,7 +202,7 @@ TEST_CASE("station: continuity, duplicates and service messages", "[core][statio
       s.cancelled_by_sender("RUEHEUR", 4, sim_time{}, out);
       CHECK(out.empty());
       tr.set_channel_serial(5);
-      s.receive("RUEHEUR", tr, sim_time{}, out);
+      s.receive("RUEHEUR", Transmission(tr), sim_time{}, out);
       CHECK(std::none_of(out.begin(), out.end(), [](const auto& a) {
         return std::holds_alternative<open_number>(a) || std::holds_alternative<serials_restarted>(a);
       }));
@@ -540,7 +540,7 @@ TEST_CASE("classification: a relay computes it from the cable, not from the fiel
     tr.mutable_cable()->set_classification(UNCLASSIFIED);  // the peer lies
     tr.add_path("RUEHRO");
     out.clear();
-    relay.receive("RUEHRO", tr, epoch_of(t), out);
+    relay.receive("RUEHRO", Transmission(tr), epoch_of(t), out);
     std::vector<reject_copy> refused;
     for (const auto& a : out)
       if (const auto* r = std::get_if<reject_copy>(&a)) refused.push_back(*r);
@@ -580,7 +580,7 @@ TEST_CASE("station: each copy it sends says how many came in on its channel afte
     *tr.mutable_cable() = acp127::parse(complete_to_paris("ZNR UUUUU", "UNCLAS ROME 000001", "(U)")).cable;
     tr.mutable_cable()->mutable_origin()->set_station_serial(i);  // three messages, not one thrice
     tr.add_path("RUEHRO");
-    relay.receive("RUEHRO", tr, now, out);
+    relay.receive("RUEHRO", Transmission(tr), now, out);
   }
   REQUIRE(relay.queued("RUEHFR") == cables);
   out.clear();
@@ -595,6 +595,50 @@ TEST_CASE("station: each copy it sends says how many came in on its channel afte
     relay.transmission_done("RUEHFR", serial, now, out);
   }
   CHECK(relay.queued("RUEHFR") == 0);
+}
+
+TEST_CASE("station: a relay hands an acknowledged copy's cable, cleared, to the next transmission it receives",
+          "[core][station]") {
+  const auto t = confidential_circuit();
+  const auto now = epoch_of(t);
+  station relay(t, "RUEHEUR");
+  station_actions out;
+  for (const auto& n : {"RUEHRO", "RUEHFR"}) relay.channel_up(n, now, out);
+  const auto cable = acp127::parse(complete_to_paris("ZNR UUUUU", "UNCLAS ROME 000001", "(U)")).cable;
+  auto transmission = [&](uint32_t serial) {
+    Transmission tr;
+    tr.set_channel_serial(serial);
+    *tr.mutable_cable() = cable;
+    tr.mutable_cable()->mutable_origin()->set_station_serial(serial);  // another message each time
+    tr.add_path("RUEHRO");
+    return tr;
+  };
+  // the first goes out to Paris and is acknowledged there
+  out.clear();
+  auto first = transmission(1);
+  relay.receive("RUEHRO", std::move(first), now, out);
+  const auto starts = of_kind<start_transmission>(out);
+  REQUIRE(starts.size() == 1);
+  const auto serial = starts[0].frame.channel_serial();
+  const auto* sent = relay.on_line("RUEHFR", serial);
+  REQUIRE(sent);
+  CHECK(sent->origin().station_serial() == 1);
+  const auto* origin = &sent->origin();      // its sub-messages live on, in the cable handed back
+  CHECK(first.cable().ByteSizeLong() == 0);  // the transmission is left an empty cable
+  relay.transmission_done("RUEHFR", serial, now, out);
+  relay.acknowledged("RUEHFR", serial, now, out);
+  // the second is taken whole, and its transmission left the first's cable, emptied, to parse into
+  out.clear();
+  auto second = transmission(2);
+  relay.receive("RUEHRO", std::move(second), now, out);
+  REQUIRE(of_kind<start_transmission>(out).size() == 1);
+  const auto* relayed = relay.on_line("RUEHFR", of_kind<start_transmission>(out)[0].frame.channel_serial());
+  REQUIRE(relayed);
+  CHECK(relayed->origin().station_serial() == 2);
+  CHECK(relayed->body() == cable.body());
+  CHECK(second.cable().ByteSizeLong() == 0);
+  CHECK_FALSE(second.cable().has_origin());
+  CHECK(second.mutable_cable()->mutable_origin() == origin);
 }
 
 TEST_CASE("station: each copy it sends says the most copies that waited at once since its channel came up",
@@ -620,7 +664,7 @@ TEST_CASE("station: each copy it sends says the most copies that waited at once 
     *tr.mutable_cable() = acp127::parse(complete_to_paris("ZNR UUUUU", "UNCLAS ROME 000001", "(U)")).cable;
     tr.mutable_cable()->mutable_origin()->set_station_serial(serial);
     tr.add_path("RUEHRO");
-    relay.receive("RUEHRO", tr, now, out);
+    relay.receive("RUEHRO", Transmission(tr), now, out);
   };
   relay.channel_up("RUEHRO", now, out);  // Paris's circuit is down: the copies wait
   for (int i = 0; i < 3; ++i) receive();
@@ -700,7 +744,7 @@ TEST_CASE("limits: a cable names at most 500 addressees and 500 RIs", "[core][st
     tr.add_path("RUEHRO");
     spoil(tr);
     out.clear();
-    relay.receive("RUEHRO", tr, epoch_of(t), out);
+    relay.receive("RUEHRO", Transmission(tr), epoch_of(t), out);
     return out;
   };
   // the reasons it refused it whole

@@ -604,8 +604,19 @@ void station::acknowledged(std::string_view peer, uint32_t serial, sim_time, sta
   out.push_back(transmission_acknowledged{ch->peer, serial, expected});
   if (expected) {
     if (journalled_) out.push_back(journal_drop{it->second.journal_id});
+    recycle(std::move(it->second.cable));
     ch->unacked.erase(it);
   }
+}
+
+void station::recycle(Cable&& cable) {
+  // Enough for a burst of frames read at once; more would only hold memory. Clear() keeps a
+  // cable's sub-messages and the capacity of its strings (its fields are optional: they have
+  // presence bits), which is what the next parse reuses.
+  constexpr std::size_t most_spare = 64;
+  if (spare_.size() >= most_spare) return;
+  spare_.push_back(std::move(cable));
+  spare_.back().Clear();
 }
 
 void station::restore(const std::string& peer, queued_copy copy) {
@@ -636,7 +647,7 @@ void station::advance_continuity(std::string_view from, uint32_t serial, station
   last = serial;
 }
 
-void station::receive(std::string_view from, Transmission t, sim_time now, station_actions& out) {
+void station::receive(std::string_view from, Transmission&& t, sim_time now, station_actions& out) {
   advance_continuity(from, t.channel_serial(), out);
   // its number on the channel, to say at each of its copies' transmissions how many came after it
   uint64_t arrival = 0;
@@ -650,8 +661,14 @@ void station::receive(std::string_view from, Transmission t, sim_time now, stati
   const auto label = cable_label(t.cable());
   out.push_back(transmission_received{std::string(from), t.channel_serial(), id, label});
   const auto serial = t.channel_serial();
-  t.mutable_cable()->clear_text();  // see file(): the body is the text
-  handle(std::move(*t.mutable_cable()), id, label, from, std::move(path), t.text_characters(), arrival, now, out);
+  Cable cable;
+  if (!spare_.empty()) {
+    cable.Swap(&spare_.back());
+    spare_.pop_back();
+  }
+  cable.Swap(t.mutable_cable());  // t keeps the spare, cleared, for the next frame parsed into it
+  cable.clear_text();             // see file(): the body is the text
+  handle(std::move(cable), id, label, from, std::move(path), t.text_characters(), arrival, now, out);
   // taken in charge (queued or delivered): now the sender may forget it
   out.push_back(send_ack{std::string(from), serial});
 }

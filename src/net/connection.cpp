@@ -209,6 +209,7 @@ awaitable<void> link_session::reader() {
   // what they are offered is under load, and reads up to 256 KB at a time: fewer system calls.
   constexpr std::size_t least_read = 8 * 1024, most_read = 256 * 1024;
   std::size_t want = least_read;
+  Envelope envelope;  // one for every frame the link reads: decode_payload reuses what it holds
   while (open_) {
     const auto room = decoder.space(want);
     auto [ec, n] = co_await socket_.async_read_some(asio::buffer(room.data(), room.size()), as_tuple);
@@ -221,7 +222,6 @@ awaitable<void> link_session::reader() {
     decoder.commit(n);
     if (n == room.size()) want = std::min(want * 2, most_read);
     heard_ = true;
-    Envelope envelope;
     std::error_code bad;
     std::string_view payload;
     while (open_ && decoder.next_payload(payload, bad)) {
@@ -234,7 +234,6 @@ awaitable<void> link_session::reader() {
       } else {
         on_frame_(*this, envelope);
       }
-      envelope.Clear();
     }
     if (bad) {
       stop("bad frame from " + peer_ + ": " + bad.message());

@@ -43,7 +43,7 @@ filing_outcome station_executor::file(Cable cable) {
   return outcome;
 }
 
-bool station_executor::on_frame(const std::string& from, Envelope e) {
+bool station_executor::on_frame(const std::string& from, Envelope&& e) {
   const auto now = env_.now();
   switch (e.kind_case()) {
     case Envelope::kTransmission:

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include <google/protobuf/io/coded_stream.h>
+
 #include "cablesim/core/text.hpp"
 
 namespace cablesim::net {
@@ -77,7 +79,21 @@ std::error_code decode_length(const unsigned char* h, std::size_t& length, std::
 }
 
 std::error_code decode_payload(std::string_view payload, Envelope& envelope) {
-  if (!envelope.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return frame_error::garbage;
+  // A transmission is parsed into the one the envelope holds (receive() left a spare cable in
+  // it), not into a new tree: what a clear keeps, a parse reuses. Only for a payload that starts
+  // with a transmission field, so that the result is the same as a fresh parse's.
+  constexpr char transmission_tag = (Envelope::kTransmissionFieldNumber << 3) | 2;  // length-delimited
+  if (envelope.has_transmission() && !payload.empty() && payload.front() == transmission_tag) {
+    auto* kept = envelope.release_transmission();
+    envelope.Clear();
+    kept->Clear();
+    envelope.set_allocated_transmission(kept);
+    google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(payload.data()),
+                                              static_cast<int>(payload.size()));
+    if (!envelope.MergeFromCodedStream(&in) || !in.ConsumedEntireMessage()) return frame_error::garbage;
+  } else if (!envelope.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    return frame_error::garbage;
+  }
   if (envelope.kind_case() == Envelope::KIND_NOT_SET) return frame_error::no_kind;
   return take_cable_body(envelope);
 }

@@ -280,8 +280,10 @@ class station {
   /// addressees. Then it is segregated and queued like any other.
   filing_outcome file(Cable cable, sim_time now, station_actions& out);
 
-  /// A transmission arrived from a neighbour.
-  void receive(std::string_view from, Transmission t, sim_time now, station_actions& out);
+  /// A transmission arrived from a neighbour. Its cable is taken; `t` is left holding a cleared
+  /// cable that an acknowledged copy gave back, so that parsing the next frame into it reuses that
+  /// copy's sub-messages and buffers instead of allocating a tree for every cable.
+  void receive(std::string_view from, Transmission&& t, sim_time now, station_actions& out);
   /// The neighbour has taken the transmission in charge.
   void acknowledged(std::string_view channel, uint32_t serial, sim_time now, station_actions& out);
   /// The continuity watch on the channel from `peer` is due (see watch_channel).
@@ -394,6 +396,8 @@ class station {
   /// A copy sent again after a failure or a restart goes as a suspected duplicate (ZFD pilot).
   static void mark_suspect(queued_copy& q);
   void number(Cable& cable, sim_time now, station_actions& out);
+  /// Keep an acknowledged copy's cable, cleared, for receive() to hand to the next frame (a few).
+  void recycle(Cable&& cable);
   down_set failed_channels() const;
   out_channel* channel(std::string_view peer);
   const out_channel* channel(std::string_view peer) const;
@@ -410,7 +414,8 @@ class station {
   int ssn_day_ = -1;
   uint64_t last_journal_id_ = 0;
   bool journalled_ = false;
-  uint64_t queued_ = 0;  // copies waiting on all channels, as the queue_changed events tell it
+  uint64_t queued_ = 0;       // copies waiting on all channels, as the queue_changed events tell it
+  std::vector<Cable> spare_;  // cleared cables of acknowledged copies, for receive() (recycle())
 };
 
 }  // namespace cablesim

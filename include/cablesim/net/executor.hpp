@@ -55,8 +55,9 @@ class station_executor {
   /// File a cable here (a draft or a complete cable).
   filing_outcome file(Cable cable);
   /// A frame from a neighbour on an open link: a transmission, an acknowledgment or a cancel.
-  /// Returns false for any other kind (the caller closes the link).
-  bool on_frame(const std::string& from, Envelope frame);
+  /// Returns false for any other kind (the caller closes the link). A transmission's cable is
+  /// taken and a spare left in its place for the next frame to be parsed into (station::receive).
+  bool on_frame(const std::string& from, Envelope&& frame);
   void channel_up(const std::string& peer);
   void channel_down(const std::string& peer);
 
