@@ -306,7 +306,13 @@ void station::handle(Cable&& cable, const std::string& id, const std::string& la
                         "a path of " + std::to_string(path.size()) + " stations: more than twice the network's " +
                             std::to_string(topo_.proto().stations_size()),
                         now, out);
-  const RoutingLine received_line = cable.routing_line();  // a delivered copy shows it as it came
+  // A delivered copy shows FL2 as it came: kept when a copy may be delivered here, that is when
+  // FL2 names this station or a collective (one of whose members it may be); not for every copy
+  // a relay passes on.
+  std::optional<RoutingLine> received_line;
+  if (std::any_of(cable.routing_line().routing_indicators().begin(), cable.routing_line().routing_indicators().end(),
+                  [&](const std::string& ri) { return ri == ri_ || topo_.collective(ri); }))
+    received_line = cable.routing_line();
   if (!keep_fresh(cable, id, label, out)) return;
 
   std::vector<std::string> rejected;
@@ -337,10 +343,12 @@ void station::handle(Cable&& cable, const std::string& id, const std::string& la
                std::string(acp127::classification_name(cable.classification())) + " is above " + ri_ + "'s clearance");
         continue;
       }
-      if (forward_misrouted(cable, received_line, path, now, out)) continue;
+      // (a copy for this station means FL2 named it or a collective: received_line is there)
+      const RoutingLine came = received_line ? std::move(*received_line) : cable.routing_line();
+      if (forward_misrouted(cable, came, path, now, out)) continue;
       // the last copy takes the cable itself, unless a service message still needs it
       Cable delivered = i + 1 == seg.copies.size() && rejected.empty() ? std::move(cable) : cable;
-      *delivered.mutable_routing_line() = received_line;
+      *delivered.mutable_routing_line() = came;
       if (from.empty()) {  // filed and delivered here: its FL2 names this station only
         delivered.mutable_routing_line()->clear_routing_indicators();
         delivered.mutable_routing_line()->add_routing_indicators(ri_);
@@ -362,11 +370,14 @@ void station::handle(Cable&& cable, const std::string& id, const std::string& la
       continue;
     }
     queued_copy q;
-    // the last copy takes the cable itself, unless a service message still needs it
-    if (i + 1 == seg.copies.size() && rejected.empty())
+    // the last copy takes the cable itself, unless a service message still needs it, and the path
+    if (i + 1 == seg.copies.size() && rejected.empty()) {
       q.cable = std::move(cable);
-    else
+      q.path = std::move(path);
+    } else {
       q.cable = cable;
+      q.path = path;
+    }
     auto* rl = q.cable.mutable_routing_line();
     rl->clear_routing_indicators();
     for (const auto& ri : copy.ris) rl->add_routing_indicators(ri);
@@ -374,7 +385,6 @@ void station::handle(Cable&& cable, const std::string& id, const std::string& la
     rl->add_precedence(copy.precedence);
     q.precedence = copy.precedence;
     q.message_id = id;
-    q.path = path;
     q.text_characters = text_characters;
     q.arrival = arrival;
     out.push_back(copy_relayed{id, label, copy.ris, copy.via, copy.precedence, copy.alternate, split, copy.held});
