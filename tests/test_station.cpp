@@ -463,6 +463,25 @@ topology confidential_circuit() {
   return topology::load(test::read_file(p), p.string());
 }
 
+/// The relay RUEHEUR of the confidential circuit's network, its channels down, at the epoch.
+struct circuit_relay {
+  topology t = confidential_circuit();
+  sim_time now = epoch_of(t);
+  station relay{t, "RUEHEUR"};
+  station_actions out;
+};
+
+/// An UNCLASSIFIED cable from Rome to Paris, as Rome sends it to the relay under channel serial
+/// `serial`; its station serial is `serial` too, so that each is another message.
+Transmission unclassified_from_rome(uint32_t serial) {
+  Transmission tr;
+  tr.set_channel_serial(serial);
+  *tr.mutable_cable() = acp127::parse(complete_to_paris("ZNR UUUUU", "UNCLAS ROME 000001", "(U)")).cable;
+  tr.mutable_cable()->mutable_origin()->set_station_serial(serial);
+  tr.add_path("RUEHRO");
+  return tr;
+}
+
 /// What happened to a filing at Rome on the confidential circuit's network.
 struct circuit_outcome {
   filing_outcome filed;
@@ -568,20 +587,11 @@ TEST_CASE("classification: a relay computes it from the cable, not from the fiel
 
 TEST_CASE("station: each copy it sends says how many came in on its channel after it, before it went",
           "[core][station]") {
-  const auto t = confidential_circuit();
-  const auto now = epoch_of(t);
-  station relay(t, "RUEHEUR");
-  station_actions out;
+  circuit_relay c;
+  auto& [t, now, relay, out] = c;
   relay.channel_up("RUEHRO", now, out);  // Paris's circuit is down: the copies wait
   const uint32_t cables = 3;
-  for (uint32_t i = 1; i <= cables; ++i) {
-    Transmission tr;
-    tr.set_channel_serial(i);
-    *tr.mutable_cable() = acp127::parse(complete_to_paris("ZNR UUUUU", "UNCLAS ROME 000001", "(U)")).cable;
-    tr.mutable_cable()->mutable_origin()->set_station_serial(i);  // three messages, not one thrice
-    tr.add_path("RUEHRO");
-    relay.receive("RUEHRO", Transmission(tr), now, out);
-  }
+  for (uint32_t i = 1; i <= cables; ++i) relay.receive("RUEHRO", unclassified_from_rome(i), now, out);
   REQUIRE(relay.queued("RUEHFR") == cables);
   out.clear();
   relay.channel_up("RUEHFR", now, out);
@@ -599,23 +609,12 @@ TEST_CASE("station: each copy it sends says how many came in on its channel afte
 
 TEST_CASE("station: a relay hands an acknowledged copy's cable, cleared, to the next transmission it receives",
           "[core][station]") {
-  const auto t = confidential_circuit();
-  const auto now = epoch_of(t);
-  station relay(t, "RUEHEUR");
-  station_actions out;
+  circuit_relay c;
+  auto& [t, now, relay, out] = c;
   for (const auto& n : {"RUEHRO", "RUEHFR"}) relay.channel_up(n, now, out);
-  const auto cable = acp127::parse(complete_to_paris("ZNR UUUUU", "UNCLAS ROME 000001", "(U)")).cable;
-  auto transmission = [&](uint32_t serial) {
-    Transmission tr;
-    tr.set_channel_serial(serial);
-    *tr.mutable_cable() = cable;
-    tr.mutable_cable()->mutable_origin()->set_station_serial(serial);  // another message each time
-    tr.add_path("RUEHRO");
-    return tr;
-  };
   // the first goes out to Paris and is acknowledged there
   out.clear();
-  auto first = transmission(1);
+  auto first = unclassified_from_rome(1);
   relay.receive("RUEHRO", std::move(first), now, out);
   const auto starts = of_kind<start_transmission>(out);
   REQUIRE(starts.size() == 1);
@@ -629,13 +628,13 @@ TEST_CASE("station: a relay hands an acknowledged copy's cable, cleared, to the 
   relay.acknowledged("RUEHFR", serial, now, out);
   // the second is taken whole, and its transmission left the first's cable, emptied, to parse into
   out.clear();
-  auto second = transmission(2);
+  auto second = unclassified_from_rome(2);
   relay.receive("RUEHRO", std::move(second), now, out);
   REQUIRE(of_kind<start_transmission>(out).size() == 1);
   const auto* relayed = relay.on_line("RUEHFR", of_kind<start_transmission>(out)[0].frame.channel_serial());
   REQUIRE(relayed);
   CHECK(relayed->origin().station_serial() == 2);
-  CHECK(relayed->body() == cable.body());
+  CHECK(relayed->body() == unclassified_from_rome(2).cable().body());
   CHECK(second.cable().ByteSizeLong() == 0);
   CHECK_FALSE(second.cable().has_origin());
   CHECK(second.mutable_cable()->mutable_origin() == origin);
@@ -658,14 +657,7 @@ TEST_CASE("station: each copy it sends says the most copies that waited at once 
     }
   };
   uint32_t serial = 0;
-  auto receive = [&] {
-    Transmission tr;
-    tr.set_channel_serial(++serial);
-    *tr.mutable_cable() = acp127::parse(complete_to_paris("ZNR UUUUU", "UNCLAS ROME 000001", "(U)")).cable;
-    tr.mutable_cable()->mutable_origin()->set_station_serial(serial);
-    tr.add_path("RUEHRO");
-    relay.receive("RUEHRO", Transmission(tr), now, out);
-  };
+  auto receive = [&] { relay.receive("RUEHRO", unclassified_from_rome(++serial), now, out); };
   relay.channel_up("RUEHRO", now, out);  // Paris's circuit is down: the copies wait
   for (int i = 0; i < 3; ++i) receive();
   follow();
