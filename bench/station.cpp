@@ -106,6 +106,7 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < n; ++i) {
       (void)net::decode_payload(frames[i], e);
       relay.on_frame(o.from, std::move(e));
+      relay.reuse(e);
       while (!env.ends.empty()) {  // an end may start the next transmission
         auto end = std::move(env.ends.front());
         env.ends.pop_front();

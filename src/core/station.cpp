@@ -620,13 +620,22 @@ void station::acknowledged(std::string_view peer, uint32_t serial, sim_time, sta
 }
 
 void station::recycle(Cable&& cable) {
-  // Enough for a burst of frames read at once; more would only hold memory. Clear() keeps a
-  // cable's sub-messages and the capacity of its strings (its fields are optional: they have
-  // presence bits), which is what the next parse reuses.
-  constexpr std::size_t most_spare = 64;
-  if (spare_.size() >= most_spare) return;
+  // Clear() keeps a cable's sub-messages and the capacity of its strings (its message fields are
+  // optional: they have presence bits), which is what the next parse reuses.
+  if (spare_.size() >= spare_wanted_) return;
   spare_.push_back(std::move(cable));
   spare_.back().Clear();
+}
+
+void station::lend_spare(Cable& into) {
+  // as many as a burst of frames read at once takes, and no more: the rest would only hold memory
+  constexpr std::size_t most_spare = 64;
+  if (spare_.empty()) {
+    spare_wanted_ = std::min(spare_wanted_ + 1, most_spare);
+    return;
+  }
+  into.Swap(&spare_.back());
+  spare_.pop_back();
 }
 
 void station::restore(const std::string& peer, queued_copy copy) {
@@ -672,12 +681,8 @@ void station::receive(std::string_view from, Transmission&& t, sim_time now, sta
   out.push_back(transmission_received{std::string(from), t.channel_serial(), id, label});
   const auto serial = t.channel_serial();
   Cable cable;
-  if (!spare_.empty()) {
-    cable.Swap(&spare_.back());
-    spare_.pop_back();
-  }
-  cable.Swap(t.mutable_cable());  // t keeps the spare, cleared, for the next frame parsed into it
-  cable.clear_text();             // see file(): the body is the text
+  cable.Swap(t.mutable_cable());
+  cable.clear_text();  // see file(): the body is the text
   handle(std::move(cable), id, label, from, std::move(path), t.text_characters(), arrival, now, out);
   // taken in charge (queued or delivered): now the sender may forget it
   out.push_back(send_ack{std::string(from), serial});

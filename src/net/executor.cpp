@@ -65,6 +65,10 @@ bool station_executor::on_frame(const std::string& from, Envelope&& e) {
   }
 }
 
+void station_executor::reuse(Envelope& frame) {
+  if (frame.has_transmission()) core_.lend_spare(*frame.mutable_transmission()->mutable_cable());
+}
+
 void station_executor::channel_up(const std::string& peer) {
   act([&](station_actions& out) { core_.channel_up(peer, env_.now(), out); });
 }

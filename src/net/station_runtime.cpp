@@ -328,7 +328,10 @@ void station_runtime::attach(tcp::socket socket, const std::string& peer) {
       [this](link_session& s, Envelope& e) {
         const auto kind = e.kind_case();
         bool expected = true;
-        guarded([&] { expected = exec_.on_frame(s.peer(), std::move(e)); });
+        guarded([&] {
+          expected = exec_.on_frame(s.peer(), std::move(e));
+          exec_.reuse(e);  // the link parses its next frame into e
+        });
         if (!expected)
           s.stop("unexpected " + std::string(Envelope::descriptor()->FindFieldByNumber(kind)->name()) + " frame from " +
                  s.peer() + " on an open link");

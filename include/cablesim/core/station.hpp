@@ -280,10 +280,16 @@ class station {
   /// addressees. Then it is segregated and queued like any other.
   filing_outcome file(Cable cable, sim_time now, station_actions& out);
 
-  /// A transmission arrived from a neighbour. Its cable is taken; `t` is left holding a cleared
-  /// cable that an acknowledged copy gave back, so that parsing the next frame into it reuses that
-  /// copy's sub-messages and buffers instead of allocating a tree for every cable.
+  /// A transmission arrived from a neighbour. Its cable is taken (`t` is left an empty one).
   void receive(std::string_view from, Transmission&& t, sim_time now, station_actions& out);
+  /// Whoever parses every frame into one message (a link does) asks here for a cable to parse the
+  /// next one into: `into` gets the cable of a copy acknowledged downstream, cleared, whose
+  /// sub-messages and buffers the parse reuses instead of allocating a tree for every cable. The
+  /// station keeps as many as it has been asked for when it had none, up to 64: one that is never
+  /// asked (in the virtual-time engine, which makes a frame for every delivery) keeps none.
+  void lend_spare(Cable& into);
+  /// Cleared cables kept for lend_spare().
+  std::size_t spare_cables() const { return spare_.size(); }
   /// The neighbour has taken the transmission in charge.
   void acknowledged(std::string_view channel, uint32_t serial, sim_time now, station_actions& out);
   /// The continuity watch on the channel from `peer` is due (see watch_channel).
@@ -396,7 +402,7 @@ class station {
   /// A copy sent again after a failure or a restart goes as a suspected duplicate (ZFD pilot).
   static void mark_suspect(queued_copy& q);
   void number(Cable& cable, sim_time now, station_actions& out);
-  /// Keep an acknowledged copy's cable, cleared, for receive() to hand to the next frame (a few).
+  /// Keep an acknowledged copy's cable, cleared, for lend_spare(), if it is wanted.
   void recycle(Cable&& cable);
   down_set failed_channels() const;
   out_channel* channel(std::string_view peer);
@@ -414,8 +420,9 @@ class station {
   int ssn_day_ = -1;
   uint64_t last_journal_id_ = 0;
   bool journalled_ = false;
-  uint64_t queued_ = 0;       // copies waiting on all channels, as the queue_changed events tell it
-  std::vector<Cable> spare_;  // cleared cables of acknowledged copies, for receive() (recycle())
+  uint64_t queued_ = 0;           // copies waiting on all channels, as the queue_changed events tell it
+  std::vector<Cable> spare_;      // cleared cables of acknowledged copies, for lend_spare() (recycle())
+  std::size_t spare_wanted_ = 0;  // how many to keep: the times lend_spare() found none (at most 64)
 };
 
 }  // namespace cablesim

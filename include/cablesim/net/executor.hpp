@@ -56,8 +56,11 @@ class station_executor {
   filing_outcome file(Cable cable);
   /// A frame from a neighbour on an open link: a transmission, an acknowledgment or a cancel.
   /// Returns false for any other kind (the caller closes the link). A transmission's cable is
-  /// taken and a spare left in its place for the next frame to be parsed into (station::receive).
+  /// taken.
   bool on_frame(const std::string& from, Envelope&& frame);
+  /// A link that parses every frame into one envelope: after a transmission, put in it a cable for
+  /// the next frame to be parsed into (station::lend_spare).
+  void reuse(Envelope& frame);
   void channel_up(const std::string& peer);
   void channel_down(const std::string& peer);
 
