@@ -122,7 +122,10 @@ void append_routing_line(std::string& out, const RoutingLine& rl) {
 void append_channel_lines(std::string& out, const Cable& c) {
   if (c.has_transmission()) {
     const auto& t = c.transmission();
-    out += "VZCZC" + t.channel_designator() + zero_pad(t.channel_serial(), std::max(1u, t.serial_digits())) + "\n";
+    out += "VZCZC";
+    out += t.channel_designator();
+    append_zero_pad(out, t.channel_serial(), std::max(1u, t.serial_digits()));
+    out += '\n';
   }
   if (c.has_routing_line()) append_routing_line(out, c.routing_line());
 }
@@ -203,11 +206,23 @@ std::string render(const Cable& c, const render_options& options) {
 }
 
 std::string message_id(const Cable& c) {
+  // RUEHRO-1919[.01]-2531426[~N], made for every cable a station receives: in one string
   const auto& o = c.origin();
-  std::string id = o.station_ri() + "-" + zero_pad(o.station_serial(), 4);
-  if (o.section() != 0) id += "." + zero_pad(o.section(), 2);
-  id += "-" + format_filing_time(o.filing_time());
-  if (o.serial_cycle() != 0) id += "~" + std::to_string(o.serial_cycle());
+  std::string id;
+  id.reserve(o.station_ri().size() + 32);
+  id += o.station_ri();
+  id += '-';
+  append_zero_pad(id, o.station_serial(), 4);
+  if (o.section() != 0) {
+    id += '.';
+    append_zero_pad(id, o.section(), 2);
+  }
+  id += '-';
+  id += format_filing_time(o.filing_time());
+  if (o.serial_cycle() != 0) {
+    id += '~';
+    append_zero_pad(id, o.serial_cycle(), 1);
+  }
   return id;
 }
 

@@ -13,8 +13,13 @@ namespace {
 
 /// "RUEHRO #1919" — how a student recognises a message: origin and station serial.
 std::string cable_label(const Cable& c) {
-  std::string s = c.origin().station_ri() + " #" + zero_pad(c.origin().station_serial(), 4);
-  if (c.origin().section()) s += "/" + std::to_string(c.origin().section());
+  std::string s = c.origin().station_ri();  // "RUEHRO #1919" fits in the string itself: no allocation
+  s += " #";
+  append_zero_pad(s, c.origin().station_serial(), 4);
+  if (c.origin().section()) {
+    s += '/';
+    append_zero_pad(s, c.origin().section(), 1);
+  }
   return s;
 }
 

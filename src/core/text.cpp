@@ -65,15 +65,19 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
-std::string zero_pad(unsigned value, unsigned digits) {
+void append_zero_pad(std::string& out, unsigned value, unsigned digits) {
   char buf[16];  // enough for any unsigned
   char* end = buf + sizeof buf;
   char* p = end;
   do *--p = static_cast<char>('0' + value % 10);
   while ((value /= 10) != 0);
+  if (static_cast<unsigned>(end - p) < digits) out.append(digits - static_cast<unsigned>(end - p), '0');
+  out.append(p, end);
+}
+
+std::string zero_pad(unsigned value, unsigned digits) {
   std::string s;
-  if (static_cast<unsigned>(end - p) < digits) s.assign(digits - static_cast<unsigned>(end - p), '0');
-  s.append(p, end);
+  append_zero_pad(s, value, digits);
   return s;
 }
 

@@ -23,5 +23,7 @@ bool valid_utf8(std::string_view s);
 
 /// A number with leading zeros to `digits` (more digits are kept): zero_pad(7, 4) == "0007".
 std::string zero_pad(unsigned value, unsigned digits);
+/// The same, appended to `out` (no string of its own: message identities are made per cable).
+void append_zero_pad(std::string& out, unsigned value, unsigned digits);
 
 }  // namespace cablesim
