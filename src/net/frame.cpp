@@ -79,9 +79,10 @@ std::error_code decode_length(const unsigned char* h, std::size_t& length, std::
 }
 
 std::error_code decode_payload(std::string_view payload, Envelope& envelope) {
-  // A transmission is parsed into the one the envelope holds (receive() left a spare cable in
-  // it), not into a new tree: what a clear keeps, a parse reuses. Only for a payload that starts
-  // with a transmission field, so that the result is the same as a fresh parse's.
+  // A transmission is parsed into the one the envelope holds (a link puts a spare cable in it
+  // after each: station::lend_spare), not into a new tree: what a clear keeps, a parse reuses.
+  // Only for a payload that starts with a transmission field, so that the result is the same as
+  // a fresh parse's.
   constexpr char transmission_tag = (Envelope::kTransmissionFieldNumber << 3) | 2;  // length-delimited
   if (envelope.has_transmission() && !payload.empty() && payload.front() == transmission_tag) {
     auto* kept = envelope.release_transmission();
@@ -100,10 +101,14 @@ std::error_code decode_payload(std::string_view payload, Envelope& envelope) {
 
 void swap_cable_body(Transmission& t) { t.mutable_cable()->mutable_body()->swap(*t.mutable_cable_body()); }
 
+bool valid_text_beside(std::string_view in_cable, std::string_view beside) {
+  return in_cable.empty() && valid_utf8(beside);
+}
+
 std::error_code take_cable_body(Envelope& envelope) {
   if (!envelope.has_transmission() || envelope.transmission().cable_body().empty()) return {};
   auto& t = *envelope.mutable_transmission();
-  if (!t.cable().body().empty() || !valid_utf8(t.cable_body())) return frame_error::bad_text;
+  if (!valid_text_beside(t.cable().body(), t.cable_body())) return frame_error::bad_text;
   swap_cable_body(t);
   return {};
 }

@@ -18,8 +18,8 @@
 #include "cablesim/core/percentile.hpp"
 #include "cablesim/core/precedence.hpp"
 #include "cablesim/core/station.hpp"
-#include "cablesim/core/text.hpp"
 #include "cablesim/net/clock.hpp"
+#include "cablesim/net/frame.hpp"
 #include "cablesim/net/hosts.hpp"
 #include "cablesim/net/station_runtime.hpp"
 #include "cablesim/receipt.pb.h"
@@ -266,7 +266,7 @@ class load_run {
   /// if it is bad, and goes to on_frame.
   bool on_payload(link_session& s, std::string_view payload, const std::string& sink) {
     if (!receipt_.ParseFromArray(payload.data(), static_cast<int>(payload.size())) || !receipt_.has_transmission() ||
-        !receipt_.transmission().cable().body().empty() || !valid_utf8(receipt_.transmission().cable_body()))
+        !valid_text_beside(receipt_.transmission().cable().body(), receipt_.transmission().cable_body()))
       return false;
     const auto& t = receipt_.transmission();
     queued_peak_ = std::max(queued_peak_, static_cast<int64_t>(t.queued_peak()));

@@ -101,6 +101,9 @@ void swap_cable_body(Transmission& t);
 /// A transmission's body, sent beside its cable (`cable_body`), put back in the cable, once
 /// checked to be UTF-8 and the only body: what decode_payload does for every frame read.
 std::error_code take_cable_body(Envelope& envelope);
+/// The rule take_cable_body checks, for a reader of its own (load's sinks): a text beside the
+/// cable (`beside`) may come only with none in the cable (`in_cable`), and must be UTF-8.
+bool valid_text_beside(std::string_view in_cable, std::string_view beside);
 
 /// Incremental decoder over a byte stream, for tests and anything that has bytes in hand.
 class frame_decoder {
