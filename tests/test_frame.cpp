@@ -186,8 +186,10 @@ TEST_CASE("frame: a load sink's ReceiptEnvelope reads a relay's transmission und
   CHECK_FALSE(d.finish());
 }
 
-TEST_CASE("frame: a transmission parsed into the envelope of the last one reuses its tree and keeps nothing of it",
-          "[net][frame]") {
+TEST_CASE(
+    "frame: a transmission (or an acknowledgment) parsed into the envelope of the last one reuses its tree and keeps "
+    "nothing of it",
+    "[net][frame]") {
   // the first: every part of a heading a relay's copy can have, and simulation metadata
   Envelope full;
   auto* t = full.mutable_transmission();
@@ -239,6 +241,17 @@ TEST_CASE("frame: a transmission parsed into the envelope of the last one reuses
 
   REQUIRE_FALSE(decode_payload(ack.SerializeAsString(), e));
   CHECK(e.kind_case() == Envelope::kAck);
+  CHECK(e.SerializeAsString() == fresh(ack));
+  // an acknowledgment after an acknowledgment: parsed into the one the envelope holds
+  const auto* first_ack = &e.ack();
+  Envelope ack_zero;  // serial 0: the field is absent, so nothing of the last may be left
+  ack_zero.mutable_ack();
+  REQUIRE_FALSE(decode_payload(ack_zero.SerializeAsString(), e));
+  CHECK(&e.ack() == first_ack);
+  CHECK(e.ack().channel_serial() == 0);
+  CHECK(e.SerializeAsString() == fresh(ack_zero));
+  REQUIRE_FALSE(decode_payload(ack.SerializeAsString(), e));
+  CHECK(&e.ack() == first_ack);
   CHECK(e.SerializeAsString() == fresh(ack));
 
   // a frame that names no kind is refused the same, whatever the envelope held before

@@ -31,35 +31,43 @@ void station_executor::act(Decide&& decide) {
     out = std::move(spare_.back());
     spare_.pop_back();
   }
-  decide(out);
-  apply(out);
+  // one reading of the clock for a decision and what carries it out (a reading is a system
+  // call's worth of time in some virtual machines, and a relayed cable takes three decisions)
+  const auto now = env_.now();
+  decide(out, now);
+  apply(out, now);
   out.clear();
   spare_.push_back(std::move(out));
 }
 
 filing_outcome station_executor::file(Cable cable) {
   filing_outcome outcome;
-  act([&](station_actions& out) { outcome = core_.file(std::move(cable), env_.now(), out); });
+  act([&](station_actions& out, sim_time now) { outcome = core_.file(std::move(cable), now, out); });
   return outcome;
 }
 
 bool station_executor::on_frame(const std::string& from, Envelope&& e) {
-  const auto now = env_.now();
   switch (e.kind_case()) {
     case Envelope::kTransmission:
-      act([&](station_actions& out) { core_.receive(from, std::move(*e.mutable_transmission()), now, out); });
+      act([&](station_actions& out, sim_time now) {
+        core_.receive(from, std::move(*e.mutable_transmission()), now, out);
+      });
       return true;
     case Envelope::kAck:
-      act([&](station_actions& out) { core_.acknowledged(from, e.ack().channel_serial(), now, out); });
+      act([&](station_actions& out, sim_time now) { core_.acknowledged(from, e.ack().channel_serial(), now, out); });
       return true;
     case Envelope::kCancel:
-      act([&](station_actions& out) { core_.cancelled_by_sender(from, e.cancel().channel_serial(), now, out); });
+      act([&](station_actions& out, sim_time now) {
+        core_.cancelled_by_sender(from, e.cancel().channel_serial(), now, out);
+      });
       return true;
     case Envelope::kContinuity:
-      act([&](station_actions& out) { core_.continuity_received(from, e.continuity(), now, out); });
+      act([&](station_actions& out, sim_time now) { core_.continuity_received(from, e.continuity(), now, out); });
       return true;
     case Envelope::kRerun:
-      act([&](station_actions& out) { core_.rerun_requested(from, e.rerun().first(), e.rerun().last(), now, out); });
+      act([&](station_actions& out, sim_time now) {
+        core_.rerun_requested(from, e.rerun().first(), e.rerun().last(), now, out);
+      });
       return true;
     default: return false;
   }
@@ -70,11 +78,11 @@ void station_executor::reuse(Envelope& frame) {
 }
 
 void station_executor::channel_up(const std::string& peer) {
-  act([&](station_actions& out) { core_.channel_up(peer, env_.now(), out); });
+  act([&](station_actions& out, sim_time now) { core_.channel_up(peer, now, out); });
 }
 
 void station_executor::channel_down(const std::string& peer) {
-  act([&](station_actions& out) { core_.channel_down(peer, env_.now(), out); });
+  act([&](station_actions& out, sim_time now) { core_.channel_down(peer, now, out); });
 }
 
 void station_executor::write_inbox(const deliver_copy& d) {
@@ -98,9 +106,8 @@ void station_executor::send_transmission(const std::string& peer, Transmission f
   // The frame borrows the station's copy for as long as it takes to send it: no copy of the
   // cable is made for the wire (the release gives it back, even if the send throws). Its body
   // goes beside it (frame.hpp), and back.
-  Envelope e;
   auto* lent_cable = const_cast<Cable*>(cable);
-  auto* t = e.mutable_transmission();
+  auto* t = line_frame_.mutable_transmission();
   *t = std::move(frame);
   t->unsafe_arena_set_allocated_cable(lent_cable);
   swap_cable_body(*t);
@@ -111,27 +118,26 @@ void station_executor::send_transmission(const std::string& peer, Transmission f
       t.unsafe_arena_release_cable();
     }
   } lent{*t};
-  env_.send(peer, e);
+  env_.send(peer, line_frame_);
 }
 
-void station_executor::apply(station_actions& actions) {
+void station_executor::apply(station_actions& actions, sim_time now) {
   // Copies delivered here are in the inbox, and what the decision must keep is on the disk,
   // before anything it sends goes out (the acknowledgment that takes a copy in charge).
   if (inbox_)
     for (const auto& a : actions)
       if (const auto* d = std::get_if<deliver_copy>(&a)) write_inbox(*d);
   if (journal_) journal_->write(actions);
-  const auto now = env_.now();
   for (auto& a : actions) {
     if (observe_) observe_(ri_, a, now);
     if (auto* x = std::get_if<start_transmission>(&a)) {
       const auto serial = x->frame.channel_serial();
       // the line is held once, and its end runs once: the frame goes with it
-      env_.hold_line(x->channel, x->line_time,
-                     [this, peer = x->channel, serial, frame = std::move(x->frame)]() mutable {
-                       send_transmission(peer, std::move(frame));
-                       act([&](station_actions& out) { core_.transmission_done(peer, serial, env_.now(), out); });
-                     });
+      env_.hold_line(
+          x->channel, x->line_time, [this, peer = x->channel, serial, frame = std::move(x->frame)]() mutable {
+            send_transmission(peer, std::move(frame));
+            act([&](station_actions& out, sim_time now) { core_.transmission_done(peer, serial, now, out); });
+          });
     } else if (const auto* c = std::get_if<cancel_transmission>(&a)) {
       env_.release_line(c->channel);
       Envelope e;
@@ -143,7 +149,7 @@ void station_executor::apply(station_actions& actions) {
       env_.send(cs->channel, std::move(e));
     } else if (const auto* w = std::get_if<watch_channel>(&a)) {
       env_.set_alarm("continuity " + w->channel, w->after, [this, peer = w->channel] {
-        act([&](station_actions& out) { core_.channel_watch(peer, env_.now(), out); });
+        act([&](station_actions& out, sim_time now) { core_.channel_watch(peer, now, out); });
       });
     } else if (const auto* z = std::get_if<send_continuity>(&a)) {
       Envelope e;
@@ -156,9 +162,8 @@ void station_executor::apply(station_actions& actions) {
       e.mutable_rerun()->set_last(r->last);
       env_.send(r->channel, std::move(e));
     } else if (const auto* k = std::get_if<send_ack>(&a)) {
-      Envelope e;
-      e.mutable_ack()->set_channel_serial(k->serial);
-      env_.send(k->channel, std::move(e));
+      ack_frame_.mutable_ack()->set_channel_serial(k->serial);
+      env_.send(k->channel, ack_frame_);
     }
   }
 }

@@ -78,23 +78,40 @@ std::error_code decode_length(const unsigned char* h, std::size_t& length, std::
   return {};
 }
 
+namespace {
+
+/// Parse `payload` into `envelope` as the only field of its kind, `kept`, which the envelope
+/// held: cleared, kept (with what a clear keeps), put back, then merged into.
+template <class Message>
+std::error_code parse_keeping(std::string_view payload, Envelope& envelope, Message* kept,
+                              void (Envelope::*put_back)(Message*)) {
+  envelope.Clear();
+  kept->Clear();
+  (envelope.*put_back)(kept);
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(payload.data()),
+                                            static_cast<int>(payload.size()));
+  if (!envelope.MergeFromCodedStream(&in) || !in.ConsumedEntireMessage()) return frame_error::garbage;
+  return {};
+}
+
+}  // namespace
+
 std::error_code decode_payload(std::string_view payload, Envelope& envelope) {
   // A transmission is parsed into the one the envelope holds (a link puts a spare cable in it
-  // after each: station::lend_spare), not into a new tree: what a clear keeps, a parse reuses.
-  // Only for a payload that starts with a transmission field, so that the result is the same as
-  // a fresh parse's.
-  constexpr char transmission_tag = (Envelope::kTransmissionFieldNumber << 3) | 2;  // length-delimited
-  if (envelope.has_transmission() && !payload.empty() && payload.front() == transmission_tag) {
-    auto* kept = envelope.release_transmission();
-    envelope.Clear();
-    kept->Clear();
-    envelope.set_allocated_transmission(kept);
-    google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(payload.data()),
-                                              static_cast<int>(payload.size()));
-    if (!envelope.MergeFromCodedStream(&in) || !in.ConsumedEntireMessage()) return frame_error::garbage;
-  } else if (!envelope.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
-    return frame_error::garbage;
-  }
+  // after each: station::lend_spare), not into a new tree: what a clear keeps, a parse reuses;
+  // an acknowledgment likewise. Only for a payload that starts with a field of that kind, so
+  // that the result is the same as a fresh parse's.
+  const auto starts_with = [&](int field) {
+    return !payload.empty() && payload.front() == static_cast<char>((field << 3) | 2);  // length-delimited
+  };
+  std::error_code parsed;
+  if (envelope.has_transmission() && starts_with(Envelope::kTransmissionFieldNumber))
+    parsed = parse_keeping(payload, envelope, envelope.release_transmission(), &Envelope::set_allocated_transmission);
+  else if (envelope.has_ack() && starts_with(Envelope::kAckFieldNumber))
+    parsed = parse_keeping(payload, envelope, envelope.release_ack(), &Envelope::set_allocated_ack);
+  else if (!envelope.ParseFromArray(payload.data(), static_cast<int>(payload.size())))
+    parsed = frame_error::garbage;
+  if (parsed) return parsed;
   if (envelope.kind_case() == Envelope::KIND_NOT_SET) return frame_error::no_kind;
   return take_cable_body(envelope);
 }

@@ -74,7 +74,7 @@ class station_executor {
   /// Let the core decide into an action list, then carry the actions out.
   template <class Decide>
   void act(Decide&& decide);
-  void apply(station_actions& actions);
+  void apply(station_actions& actions, sim_time now);
   /// Send the transmission whose line time has run: the frame, and the station's copy on the line.
   void send_transmission(const std::string& peer, Transmission frame);
   void write_inbox(const deliver_copy& d);
@@ -87,6 +87,9 @@ class station_executor {
   std::optional<std::filesystem::path> inbox_;
   std::size_t restored_ = 0;
   std::vector<station_actions> spare_;  // cleared lists, kept for their capacity
+  // the frames it sends most, kept with their messages: a transmission (its cable lent for the
+  // send), an acknowledgment
+  Envelope line_frame_, ack_frame_;
 };
 
 }  // namespace cablesim::net
