@@ -656,6 +656,51 @@ TEST_CASE("station: a relay lends an acknowledged copy's cable, cleared, to whoe
   }
 }
 
+TEST_CASE("station: one told to leave out what goes well says everything else, and does the same", "[core][station]") {
+  // the same traffic through two relays, one telling what goes well and one not: three cables,
+  // the first again (a duplicate), and an acknowledgment for a serial never sent
+  auto run = [](bool telling) {
+    circuit_relay c;
+    auto& [t, now, relay, out] = c;
+    relay.tell_routine(telling);
+    for (const auto& n : {"RUEHRO", "RUEHFR"}) relay.channel_up(n, now, out);
+    for (uint32_t serial = 1; serial <= 4; ++serial) {
+      auto tr = unclassified_from_rome(serial == 4 ? 1 : serial);
+      tr.set_channel_serial(serial);
+      const auto before = out.size();
+      relay.receive("RUEHRO", std::move(tr), now, out);
+      for (std::size_t i = before; i < out.size(); ++i)
+        if (const auto* st = std::get_if<start_transmission>(&out[i])) {
+          const auto sent = st->frame.channel_serial();
+          relay.transmission_done("RUEHFR", sent, now, out);
+          relay.acknowledged("RUEHFR", sent, now, out);
+        }
+    }
+    relay.acknowledged("RUEHFR", 999, now, out);
+    return out;
+  };
+  const auto routine = [](const station_action& a) {
+    const auto* ack = std::get_if<transmission_acknowledged>(&a);
+    return std::holds_alternative<transmission_received>(a) || std::holds_alternative<copy_relayed>(a) ||
+           std::holds_alternative<queue_changed>(a) || std::holds_alternative<transmission_ended>(a) ||
+           (ack && ack->expected);
+  };
+  const auto told = run(true), quiet = run(false);
+  std::vector<std::size_t> told_kinds, quiet_kinds;
+  for (const auto& a : told)
+    if (!routine(a)) told_kinds.push_back(a.index());
+  for (const auto& a : quiet) quiet_kinds.push_back(a.index());
+  CHECK(std::count_if(told.begin(), told.end(), routine) > 0);
+  CHECK(std::none_of(quiet.begin(), quiet.end(), routine));
+  CHECK(quiet_kinds == told_kinds);  // the rest, in the same order
+  CHECK(of_kind<start_transmission>(quiet).size() == 3);
+  CHECK(of_kind<send_ack>(quiet).size() == 4);
+  CHECK(of_kind<duplicate_dropped>(quiet).size() == 1);
+  const auto acks = of_kind<transmission_acknowledged>(quiet);
+  REQUIRE(acks.size() == 1);
+  CHECK_FALSE(acks[0].expected);
+}
+
 TEST_CASE("station: each copy it sends says the most copies that waited at once since its channel came up",
           "[core][station]") {
   const auto t = confidential_circuit();

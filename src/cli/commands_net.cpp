@@ -201,6 +201,8 @@ int run_node(const node_arguments& a) {
     logger->log(level, "{} {}", clock_label(at), line->text);
   };
   net::station_runtime station(io, topo, ri, clock, logger, resolve, log_action);
+  // what goes well is told at info and below, and counted by the metrics; else it is left out
+  station.tell_routine(metrics || logger->should_log(spdlog::level::info));
   auto millis = [](double seconds) { return std::chrono::milliseconds(std::llround(seconds * 1000)); };
   station.set_limits({millis(a.handshake_timeout), millis(a.keepalive), a.max_handshakes});
   if (!a.inbox.empty()) station.use_inbox(a.inbox);

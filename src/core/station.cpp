@@ -392,7 +392,8 @@ void station::handle(Cable&& cable, const std::string& id, const std::string& la
     q.message_id = id;
     q.text_characters = text_characters;
     q.arrival = arrival;
-    out.push_back(copy_relayed{id, label, copy.ris, copy.via, copy.precedence, copy.alternate, split, copy.held});
+    if (telling_routine_)
+      out.push_back(copy_relayed{id, label, copy.ris, copy.via, copy.precedence, copy.alternate, split, copy.held});
     if (auto* ch = channel(copy.via)) enqueue(*ch, std::move(q), now, out);
   }
   if (!rejected.empty()) send_service(cable, rejected, reason, detail, now, out);
@@ -550,7 +551,7 @@ void station::report_queue(out_channel& ch, station_actions& out) {
   if (queued_ > before)  // a new most, perhaps, for every channel
     for (auto& [peer, c] : out_) c.queued_peak = std::max(c.queued_peak, queued_);
   ch.reported_depth = depth;
-  out.push_back(queue_changed{ch.peer, depth});
+  if (telling_routine_) out.push_back(queue_changed{ch.peer, depth});
 }
 
 void station::pump(out_channel& ch, sim_time now, station_actions& out) {
@@ -604,7 +605,8 @@ const Cable* station::on_line(std::string_view peer, uint32_t serial) const {
 void station::transmission_done(std::string_view peer, uint32_t serial, sim_time now, station_actions& out) {
   auto* ch = channel(peer);
   if (!ch || !ch->current || ch->current->serial != serial) return;  // cancelled meanwhile
-  out.push_back(transmission_ended{ch->peer, serial, ch->current->copy.message_id, std::move(ch->current->label)});
+  if (telling_routine_)
+    out.push_back(transmission_ended{ch->peer, serial, ch->current->copy.message_id, std::move(ch->current->label)});
   ch->unacked.emplace(serial, std::move(ch->current->copy));
   ch->current.reset();
   pump(*ch, now, out);
@@ -616,7 +618,7 @@ void station::acknowledged(std::string_view peer, uint32_t serial, sim_time, sta
   if (!ch) return;
   const auto it = ch->unacked.find(serial);
   const bool expected = it != ch->unacked.end();
-  out.push_back(transmission_acknowledged{ch->peer, serial, expected});
+  if (telling_routine_ || !expected) out.push_back(transmission_acknowledged{ch->peer, serial, expected});
   if (expected) {
     if (journalled_) out.push_back(journal_drop{it->second.journal_id});
     recycle(std::move(it->second.cable));
@@ -683,7 +685,7 @@ void station::receive(std::string_view from, Transmission&& t, sim_time now, sta
   path.push_back(ri_);
   const auto id = acp127::message_id(t.cable());
   const auto label = cable_label(t.cable());
-  out.push_back(transmission_received{std::string(from), t.channel_serial(), id, label});
+  if (telling_routine_) out.push_back(transmission_received{std::string(from), t.channel_serial(), id, label});
   const auto serial = t.channel_serial();
   Cable cable;
   cable.Swap(t.mutable_cable());

@@ -9,7 +9,9 @@ namespace cablesim::net {
 
 station_executor::station_executor(const topology& topo, std::string ri, station_environment& env,
                                    action_observer observe)
-    : ri_(std::move(ri)), core_(topo, ri_), env_(env), observe_(std::move(observe)) {}
+    : ri_(std::move(ri)), core_(topo, ri_), env_(env), observe_(std::move(observe)) {
+  core_.tell_routine(static_cast<bool>(observe_));
+}
 
 void station_executor::use_journal(const std::filesystem::path& dir) {
   std::filesystem::create_directories(dir);

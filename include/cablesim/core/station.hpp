@@ -311,6 +311,12 @@ class station {
   /// Say what a journal must keep (journal_put, journal_drop, journal_seen actions); off by
   /// default, so that a station without a journal copies nothing for one.
   void keep_journal(bool on) { journalled_ = on; }
+  /// Say what happens to every cable that goes well (transmission_received, copy_relayed,
+  /// queue_changed, transmission_ended, an expected transmission_acknowledged); on by default.
+  /// A station that no one watches leaves them out: they are the most of its actions, and each
+  /// copies a cable's identity and label. What carries out its decisions and every fault it
+  /// meets are said either way.
+  void tell_routine(bool on) { telling_routine_ = on; }
 
   /// Take back what a journal kept: a copy that was in this station's charge, and the
   /// (message, RI) pairs already handled. Call before the channels come up.
@@ -420,6 +426,7 @@ class station {
   int ssn_day_ = -1;
   uint64_t last_journal_id_ = 0;
   bool journalled_ = false;
+  bool telling_routine_ = true;
   uint64_t queued_ = 0;           // copies waiting on all channels, as the queue_changed events tell it
   std::vector<Cable> spare_;      // cleared cables of acknowledged copies, for lend_spare() (recycle())
   std::size_t spare_wanted_ = 0;  // how many to keep: the times lend_spare() found none (at most 64)

@@ -51,6 +51,10 @@ class station_executor {
   void use_journal(const std::filesystem::path& dir);
   /// Write each delivered copy, as cable text, to DIR/<RI>/.
   void use_inbox(const std::filesystem::path& dir) { inbox_ = dir / ri_; }
+  /// Whether the observer hears what happens to every cable that goes well (station::tell_routine):
+  /// by default when there is an observer. A node that logs only warnings and serves no metrics
+  /// turns it off.
+  void tell_routine(bool on) { core_.tell_routine(on); }
 
   /// File a cable here (a draft or a complete cable).
   filing_outcome file(Cable cable);

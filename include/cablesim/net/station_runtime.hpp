@@ -50,6 +50,8 @@ class station_runtime final : public station_environment {
   /// See station_executor::use_journal; call before start().
   void use_journal(const std::filesystem::path& dir);
   void use_inbox(const std::filesystem::path& dir) { exec_.use_inbox(dir); }
+  /// See station_executor::tell_routine.
+  void tell_routine(bool on) { exec_.tell_routine(on); }
 
   /// Bind the listener (to the topology's host:port; port 0 = any); returns where it listens.
   /// Throws std::system_error when it cannot bind.
