@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cstring>
 
-#include <google/protobuf/io/coded_stream.h>
-
 #include "cablesim/core/text.hpp"
 
 namespace cablesim::net {
@@ -88,9 +86,9 @@ std::error_code parse_keeping(std::string_view payload, Envelope& envelope, Mess
   envelope.Clear();
   kept->Clear();
   (envelope.*put_back)(kept);
-  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(payload.data()),
-                                            static_cast<int>(payload.size()));
-  if (!envelope.MergeFromCodedStream(&in) || !in.ConsumedEntireMessage()) return frame_error::garbage;
+  // the merge ParseFromArray makes after its clear (a CodedInputStream costs 700 instructions more)
+  if (!envelope.ParseFrom<Envelope::kMerge>(google::protobuf::StringPiece(payload.data(), payload.size())))
+    return frame_error::garbage;
   return {};
 }
 
