@@ -139,8 +139,10 @@ std::size_t transmission_text_characters(const Cable& c) {
 }
 
 std::size_t transmission_characters(const Cable& c, std::size_t text_characters) {
-  std::string channel_lines;
-  channel_lines.reserve(256);  // FL1 and a routing line of a few RIs at once: made for every copy sent
+  // FL1 and the routing line, written to be counted for every copy sent: into a buffer that
+  // keeps its capacity
+  thread_local std::string channel_lines;
+  channel_lines.clear();
   append_channel_lines(channel_lines, c);
   return channel_lines.size() + text_characters;
 }

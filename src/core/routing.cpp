@@ -150,10 +150,8 @@ class seen_set {
   std::unordered_set<std::string_view> hashed_;
 };
 
-}  // namespace
-
-std::vector<std::string> expand_collectives(const topology& topo, const Cable& cable,
-                                            const std::vector<std::string>& ris) {
+template <class RIs>
+std::vector<std::string> expand_collectives_in(const topology& topo, const Cable& cable, const RIs& ris) {
   // linear in the addressees, however many there are (seen_set)
   // XMT names a member by RI, or by the plain-language address of the station that serves it
   seen_set exempted;
@@ -178,10 +176,15 @@ std::vector<std::string> expand_collectives(const topology& topo, const Cable& c
   return out;
 }
 
+}  // namespace
+
+std::vector<std::string> expand_collectives(const topology& topo, const Cable& cable,
+                                            const std::vector<std::string>& ris) {
+  return expand_collectives_in(topo, cable, ris);
+}
+
 segregation segregate(const topology& topo, const routing_table& table, const Cable& cable, const down_set& down) {
-  std::vector<std::string> line(cable.routing_line().routing_indicators().begin(),
-                                cable.routing_line().routing_indicators().end());
-  const auto ris = expand_collectives(topo, cable, line);
+  const auto ris = expand_collectives_in(topo, cable, cable.routing_line().routing_indicators());
 
   const auto& p5 = cable.dtg_line().precedence();
   const auto& p2 = cable.routing_line().precedence();

@@ -258,30 +258,38 @@ filing_outcome station::file(Cable cable, sim_time now, station_actions& out) {
 }
 
 bool station::keep_fresh(Cable& cable, const std::string& id, const std::string& label, station_actions& out) {
-  // Duplicate detection: each (message, addressee station) is handled here once.
-  std::vector<std::string> fresh, duplicate;
-  for (const auto& ri : cable.routing_line().routing_indicators()) {
-    const bool is_new = seen_.insert(id, ri);
-    (is_new ? fresh : duplicate).push_back(ri);
-    if (is_new && journalled_) out.push_back(journal_seen{id + "/" + ri});
-  }
-  if (!duplicate.empty()) out.push_back(duplicate_dropped{id, label, std::move(duplicate)});
+  // Duplicate detection: each (message, addressee station) is handled here once. The fresh RIs
+  // stay in FL2, in order, where they are.
+  std::vector<std::string> duplicate;
   auto* rl = cable.mutable_routing_line();
-  rl->clear_routing_indicators();
-  for (auto& ri : fresh) rl->add_routing_indicators(std::move(ri));
+  auto& ris = *rl->mutable_routing_indicators();
+  int fresh = 0;
+  for (int i = 0; i < ris.size(); ++i) {
+    auto& ri = *ris.Mutable(i);
+    if (!seen_.insert(id, ri)) {
+      duplicate.push_back(std::move(ri));
+      continue;
+    }
+    if (journalled_) out.push_back(journal_seen{id + "/" + ri});
+    if (fresh != i) ris.Mutable(fresh)->swap(ri);
+    ++fresh;
+  }
+  while (ris.size() > fresh) ris.RemoveLast();
+  if (!duplicate.empty()) out.push_back(duplicate_dropped{id, label, std::move(duplicate)});
   rl->clear_indicators_per_line();
   rl->set_blank_lines_after(0);
-  return rl->routing_indicators_size() > 0;
+  return fresh > 0;
 }
 
 std::vector<std::string> station::take_unknown_ris(Cable& cable) const {
   // A switching centre checks every RI against its tables (INV); a post passes what it does
   // not know to its relay.
   if (!self_ || self_->role() != RELAY) return {};
+  const auto& line = cable.routing_line().routing_indicators();
+  const auto is_known = [&](const std::string& ri) { return topo_.station(ri) || topo_.collective(ri); };
+  if (std::all_of(line.begin(), line.end(), is_known)) return {};  // as nearly always: nothing to take
   std::vector<std::string> known, unknown;
-  for (const auto& ri : cable.routing_line().routing_indicators())
-    (topo_.station(ri) || topo_.collective(ri) ? known : unknown).push_back(ri);
-  if (unknown.empty()) return {};
+  for (const auto& ri : line) (is_known(ri) ? known : unknown).push_back(ri);
   auto* ris = cable.mutable_routing_line()->mutable_routing_indicators();
   ris->Clear();
   for (auto& ri : known) ris->Add(std::move(ri));
@@ -592,7 +600,7 @@ void station::pump(out_channel& ch, sim_time now, station_actions& out) {
   st.designator = ch.designator;
   st.message_id = next->message_id;
   st.label = cable_label(next->cable);
-  ch.current.emplace(in_progress{std::move(*next), ch.last_serial, now, lt, characters, st.label});
+  ch.current.emplace(std::move(*next), ch.last_serial, now, lt, characters, st.label);  // in place: a cable moved once
   st.cable = &ch.current->copy.cable;  // lent, not copied: the cable is most of a copy's bytes
   out.push_back(std::move(st));
 }
