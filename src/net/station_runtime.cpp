@@ -121,19 +121,16 @@ void station_runtime::stop() {
 void station_runtime::hold_line(const std::string& channel, sim_duration line_time, std::function<void()> done) {
   auto& l = lines_[channel];
   const auto ticket = ++l.ticket;
-  auto fire = [this, channel, ticket, done = std::move(done)](std::error_code ec) {
-    if (ec || stopped_ || lines_[channel].ticket != ticket) return;  // released, or stopping
-    guarded(done);
-  };
   if (line_time.count() == 0) {  // an unpaced line: no timer per transmission
-    auto now = [fire = std::move(fire)]() mutable { fire({}); };
     // a link whose writer is behind: the transmission ends when it catches up (until then the
     // copies behind this one wait in the precedence queue, not in the link's buffer)
     if (const auto s = sessions_.find(channel); s != sessions_.end() && s->second->backed_up()) {
-      s->second->when_ready(std::move(now));
+      s->second->when_ready([this, &l, ticket, done = std::move(done)] {
+        if (!stopped_ && l.ticket == ticket) guarded(done);
+      });
       return;
     }
-    unpaced_.push_back(std::move(now));
+    unpaced_.push_back({&l, ticket, std::move(done)});
     if (!unpaced_posted_) {
       unpaced_posted_ = true;
       asio::post(io_, [this] {
@@ -143,7 +140,7 @@ void station_runtime::hold_line(const std::string& channel, sim_duration line_ti
         while (!unpaced_.empty()) {
           auto next = std::move(unpaced_.front());
           unpaced_.pop_front();
-          next();
+          if (!stopped_ && next.held_on->ticket == next.ticket) guarded(next.done);  // unless released, or stopping
         }
       });
     }
@@ -151,7 +148,9 @@ void station_runtime::hold_line(const std::string& channel, sim_duration line_ti
   }
   if (!l.timer) l.timer = std::make_unique<asio::steady_timer>(io_);
   l.timer->expires_after(clock_.to_wall(line_time));
-  l.timer->async_wait(std::move(fire));
+  l.timer->async_wait([this, &l, ticket, done = std::move(done)](std::error_code ec) {
+    if (!ec && !stopped_ && l.ticket == ticket) guarded(done);  // unless released, or stopping
+  });
 }
 
 void station_runtime::set_alarm(const std::string& name, sim_duration after, std::function<void()> fn) {

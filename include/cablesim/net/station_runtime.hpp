@@ -105,8 +105,14 @@ class station_runtime final : public station_environment {
   std::map<std::string, std::shared_ptr<link_session>> sessions_;
   std::map<std::string, line> lines_;
   // Ends of transmissions on unpaced lines, run together by one posted handler: everything a
-  // batch of frames queued goes out before the writers run, in one write per link.
-  std::deque<std::function<void()>> unpaced_;
+  // batch of frames queued goes out before the writers run, in one write per link. Each runs if
+  // its hold is still current (the line's entry stays put in lines_: a map never moves one).
+  struct line_end {
+    const line* held_on;
+    uint64_t ticket;
+    std::function<void()> done;
+  };
+  std::deque<line_end> unpaced_;
   bool unpaced_posted_ = false;
   std::map<std::string, std::unique_ptr<asio::steady_timer>> alarms_;
   std::map<std::string, asio::steady_timer*> dial_timers_;  // each dial loop's back-off timer
