@@ -33,11 +33,11 @@ std::optional<queued_copy> precedence_queue::pop() {
   for (auto i = by_precedence_.size(); i-- > 0;) {
     auto& q = by_precedence_[i];
     if (q.empty()) continue;
-    auto c = std::move(q.front());
+    std::optional<queued_copy> c(std::in_place, std::move(q.front()));  // moved once, into what is returned
     q.pop_front();
-    if (!c.packed.empty()) {
-      c.cable.ParseFromString(c.packed);  // serialised here: it parses
-      c.packed = std::string();
+    if (!c->packed.empty()) {
+      c->cable.ParseFromString(c->packed);  // serialised here: it parses
+      c->packed = std::string();
       --packed_;
     }
     return c;
