@@ -588,6 +588,7 @@ void station::pump(out_channel& ch, sim_time now, station_actions& out) {
   st.frame.set_precedence(next->precedence);
   st.frame.set_text_characters(static_cast<uint32_t>(next->text_characters));
   st.frame.set_queued_peak(ch.queued_peak);
+  st.frame.mutable_path()->Reserve(static_cast<int>(next->path.size()));
   for (const auto& s : next->path) st.frame.add_path(s);
   // a copy received: it came by the channel from the last station of its path but this one (a
   // path a peer made up gives a wrong count for its own copies, never a negative one)
@@ -689,7 +690,9 @@ void station::receive(std::string_view from, Transmission&& t, sim_time now, sta
     it->second.last_heard = now;
     arrival = ++it->second.taken;
   }
-  std::vector<std::string> path(t.path().begin(), t.path().end());
+  std::vector<std::string> path;
+  path.reserve(static_cast<std::size_t>(t.path_size()) + 1);
+  path.assign(t.path().begin(), t.path().end());
   path.push_back(ri_);
   const auto id = acp127::message_id(t.cable());
   const auto label = cable_label(t.cable());
