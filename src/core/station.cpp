@@ -374,7 +374,8 @@ void station::handle(Cable&& cable, const std::string& id, const std::string& la
       refuse(copy.ris, refusal::would_return, ri_ + " would send it straight back to " + copy.via);
       continue;
     }
-    const auto* link = topo_.link_between(ri_, copy.via);
+    auto* ch = channel(copy.via);  // (a neighbour's, with the link to it)
+    const auto* link = ch ? ch->link : topo_.link_between(ri_, copy.via);
     if (link && link->max_classification() < cable.classification()) {
       refuse(copy.ris, refusal::circuit_classification,
              "a " + std::string(acp127::classification_name(cable.classification())) + " cable may not use the " + ri_ +
@@ -398,11 +399,12 @@ void station::handle(Cable&& cable, const std::string& id, const std::string& la
     rl->add_precedence(copy.precedence);
     q.precedence = copy.precedence;
     q.message_id = id;
+    q.label = label;
     q.text_characters = text_characters;
     q.arrival = arrival;
     if (telling_routine_)
       out.push_back(copy_relayed{id, label, copy.ris, copy.via, copy.precedence, copy.alternate, split, copy.held});
-    if (auto* ch = channel(copy.via)) enqueue(*ch, std::move(q), now, out);
+    if (ch) enqueue(*ch, std::move(q), now, out);
   }
   if (!rejected.empty()) send_service(cable, rejected, reason, detail, now, out);
 }
@@ -541,7 +543,8 @@ void station::enqueue(out_channel& ch, queued_copy&& copy, sim_time now, station
     q.current_characters = cur.characters;
     q.policy = ch.link->preemption();
     if (should_preempt(q)) {
-      out.push_back(cancel_transmission{ch.peer, cur.serial, cur.copy.message_id, cur.label, cur.copy.precedence, p});
+      out.push_back(
+          cancel_transmission{ch.peer, cur.serial, cur.copy.message_id, cur.copy.label, cur.copy.precedence, p});
       auto interrupted = std::move(ch.current->copy);
       ch.current.reset();
       ch.queue.push_front(std::move(interrupted));
@@ -600,8 +603,9 @@ void station::pump(out_channel& ch, sim_time now, station_actions& out) {
   st.characters = characters;
   st.designator = ch.designator;
   st.message_id = next->message_id;
-  st.label = cable_label(next->cable);
-  ch.current.emplace(std::move(*next), ch.last_serial, now, lt, characters, st.label);  // in place: a cable moved once
+  if (next->label.empty()) next->label = cable_label(next->cable);
+  st.label = next->label;
+  ch.current.emplace(std::move(*next), ch.last_serial, now, lt, characters);
   st.cable = &ch.current->copy.cable;  // lent, not copied: the cable is most of a copy's bytes
   out.push_back(std::move(st));
 }
@@ -615,7 +619,7 @@ void station::transmission_done(std::string_view peer, uint32_t serial, sim_time
   auto* ch = channel(peer);
   if (!ch || !ch->current || ch->current->serial != serial) return;  // cancelled meanwhile
   if (telling_routine_)
-    out.push_back(transmission_ended{ch->peer, serial, ch->current->copy.message_id, std::move(ch->current->label)});
+    out.push_back(transmission_ended{ch->peer, serial, ch->current->copy.message_id, ch->current->copy.label});
   ch->unacked.emplace(serial, std::move(ch->current->copy));
   ch->current.reset();
   pump(*ch, now, out);

@@ -20,6 +20,7 @@ struct queued_copy {
   Cable cable;  // FL2 already holds this copy's RIs and precedence
   Precedence precedence = ROUTINE;
   std::string message_id;
+  std::string label;                // as actions name it ("RUEHRO #1919"); empty: made when it is sent
   std::vector<std::string> path;    // stations it passed, origin first, this station last
   uint64_t journal_id = 0;          // this station's number for it while it is in its charge
   std::size_t text_characters = 0;  // as transmitted, from FL3 on (0: not counted yet)

@@ -336,12 +336,14 @@ class station {
 
  private:
   struct in_progress {
+    // (made in place in its channel: the cable is moved once)
+    in_progress(queued_copy&& c, uint32_t s, sim_time at, sim_duration lt, std::size_t chars)
+        : copy(std::move(c)), serial(s), started(at), line_time(lt), characters(chars) {}
     queued_copy copy;
-    uint32_t serial = 0;
-    sim_time started{};
-    sim_duration line_time{0};
-    std::size_t characters = 0;
-    std::string label;  // the copy's, for the actions that name it while it is on the line
+    uint32_t serial;
+    sim_time started;
+    sim_duration line_time;
+    std::size_t characters;
   };
   struct out_channel {
     std::string peer;
