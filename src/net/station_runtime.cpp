@@ -125,9 +125,7 @@ void station_runtime::hold_line(const std::string& channel, sim_duration line_ti
     // a link whose writer is behind: the transmission ends when it catches up (until then the
     // copies behind this one wait in the precedence queue, not in the link's buffer)
     if (const auto s = sessions_.find(channel); s != sessions_.end() && s->second->backed_up()) {
-      s->second->when_ready([this, &l, ticket, done = std::move(done)] {
-        if (!stopped_ && l.ticket == ticket) guarded(done);
-      });
+      s->second->when_ready([this, &l, ticket, done = std::move(done)] { end_hold(l, ticket, done); });
       return;
     }
     unpaced_.push_back({&l, ticket, std::move(done)});
@@ -140,7 +138,7 @@ void station_runtime::hold_line(const std::string& channel, sim_duration line_ti
         while (!unpaced_.empty()) {
           auto next = std::move(unpaced_.front());
           unpaced_.pop_front();
-          if (!stopped_ && next.held_on->ticket == next.ticket) guarded(next.done);  // unless released, or stopping
+          end_hold(*next.held_on, next.ticket, next.done);
         }
       });
     }
@@ -149,8 +147,12 @@ void station_runtime::hold_line(const std::string& channel, sim_duration line_ti
   if (!l.timer) l.timer = std::make_unique<asio::steady_timer>(io_);
   l.timer->expires_after(clock_.to_wall(line_time));
   l.timer->async_wait([this, &l, ticket, done = std::move(done)](std::error_code ec) {
-    if (!ec && !stopped_ && l.ticket == ticket) guarded(done);  // unless released, or stopping
+    if (!ec) end_hold(l, ticket, done);
   });
+}
+
+void station_runtime::end_hold(const line& held_on, uint64_t ticket, const std::function<void()>& done) {
+  if (!stopped_ && held_on.ticket == ticket) guarded(done);
 }
 
 void station_runtime::set_alarm(const std::string& name, sim_duration after, std::function<void()> fn) {

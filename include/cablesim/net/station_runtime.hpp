@@ -93,6 +93,9 @@ class station_runtime final : public station_environment {
   /// Run f; a journal that fails stops the whole station (fail-stop), not one link.
   template <class F>
   void guarded(F&& f);
+  /// The end of a hold on a line: run `done` (guarded) unless the hold was released since, or
+  /// the station is stopping.
+  void end_hold(const line& held_on, uint64_t ticket, const std::function<void()>& done);
 
   asio::io_context& io_;
   const topology& topo_;
