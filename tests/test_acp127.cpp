@@ -322,6 +322,22 @@ TEST_CASE("markings: classification lines and portion markings", "[core][acp127]
   CHECK(m.highest_portion == SECRET);
   CHECK(m.highest_paragraph == 2);
   CHECK(m.problem.empty());
+  // once the paragraphs have begun, only a line that may begin one is read: wrapped text, blank
+  // lines (spaces, a CR) and a classification word in the text are passed over; an indented
+  // number, a CR before the newline and a last line with no newline are all read
+  const auto wrapped = acp127::scan_markings(
+      "UNCLASSIFIED\n\n1. (U) One, wrapped\nonto a second line\n  \r\nSECRET as a word in the text\n"
+      "   2. (C) Two, indented.\r\n3. (TS) Three, with no newline");
+  CHECK(wrapped.line == UNCLASSIFIED);
+  CHECK(wrapped.highest_portion == TOP_SECRET);
+  CHECK(wrapped.highest_paragraph == 3);
+  CHECK(wrapped.problem.empty());
+  // the next paragraph found wherever its line falls in the text (it is searched for in blocks)
+  for (std::size_t filler = 0; filler < 48; ++filler) {
+    const auto at = acp127::scan_markings("1. (U) One " + std::string(filler, 'x') + "\n2. (S) Two.\n");
+    CHECK(at.highest_paragraph == 2);
+  }
+  CHECK(acp127::scan_markings("1. (U) One.\n\n2. (Q) Two.").problem == "paragraph 2 has an unknown marking (Q)");
   CHECK(acp127::scan_markings("1. (Q) One.\n").problem == "paragraph 1 has an unknown marking (Q)");
   CHECK(acp127::scan_markings("SECRET\nCONFIDENTIAL\n").problem == "the text is marked both SECRET and CONFIDENTIAL");
 }

@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "cablesim/core/acp127.hpp"
 
@@ -59,13 +64,37 @@ portion portion_marking(std::string_view inside, Classification& level) {
   return portion::known;
 }
 
-/// Whether a line may begin a numbered paragraph: the first character that is not blank is a
-/// digit or the first byte of a "¶". Once the paragraphs have begun it is all that most lines of
-/// a text need (every station reads every cable's text).
-bool may_be_numbered(std::string_view line) {
-  std::size_t i = 0;
-  while (i < line.size() && space(line[i])) ++i;
-  return i < line.size() && ((line[i] >= '0' && line[i] <= '9') || line[i] == '\xC2');
+/// Whether the line that starts at `line` may begin a numbered paragraph: its first character
+/// that is not blank is a digit or the first byte of a "¶".
+bool may_be_numbered(const char* line, const char* end) {
+  while (line < end && *line != '\n' && space(*line)) ++line;
+  return line < end && ((*line >= '0' && *line <= '9') || *line == '\xC2');
+}
+
+/// Where the next line that may begin a numbered paragraph starts, or the end. Once the
+/// paragraphs have begun it is all that most lines of a text need, and every station reads
+/// every cable's text: the newlines are found sixteen characters at a time (SSE2, which every
+/// x86-64 has), and a line is looked at only where one begins.
+std::size_t next_numbered(std::string_view text) {
+  const char* const begin = text.data();
+  const char* const end = begin + text.size();
+  if (may_be_numbered(begin, end)) return 0;
+  const char* p = begin;
+#if defined(__SSE2__)
+  const __m128i newline = _mm_set1_epi8('\n');
+  for (; end - p >= 16; p += 16) {
+    const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    for (auto found = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, newline))); found;
+         found &= found - 1) {
+      const char* line = p + __builtin_ctz(found) + 1;
+      if (may_be_numbered(line, end)) return static_cast<std::size_t>(line - begin);
+    }
+  }
+#endif
+  while ((p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p))))) {
+    if (may_be_numbered(++p, end)) return static_cast<std::size_t>(p - begin);
+  }
+  return text.size();
 }
 
 /// "1. (C) text" or "¶1. (C) text": the paragraph number and the marking inside the parentheses.
@@ -106,11 +135,13 @@ text_markings scan_markings(std::string_view text) {
   text_markings m;
   bool in_paragraphs = false;
   while (!text.empty() && m.problem.empty()) {
+    if (in_paragraphs) {
+      text.remove_prefix(next_numbered(text));  // past the text of a paragraph
+      if (text.empty()) break;
+    }
     const auto nl = text.find('\n');
-    const auto raw = text.substr(0, nl);
+    const auto line = trim(text.substr(0, nl));
     text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-    if (in_paragraphs && !may_be_numbered(raw)) continue;  // the text of a paragraph
-    const auto line = trim(raw);
     uint32_t number = 0;
     std::string_view inside;
     if (numbered_paragraph(line, number, inside)) {
