@@ -321,14 +321,20 @@ TEST_CASE("load: an inversion is a copy sent while one of higher precedence for 
   }
 }
 
-TEST_CASE("load: the relay's queue high-water mark is the most that waited, not a sample, in process or not",
-          "[e2e][load]") {
-  // a slow line to the sink: every cable but the one on the line waits at the relay
+/// The shipped load topology on any port, its relay's line to the sink (RUEHFR) paced at `bps`.
+std::string slow_to_sink(int bps) {
   auto text = std::regex_replace(test::read_file(test::source_dir() / "topologies" / "load.textproto"),
                                  std::regex(R"(port: \d+)"), "port: 0");
   const std::string link = R"(links { a: "RUEHFR" b: "RUEHEUR" key: "load")";
   REQUIRE(text.find(link) != std::string::npos);
-  text.replace(text.find(link), link.size(), link + " speed_bps: 100000");
+  text.replace(text.find(link), link.size(), link + " speed_bps: " + std::to_string(bps));
+  return text;
+}
+
+TEST_CASE("load: the relay's queue high-water mark is the most that waited, not a sample, in process or not",
+          "[e2e][load]") {
+  // a slow line to the sink: every cable but the one on the line waits at the relay
+  const auto text = slow_to_sink(100000);
   const auto topo = topology::load(text, "load.textproto");
   net::load_options o;
   o.relay = "RUEHEUR";
@@ -356,4 +362,30 @@ TEST_CASE("load: the relay's queue high-water mark is the most that waited, not 
   }
   REQUIRE(r.received() == o.count);
   CHECK(r.relay_queue_high_water() == static_cast<int64_t>(o.count) - 1);
+}
+
+TEST_CASE("load: a closed loop that hears nothing back stops sending and reports every cable in flight lost",
+          "[e2e][load]") {
+  // a line to the sink so slow (10 bit/s) that no copy arrives while the load waits
+  const auto topo = topology::load(slow_to_sink(10), "load.textproto");
+  net::in_process_relay relay(topo, "RUEHEUR");
+  net::load_options o;
+  o.relay = "RUEHEUR";
+  o.relay_endpoint = relay.endpoint();
+  o.count = 100;
+  o.max_in_flight = 5;
+  o.drain_seconds = 0.3;
+  o.mix = {0, 1, 0, 0, 0, 0};
+  net::choose_endpoints(topo, o);
+  const auto started = std::chrono::steady_clock::now();
+  const auto r = net::run_load(topo, o);
+  // it sent a window's worth, heard nothing for drain_seconds, and gave up: not all 100
+  CHECK(r.sent() == o.max_in_flight);
+  CHECK(r.received() == 0);
+  CHECK(r.lost() == o.max_in_flight * o.to.size());
+  CHECK(r.duplicated() == 0);
+  // it gave up after the quiet time and the drain, not at once and not after a line's time
+  const auto took = std::chrono::steady_clock::now() - started;
+  CHECK(took >= std::chrono::duration<double>(2 * o.drain_seconds));
+  CHECK(took < std::chrono::seconds(20));
 }

@@ -30,6 +30,9 @@ namespace {
 
 using asio::awaitable;
 using clock_type = std::chrono::steady_clock;
+constexpr clock_type::duration span(double seconds) {
+  return std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(seconds));
+}
 constexpr auto as_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 /// Cables a post can tell apart with its station serial (1..9999) and the serial's cycle.
@@ -368,8 +371,7 @@ class load_run {
       co_await timer_.async_wait(as_tuple);
     }
     const auto stream_start = clock_type::now();
-    const auto stop_at = stream_start + std::chrono::duration_cast<clock_type::duration>(
-                                            std::chrono::duration<double>(o_.count ? 1e9 : o_.duration));
+    const auto stop_at = stream_start + span(o_.count ? 1e9 : o_.duration);
     const uint64_t to_send = o_.count ? o_.count : UINT64_MAX;
     uint64_t sent = 0;
     const auto interval = o_.rate > 0 ? std::chrono::duration<double>(1.0 / o_.rate) : std::chrono::duration<double>(0);
@@ -388,9 +390,11 @@ class load_run {
       } else {
         if (in_flight_ >= static_cast<int64_t>(bound)) {
           // nothing arrives any more (the relay holds or drops them): stop sending, report losses
-          const auto quiet = clock_type::now() - std::max(last_receipt_, start_);
-          if (quiet > std::chrono::duration<double>(o_.drain_seconds)) break;
-          timer_.expires_after(std::chrono::milliseconds(100));
+          const auto give_up = std::max(last_receipt_, start_) + span(o_.drain_seconds);
+          if (clock_type::now() > give_up) break;
+          // a receipt wakes it first; the timer is set to when it would give up, not woken every
+          // 100 ms (setting the earliest timer is a system call, once a cable)
+          timer_.expires_at(give_up);
           co_await timer_.async_wait(as_tuple);
           continue;
         }
@@ -400,8 +404,7 @@ class load_run {
       if (sent % 64 == 0) co_await asio::post(io_, asio::use_awaitable);  // let the links read
     }
     // drain: wait for every copy, or for the deadline
-    const auto deadline = clock_type::now() + std::chrono::duration_cast<clock_type::duration>(
-                                                  std::chrono::duration<double>(o_.drain_seconds));
+    const auto deadline = clock_type::now() + span(o_.drain_seconds);
     while (in_flight_ > 0 && clock_type::now() < deadline && !stopping_) {
       timer_.expires_after(std::chrono::milliseconds(10));
       co_await timer_.async_wait(as_tuple);
