@@ -29,20 +29,24 @@ const queued_copy* precedence_queue::peek() const {
   return nullptr;
 }
 
-std::optional<queued_copy> precedence_queue::pop() {
+std::deque<queued_copy>* precedence_queue::next_queue() {
   for (auto i = by_precedence_.size(); i-- > 0;) {
     auto& q = by_precedence_[i];
     if (q.empty()) continue;
-    std::optional<queued_copy> c(std::in_place, std::move(q.front()));  // moved once, into what is returned
-    q.pop_front();
-    if (!c->packed.empty()) {
-      c->cable.ParseFromString(c->packed);  // serialised here: it parses
-      c->packed = std::string();
+    if (auto& c = q.front(); !c.packed.empty()) {
+      c.cable.ParseFromString(c.packed);  // serialised here: it parses
+      c.packed = std::string();
       --packed_;
     }
-    return c;
+    return &q;
   }
-  return std::nullopt;
+  return nullptr;
+}
+
+std::optional<queued_copy> precedence_queue::pop() {
+  std::optional<queued_copy> c;
+  pop_into([&](queued_copy&& next) { c.emplace(std::move(next)); });
+  return c;
 }
 
 bool precedence_queue::empty() const { return peek() == nullptr; }

@@ -567,8 +567,9 @@ void station::report_queue(out_channel& ch, station_actions& out) {
 
 void station::pump(out_channel& ch, sim_time now, station_actions& out) {
   if (!ch.up || ch.current) return;
-  auto next = ch.queue.pop();
-  if (!next) return;
+  // the next copy goes straight onto the line (moved once); its serial and times are set below
+  if (!ch.queue.pop_into([&](queued_copy&& c) { ch.current.emplace(std::move(c), now); })) return;
+  auto* next = &ch.current->copy;
   // channel serials restart at 0001 every day (UTC), and wrap after 9999
   const int day = static_cast<int>(std::chrono::floor<std::chrono::days>(now).time_since_epoch().count());
   if (day != ch.serial_day) {
@@ -605,8 +606,10 @@ void station::pump(out_channel& ch, sim_time now, station_actions& out) {
   st.message_id = next->message_id;
   if (next->label.empty()) next->label = cable_label(next->cable);
   st.label = next->label;
-  ch.current.emplace(std::move(*next), ch.last_serial, now, lt, characters);
-  st.cable = &ch.current->copy.cable;  // lent, not copied: the cable is most of a copy's bytes
+  ch.current->serial = ch.last_serial;
+  ch.current->line_time = lt;
+  ch.current->characters = characters;
+  st.cable = &next->cable;  // lent, not copied: the cable is most of a copy's bytes
   out.push_back(std::move(st));
 }
 
@@ -702,9 +705,8 @@ void station::receive(std::string_view from, Transmission&& t, sim_time now, sta
   const auto label = cable_label(t.cable());
   if (telling_routine_) out.push_back(transmission_received{std::string(from), t.channel_serial(), id, label});
   const auto serial = t.channel_serial();
-  Cable cable;
-  cable.Swap(t.mutable_cable());
-  cable.clear_text();  // see file(): the body is the text
+  auto& cable = *t.mutable_cable();  // taken from the frame by the copy that keeps it (no move on the way)
+  cable.clear_text();                // see file(): the body is the text
   handle(std::move(cable), id, label, from, std::move(path), t.text_characters(), arrival, now, out);
   // taken in charge (queued or delivered): now the sender may forget it
   out.push_back(send_ack{std::string(from), serial});

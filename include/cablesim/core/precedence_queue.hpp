@@ -41,6 +41,16 @@ class precedence_queue {
   /// Put back at the head of its precedence: an interrupted cable goes out again first.
   void push_front(queued_copy&& c);
   std::optional<queued_copy> pop();
+  /// Hand the next copy to `take`, which moves it where it goes (moved once, not into a value
+  /// returned first: a move builds, swaps and destroys a Cable); false when the queue is empty.
+  template <class Take>
+  bool pop_into(Take&& take) {
+    auto* q = next_queue();
+    if (!q) return false;
+    take(std::move(q->front()));
+    q->pop_front();
+    return true;
+  }
   const queued_copy* peek() const;  // its cable may be serialised (packed)
   bool empty() const;
   std::size_t size() const;
@@ -53,6 +63,9 @@ class precedence_queue {
   std::deque<queued_copy> drain();
 
  private:
+  /// The queue that holds the next copy, that copy parsed again if it was kept serialised; null
+  /// when every queue is empty.
+  std::deque<queued_copy>* next_queue();
   std::array<std::deque<queued_copy>, 6> by_precedence_;  // index = Precedence value
   std::size_t packed_ = 0;
 };

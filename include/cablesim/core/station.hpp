@@ -336,14 +336,13 @@ class station {
 
  private:
   struct in_progress {
-    // (made in place in its channel: the cable is moved once)
-    in_progress(queued_copy&& c, uint32_t s, sim_time at, sim_duration lt, std::size_t chars)
-        : copy(std::move(c)), serial(s), started(at), line_time(lt), characters(chars) {}
+    // (made in place in its channel, from the queue: the cable is moved once)
+    in_progress(queued_copy&& c, sim_time at) : copy(std::move(c)), started(at) {}
     queued_copy copy;
-    uint32_t serial;
+    uint32_t serial = 0;
     sim_time started;
-    sim_duration line_time;
-    std::size_t characters;
+    sim_duration line_time{};
+    std::size_t characters = 0;
   };
   struct out_channel {
     std::string peer;
