@@ -1,12 +1,32 @@
 #include "cablesim/core/seen.hpp"
 
+#include <sys/mman.h>
 #include <xxhash.h>
 
 #include <array>
 #include <cstring>
+#include <new>
 #include <string>
 
 namespace cablesim {
+
+template <class T>
+T* seen_pairs::huge_allocator<T>::allocate(std::size_t n) {
+  constexpr std::size_t huge = std::size_t{2} << 20;
+  const std::size_t bytes = n * sizeof(T);
+  if (bytes < huge) {
+    if (auto* p = std::malloc(bytes)) return static_cast<T*>(p);
+    throw std::bad_alloc();
+  }
+  const std::size_t rounded = (bytes + huge - 1) / huge * huge;
+  void* p = std::aligned_alloc(huge, rounded);
+  if (!p) throw std::bad_alloc();
+#if defined(__linux__)
+  madvise(p, rounded, MADV_HUGEPAGE);  // advice: where the kernel has none to give, nothing changes
+#endif
+  return static_cast<T*>(p);
+}
+template struct seen_pairs::huge_allocator<seen_pairs::digest>;
 
 seen_pairs::seen_pairs(std::size_t capacity) : capacity_(capacity == 0 ? 1 : capacity), table_(1024) {}
 
@@ -64,7 +84,7 @@ void seen_pairs::erase(const digest& d) {
 }
 
 void seen_pairs::grow() {
-  std::vector<digest> old(table_.size() * 2);
+  decltype(table_) old(table_.size() * 2);
   old.swap(table_);
   for (const auto& d : old)
     if (!d.empty()) table_[find(d)] = d;

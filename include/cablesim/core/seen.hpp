@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <string_view>
 #include <vector>
 
@@ -40,7 +41,19 @@ class seen_pairs {
   std::size_t capacity_;
   std::vector<digest> ring_;  // the newest `capacity_`; once full, oldest_ is the next to go
   std::size_t oldest_ = 0;
-  std::vector<digest> table_;  // linear probing; a power of two in size
+  /// The table's memory, in 2 MB pages once it is that large (Linux: madvise), so that a
+  /// lookup's one cache miss is not a TLB miss as well (bench_station: 4 % a relayed cable).
+  template <class T>
+  struct huge_allocator {
+    using value_type = T;
+    huge_allocator() = default;
+    template <class U>
+    huge_allocator(const huge_allocator<U>&) {}
+    T* allocate(std::size_t n);
+    void deallocate(T* p, std::size_t) { std::free(p); }
+    bool operator==(const huge_allocator&) const = default;
+  };
+  std::vector<digest, huge_allocator<digest>> table_;  // linear probing; a power of two in size
 };
 
 }  // namespace cablesim
