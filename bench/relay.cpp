@@ -5,8 +5,9 @@
 // whole frame in it at once). The relay is the real one (net::in_process_relay: a station_runtime
 // on its own thread), driven by the real load generator with ~4 KB cables, closed loop at several
 // bounds on cables in flight, the best of which is set against the baseline (each the median of
-// three runs), with the CPU time
-// of the relay's thread per cable against the forwarder's per frame. It prints each figure
+// three runs; the ratio, the median of five pairs run back to back), with the CPU time of the
+// relay's thread per cable against the forwarder's per frame. The forwarding thread and the one
+// driving it run on different CPUs, alike in both (see `placement`). It prints each figure
 // with its baseline and their ratio; then bytes on the wire per cable against the cable's text,
 // system calls per relayed cable (a relay in its own process, counted by `perf stat`, when perf
 // is there), RSS per queued cable, and how long a FLASH arriving behind a backlog of ROUTINE
@@ -15,6 +16,8 @@
 //   bench_relay [CABLES] [QUEUED]      (defaults 100000, and 1000000 queued for the RSS figure)
 #include <asio.hpp>
 
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -76,6 +79,69 @@ asio::awaitable<void> forward(tcp::socket in, tcp::socket out, bool batched) {
   }
 }
 
+/// Where the two busy threads of a run go: the one that forwards (the bare forwarder's, the
+/// relay's) on one CPU, the one that drives it (the senders and receivers, the load generator) on
+/// another. Left to the scheduler, both sometimes share one CPU for a whole run (a kernel that
+/// packs tasks onto few virtual CPUs does so), and a run then measures the two threads taking
+/// turns; and on a virtual machine one CPU may for minutes run at half the speed of the other.
+/// So each pair of runs is placed alike, the forwarding thread on the faster CPU at the time.
+struct placement {
+  int forwarding = -1, driving = -1;  // -1: wherever the scheduler puts it
+  double forwarding_ms = 0, driving_ms = 0;  // each CPU's time for the same fixed loop
+};
+
+std::vector<int> allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> cpus;
+  if (sched_getaffinity(0, sizeof set, &set) == 0)
+    for (int c = 0; c < CPU_SETSIZE; ++c)
+      if (CPU_ISSET(c, &set)) cpus.push_back(c);
+  return cpus;
+}
+const std::vector<int> all_cpus = allowed_cpus();
+
+/// Pin the calling thread to `cpu` (threads it starts from now on inherit it); -1: to every CPU
+/// this process may use.
+void pin_this_thread(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (const int c : all_cpus)
+    if (cpu < 0 || c == cpu) CPU_SET(c, &set);
+  pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
+/// Milliseconds a fixed loop of arithmetic takes on `cpu`.
+double probe_ms(int cpu) {
+  double ms = 0;
+  std::thread probe([&] {
+    pin_this_thread(cpu);
+    volatile uint64_t sink = 0;
+    const auto t0 = clock_type::now();
+    for (uint64_t i = 0; i < 20'000'000; ++i) sink = sink + i * i;
+    ms = std::chrono::duration<double, std::milli>(clock_type::now() - t0).count();
+  });
+  probe.join();
+  return ms;
+}
+
+/// The faster two CPUs now: the forwarding thread on the faster.
+placement choose_placement() {
+  if (all_cpus.size() < 2) return {};
+  std::vector<std::pair<double, int>> speed;
+  for (const int c : all_cpus) speed.emplace_back(probe_ms(c), c);
+  std::sort(speed.begin(), speed.end());
+  return {speed[0].second, speed[1].second, speed[0].first, speed[1].first};
+}
+
+std::string describe(const placement& p) {
+  if (p.forwarding < 0) return "threads placed by the scheduler (one CPU)";
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "forwarding thread on CPU %d (a fixed loop: %.0f ms), driver on CPU %d (%.0f ms)",
+                p.forwarding, p.forwarding_ms, p.driving, p.driving_ms);
+  return buf;
+}
+
 double thread_cpu_seconds() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
@@ -89,11 +155,12 @@ struct throughput {
 };
 
 /// Frames a second through the bare forwarder, end to end, and its thread's CPU per frame.
-throughput bare_forwarder(std::size_t frames, bool batched) {
+throughput bare_forwarder(std::size_t frames, bool batched, const placement& where) {
   asio::io_context io(1);
   tcp::acceptor acceptor(io, {asio::ip::address_v4::loopback(), 0});
   const auto port = acceptor.local_endpoint().port();
   double cpu = 0;
+  pin_this_thread(where.forwarding);
   std::thread forwarder([&] {
     auto in = acceptor.accept();
     auto out = acceptor.accept();
@@ -104,6 +171,7 @@ throughput bare_forwarder(std::size_t frames, bool batched) {
     io.run();
     cpu = thread_cpu_seconds() - start;
   });
+  pin_this_thread(where.driving);  // the writer's thread and this one, the reader
   asio::io_context client;
   tcp::socket sender(client), receiver(client);
   sender.connect({asio::ip::address_v4::loopback(), port});
@@ -126,6 +194,7 @@ throughput bare_forwarder(std::size_t frames, bool batched) {
   writer.join();
   io.stop();
   forwarder.join();
+  pin_this_thread(-1);
   const auto forwarded = static_cast<double>(total / frame_bytes);
   return {forwarded / seconds, cpu * 1e6 / forwarded};
 }
@@ -316,8 +385,10 @@ int main(int argc, char** argv) {
   std::printf("relay benchmark: %zu cables of about 4 KB, loopback, %u cores\n", cables,
               std::thread::hardware_concurrency());
 
-  const auto one = median_of_three([&] { return bare_forwarder(cables * 2, false); });
-  const auto batched = median_of_three([&] { return bare_forwarder(cables * 2, true); });
+  auto where = choose_placement();
+  std::printf("placement: %s\n", describe(where).c_str());
+  const auto one = median_of_three([&] { return bare_forwarder(cables * 2, false, where); });
+  const auto batched = median_of_three([&] { return bare_forwarder(cables * 2, true, where); });
   std::printf("bare forwarder, one frame at a time: %10.0f frames/s, its thread's CPU %.2f us a frame\n",
               one.per_second, one.cpu_us);
   std::printf("bare forwarder, batched:             %10.0f frames/s, its thread's CPU %.2f us a frame\n",
@@ -330,7 +401,9 @@ int main(int argc, char** argv) {
   uint32_t lost = 0, duplicated = 0, runs = 0;
   auto relay_run = [&](std::size_t window) {
     const auto topo = load_topology();
+    pin_this_thread(where.forwarding);  // the relay's thread
     net::in_process_relay relay(topo, "RUEHEUR");
+    pin_this_thread(where.driving);  // this one, the load generator's
     auto o = relay_options(cables);
     o.max_in_flight = window;
     o.relay_endpoint = relay.endpoint();
@@ -341,6 +414,7 @@ int main(int argc, char** argv) {
     lost += report.lost();
     duplicated += report.duplicated();
     ++runs;
+    pin_this_thread(-1);
     return throughput{report.achieved_per_second(), (relay.cpu_seconds() - start) * 1e6 / report.received(),
                       load_cpu * 1e6 / report.received()};
   };
@@ -358,13 +432,16 @@ int main(int argc, char** argv) {
     }
   }
   // The ratio from pairs run back to back (the batched forwarder, then the relay at its best
-  // window), the median of five pairs: the machine's speed drifts less within a pair, and the
-  // relay's runs vary more than the forwarder's (on the machine this was written on, 100,000 to
-  // 190,000 cables a second within a minute; the forwarder's within a tenth).
+  // window), each pair placed alike on the CPUs as they are at its start, the median of five
+  // pairs: the machine's speed drifts less within a pair.
   std::array<double, 5> ratios{};
   for (auto& r : ratios) {
-    const double bare = bare_forwarder(cables * 2, true).per_second;
-    r = relay_run(best_window).per_second / bare;
+    where = choose_placement();
+    const double bare = bare_forwarder(cables * 2, true, where).per_second;
+    const double relay = relay_run(best_window).per_second;
+    r = relay / bare;
+    std::printf("pair: forwarder %.0f frames/s, relay %.0f cables/s, %.3f; %s\n", bare, relay, r,
+                describe(where).c_str());
   }
   std::sort(ratios.begin(), ratios.end());
   std::printf("relay, best of these (%zu in flight): %.0f cables/s; lost %u, duplicated %u in all %u runs\n",
