@@ -86,7 +86,7 @@ asio::awaitable<void> forward(tcp::socket in, tcp::socket out, bool batched) {
 /// turns; and on a virtual machine one CPU may for minutes run at half the speed of the other.
 /// So each pair of runs is placed alike, the forwarding thread on the faster CPU at the time.
 struct placement {
-  int forwarding = -1, driving = -1;  // -1: wherever the scheduler puts it
+  int forwarding = -1, driving = -1;         // -1: wherever the scheduler puts it
   double forwarding_ms = 0, driving_ms = 0;  // each CPU's time for the same fixed loop
 };
 
