@@ -30,19 +30,27 @@ template struct seen_pairs::huge_allocator<seen_pairs::digest>;
 
 seen_pairs::seen_pairs(std::size_t capacity) : capacity_(capacity == 0 ? 1 : capacity), table_(1024) {}
 
-bool seen_pairs::insert(std::string_view key) {
+seen_pairs::digest seen_pairs::digest_of(std::string_view key) {
   const auto h = XXH3_128bits(key.data(), key.size());
-  return insert(digest{h.low64, h.high64});
+  return {h.low64, h.high64};
 }
 
-bool seen_pairs::insert(std::string_view id, std::string_view ri) {
+seen_pairs::digest seen_pairs::digest_of(std::string_view id, std::string_view ri) {
   std::array<char, 128> buffer;  // "identity/RI" without an allocation, as it nearly always fits
   const auto n = id.size() + 1 + ri.size();
-  if (n > buffer.size()) return insert(std::string(id) + "/" + std::string(ri));
+  if (n > buffer.size()) return digest_of(std::string(id) + "/" + std::string(ri));
   std::memcpy(buffer.data(), id.data(), id.size());
   buffer[id.size()] = '/';
   std::memcpy(buffer.data() + id.size() + 1, ri.data(), ri.size());
-  return insert(std::string_view(buffer.data(), n));
+  return digest_of(std::string_view(buffer.data(), n));
+}
+
+bool seen_pairs::insert(std::string_view key) { return insert(digest_of(key)); }
+
+bool seen_pairs::insert(std::string_view id, std::string_view ri) { return insert(digest_of(id, ri)); }
+
+void seen_pairs::prefetch(std::string_view id, std::string_view ri) const {
+  __builtin_prefetch(&table_[digest_of(id, ri).low & (table_.size() - 1)], 1);
 }
 
 std::size_t seen_pairs::find(const digest& d) const {

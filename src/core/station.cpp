@@ -690,6 +690,9 @@ void station::advance_continuity(std::string_view from, uint32_t serial, station
 }
 
 void station::receive(std::string_view from, Transmission&& t, sim_time now, station_actions& out) {
+  // the duplicate check's slots are far apart in memory: on their way while the rest is done
+  const auto id = acp127::message_id(t.cable());
+  for (const auto& ri : t.cable().routing_line().routing_indicators()) seen_.prefetch(id, ri);
   advance_continuity(from, t.channel_serial(), out);
   // its number on the channel, to say at each of its copies' transmissions how many came after it
   uint64_t arrival = 0;
@@ -701,7 +704,6 @@ void station::receive(std::string_view from, Transmission&& t, sim_time now, sta
   path.reserve(static_cast<std::size_t>(t.path_size()) + 1);
   path.assign(t.path().begin(), t.path().end());
   path.push_back(ri_);
-  const auto id = acp127::message_id(t.cable());
   const auto label = cable_label(t.cable());
   if (telling_routine_) out.push_back(transmission_received{std::string(from), t.channel_serial(), id, label});
   const auto serial = t.channel_serial();

@@ -25,6 +25,9 @@ class seen_pairs {
   bool insert(std::string_view id, std::string_view ri);
   /// The same for a pair as the journal keeps it: "identity/RI".
   bool insert(std::string_view key);
+  /// Start loading the table's slot for the pair into the cache: an insert of it soon after
+  /// finds it there instead of waiting for memory.
+  void prefetch(std::string_view id, std::string_view ri) const;
   std::size_t size() const { return ring_.size(); }
 
  private:
@@ -33,6 +36,8 @@ class seen_pairs {
     bool operator==(const digest&) const = default;
     bool empty() const { return low == 0 && high == 0; }
   };
+  static digest digest_of(std::string_view key);
+  static digest digest_of(std::string_view id, std::string_view ri);
   bool insert(digest d);
   std::size_t find(const digest& d) const;  // its slot, or the empty slot where it would go
   void erase(const digest& d);
