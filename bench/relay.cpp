@@ -111,14 +111,15 @@ void pin_this_thread(int cpu) {
   pthread_setaffinity_np(pthread_self(), sizeof set, &set);
 }
 
-/// Milliseconds a fixed loop of arithmetic takes on `cpu`.
+/// Milliseconds a fixed loop of arithmetic takes on `cpu` (about 50: long enough to see a CPU
+/// that its host gives only part of the time, in slices of some milliseconds).
 double probe_ms(int cpu) {
   double ms = 0;
   std::thread probe([&] {
     pin_this_thread(cpu);
     volatile uint64_t sink = 0;
     const auto t0 = clock_type::now();
-    for (uint64_t i = 0; i < 20'000'000; ++i) sink = sink + i * i;
+    for (uint64_t i = 0; i < 100'000'000; ++i) sink = sink + i * i;
     ms = std::chrono::duration<double, std::milli>(clock_type::now() - t0).count();
   });
   probe.join();
