@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <future>
 #include <map>
 #include <mutex>
 #include <regex>
@@ -388,4 +389,46 @@ TEST_CASE("load: a closed loop that hears nothing back stops sending and reports
   const auto took = std::chrono::steady_clock::now() - started;
   CHECK(took >= std::chrono::duration<double>(2 * o.drain_seconds));
   CHECK(took < std::chrono::seconds(20));
+}
+
+TEST_CASE("load: an open loop whose relay stops reading waits for it, and gives up after the quiet time",
+          "[e2e][load]") {
+  // The relay's thread stops at the first cable it receives, until the load has returned: the
+  // connection fills, and a load behind its schedule waits for room instead of queueing the rest
+  // of its cables in memory; hearing nothing for drain_seconds, it gives up and reports them lost.
+  const auto topo =
+      topology::load(std::regex_replace(test::read_file(test::source_dir() / "topologies" / "load.textproto"),
+                                        std::regex(R"(port: \d+)"), "port: 0"),
+                     "load.textproto");
+  std::promise<void> load_returned;
+  auto resume = load_returned.get_future().share();
+  bool held = false;
+  net::in_process_relay relay(topo, "RUEHEUR", [&](const station_action& a) {
+    if (!held && std::holds_alternative<transmission_received>(a)) {
+      held = true;  // (the relay's own thread: only it reads `held`)
+      resume.wait();
+    }
+  });
+  net::load_options o;
+  o.relay = "RUEHEUR";
+  o.relay_endpoint = relay.endpoint();
+  o.count = 50000;  // 200 MB of cables: far more than the connection holds
+  o.rate = 1e6;
+  o.size = 3850;
+  o.drain_seconds = 0.3;
+  o.mix = {0, 1, 0, 0, 0, 0};
+  net::choose_endpoints(topo, o);
+  LoadReport r;
+  try {
+    r = net::run_load(topo, o);
+  } catch (...) {
+    load_returned.set_value();  // (the relay's thread must not wait for ever)
+    throw;
+  }
+  load_returned.set_value();
+  CHECK(r.sent() > 0);
+  CHECK(r.sent() < o.count);  // it stopped when the connection was full
+  CHECK(r.received() == 0);
+  CHECK(r.lost() == r.sent() * o.to.size());
+  CHECK(r.duplicated() == 0);
 }

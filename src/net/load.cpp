@@ -385,6 +385,17 @@ class load_run {
           co_await timer_.async_wait(as_tuple);
           continue;
         }
+        if (sender_->backed_up()) {
+          // behind, with the link to the relay full: wait for it to take them (latency still counts
+          // from `meant`), reading the copies that come back meanwhile, not queueing ever more to
+          // send; a relay that takes nothing for drain_seconds ends the run, its cables lost
+          const auto give_up = std::max(last_receipt_, start_) + span(o_.drain_seconds);
+          if (clock_type::now() > give_up) break;
+          sender_->when_ready([this] { wake(); });
+          timer_.expires_at(give_up);
+          co_await timer_.async_wait(as_tuple);
+          continue;
+        }
         send(draw(), false, meant);
         ++sent;
       } else {
