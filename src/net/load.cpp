@@ -376,42 +376,32 @@ class load_run {
     uint64_t sent = 0;
     const auto interval = o_.rate > 0 ? std::chrono::duration<double>(1.0 / o_.rate) : std::chrono::duration<double>(0);
     const std::size_t bound = o_.max_in_flight ? o_.max_in_flight : 64;
+    const bool open_loop = o_.rate > 0;
     while (sent < to_send && clock_type::now() < stop_at && !stopping_) {
-      if (o_.rate > 0) {
-        // open loop: every cable whose time has come goes, however late
-        const auto meant = stream_start + std::chrono::duration_cast<clock_type::duration>(interval * sent);
-        if (meant > clock_type::now()) {
-          timer_.expires_at(meant);
-          co_await timer_.async_wait(as_tuple);
-          continue;
-        }
-        if (sender_->backed_up()) {
-          // behind, with the link to the relay full: wait for it to take them (latency still counts
-          // from `meant`), reading the copies that come back meanwhile, not queueing ever more to
-          // send; a relay that takes nothing for drain_seconds ends the run, its cables lost
-          const auto give_up = std::max(last_receipt_, start_) + span(o_.drain_seconds);
-          if (clock_type::now() > give_up) break;
-          sender_->when_ready([this] { wake(); });
-          timer_.expires_at(give_up);
-          co_await timer_.async_wait(as_tuple);
-          continue;
-        }
-        send(draw(), false, meant);
-        ++sent;
-      } else {
-        if (in_flight_ >= static_cast<int64_t>(bound)) {
-          // nothing arrives any more (the relay holds or drops them): stop sending, report losses
-          const auto give_up = std::max(last_receipt_, start_) + span(o_.drain_seconds);
-          if (clock_type::now() > give_up) break;
-          // a receipt wakes it first; the timer is set to when it would give up, not woken every
-          // 100 ms (setting the earliest timer is a system call, once a cable)
-          timer_.expires_at(give_up);
-          co_await timer_.async_wait(as_tuple);
-          continue;
-        }
-        send(draw(), false, clock_type::now());
-        ++sent;
+      // open loop: every cable whose time has come goes, however late
+      const auto meant = open_loop ? stream_start + std::chrono::duration_cast<clock_type::duration>(interval * sent)
+                                   : clock_type::now();
+      if (open_loop && meant > clock_type::now()) {
+        timer_.expires_at(meant);
+        co_await timer_.async_wait(as_tuple);
+        continue;
       }
+      // No room: the window is full (closed loop), or the connection to the relay is (open loop,
+      // behind its schedule: latency still counts from `meant`, and the copies coming back are
+      // read meanwhile, not starved by ever more queued to send). A receipt, or the link taking
+      // what it holds, wakes it; nothing received for drain_seconds (the relay holds or drops
+      // them) ends the run, what is in flight lost. The timer is set to when it would give up,
+      // not woken every 100 ms: setting the earliest timer is a system call, once a cable.
+      if (open_loop ? sender_->backed_up() : in_flight_ >= static_cast<int64_t>(bound)) {
+        const auto give_up = std::max(last_receipt_, start_) + span(o_.drain_seconds);
+        if (clock_type::now() > give_up) break;
+        if (open_loop) sender_->when_ready([this] { wake(); });
+        timer_.expires_at(give_up);
+        co_await timer_.async_wait(as_tuple);
+        continue;
+      }
+      send(draw(), false, meant);
+      ++sent;
       if (sent % 64 == 0) co_await asio::post(io_, asio::use_awaitable);  // let the links read
     }
     // drain: wait for every copy, or for the deadline
