@@ -374,11 +374,12 @@ class load_run {
     const auto stop_at = stream_start + span(o_.count ? 1e9 : o_.duration);
     const uint64_t to_send = o_.count ? o_.count : UINT64_MAX;
     uint64_t sent = 0;
-    const auto interval = o_.rate > 0 ? std::chrono::duration<double>(1.0 / o_.rate) : std::chrono::duration<double>(0);
-    const std::size_t bound = o_.max_in_flight ? o_.max_in_flight : 64;
     const bool open_loop = o_.rate > 0;
+    const auto interval = open_loop ? std::chrono::duration<double>(1.0 / o_.rate) : std::chrono::duration<double>(0);
+    const std::size_t bound = o_.max_in_flight ? o_.max_in_flight : 64;
     while (sent < to_send && clock_type::now() < stop_at && !stopping_) {
-      // open loop: every cable whose time has come goes, however late
+      // open loop: every cable whose time has come goes, however late; closed loop: now, if there
+      // is room
       const auto meant = open_loop ? stream_start + std::chrono::duration_cast<clock_type::duration>(interval * sent)
                                    : clock_type::now();
       if (open_loop && meant > clock_type::now()) {
