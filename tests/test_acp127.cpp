@@ -1,5 +1,6 @@
 #include <fstream>
 #include <iterator>
+#include <random>
 
 #include "cablesim/core/acp127.hpp"
 #include "cablesim/core/explain.hpp"
@@ -332,14 +333,42 @@ TEST_CASE("markings: classification lines and portion markings", "[core][acp127]
   CHECK(wrapped.highest_portion == TOP_SECRET);
   CHECK(wrapped.highest_paragraph == 3);
   CHECK(wrapped.problem.empty());
-  // the next paragraph found wherever its line falls in the text (it is searched for in blocks)
-  for (std::size_t filler = 0; filler < 48; ++filler) {
+  // the next paragraph found wherever its line falls in the text (it is searched for in blocks
+  // of 64 characters)
+  for (std::size_t filler = 0; filler < 200; ++filler) {
     const auto at = acp127::scan_markings("1. (U) One " + std::string(filler, 'x') + "\n2. (S) Two.\n");
     CHECK(at.highest_paragraph == 2);
   }
   CHECK(acp127::scan_markings("1. (U) One.\n\n2. (Q) Two.").problem == "paragraph 2 has an unknown marking (Q)");
   CHECK(acp127::scan_markings("1. (Q) One.\n").problem == "paragraph 1 has an unknown marking (Q)");
   CHECK(acp127::scan_markings("SECRET\nCONFIDENTIAL\n").problem == "the text is marked both SECRET and CONFIDENTIAL");
+}
+
+TEST_CASE("markings: every numbered paragraph is read, wherever its line starts and whatever lines come between",
+          "[core][acp127][security]") {
+  // Texts of numbered paragraphs, each marked (U) but one marked (S), with wrapped lines between
+  // them of every length and of first characters that may or may not begin a paragraph (a year,
+  // a blank, a pilcrow in the text); the (S) paragraph is the highest, wherever it falls.
+  std::mt19937 rng(20261202);
+  const std::vector<std::string> starts = {
+      "text ", "2020 was ", "  indented ", "\t(tab) ", "- dash ", "\xC2\xB6 in text ", "\r", "", "9 nine ", "x"};
+  for (int trial = 0; trial < 2000; ++trial) {
+    const int paragraphs = 1 + static_cast<int>(rng() % 8);
+    const int secret = 1 + static_cast<int>(rng() % static_cast<unsigned>(paragraphs));
+    std::string text = "UNCLASSIFIED\n\n";
+    for (int n = 1; n <= paragraphs; ++n) {
+      text += std::string(rng() % 3, ' ') + (rng() % 2 ? "\xC2\xB6" : "") + std::to_string(n) + ". (" +
+              (n == secret ? "S" : "U") + ") Paragraph\n";
+      for (auto lines = rng() % 4; lines > 0; --lines)
+        text += starts[rng() % starts.size()] + std::string(rng() % 90, 'w') + "\n";
+    }
+    if (rng() % 2) text.pop_back();  // no newline at the end
+    const auto m = acp127::scan_markings(text);
+    INFO(text);
+    REQUIRE(m.problem.empty());
+    CHECK(m.highest_portion == SECRET);
+    CHECK(m.highest_paragraph == static_cast<uint32_t>(secret));
+  }
 }
 
 TEST_CASE("FLASH OVERRIDE (Y) parses and renders both ways, like every precedence", "[core][acp127]") {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdint>
 #include <cstring>
 
 #if defined(__SSE2__)
@@ -71,28 +72,43 @@ bool may_be_numbered(const char* line, const char* end) {
   return line < end && ((*line >= '0' && *line <= '9') || *line == '\xC2');
 }
 
+/// The characters a line that may begin a numbered paragraph may start with: a digit, the first
+/// byte of a "¶", or a blank before either (which may_be_numbered then looks past).
+constexpr std::array<bool, 256> may_start = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c)
+    t[c] = (c >= '0' && c <= '9') || c == 0xC2 || (space(static_cast<char>(c)) && c != '\n');
+  return t;
+}();
+
 /// Where the next line that may begin a numbered paragraph starts, or the end. Once the
 /// paragraphs have begun it is all that most lines of a text need, and every station reads
-/// every cable's text: the newlines are found sixteen characters at a time (SSE2, which every
-/// x86-64 has), and a line is looked at only where one begins.
+/// every cable's text: the newlines are found 64 characters at a time (four SSE2 compares,
+/// which every x86-64 has), and a line is looked at further only where its first character
+/// may start one.
 std::size_t next_numbered(std::string_view text) {
   const char* const begin = text.data();
   const char* const end = begin + text.size();
   if (may_be_numbered(begin, end)) return 0;
   const char* p = begin;
+  auto at = [&](const char* line) { return line < end && may_start[static_cast<unsigned char>(*line)]; };
 #if defined(__SSE2__)
   const __m128i newline = _mm_set1_epi8('\n');
-  for (; end - p >= 16; p += 16) {
-    const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    for (auto found = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, newline))); found;
-         found &= found - 1) {
-      const char* line = p + __builtin_ctz(found) + 1;
-      if (may_be_numbered(line, end)) return static_cast<std::size_t>(line - begin);
+  auto newlines16 = [&](const char* q) {
+    return static_cast<uint64_t>(static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)), newline))));
+  };
+  for (; end - p >= 64; p += 64) {
+    for (auto found = newlines16(p) | newlines16(p + 16) << 16 | newlines16(p + 32) << 32 | newlines16(p + 48) << 48;
+         found; found &= found - 1) {
+      const char* line = p + __builtin_ctzll(found) + 1;
+      if (at(line) && may_be_numbered(line, end)) return static_cast<std::size_t>(line - begin);
     }
   }
 #endif
   while ((p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p))))) {
-    if (may_be_numbered(++p, end)) return static_cast<std::size_t>(p - begin);
+    ++p;
+    if (at(p) && may_be_numbered(p, end)) return static_cast<std::size_t>(p - begin);
   }
   return text.size();
 }
