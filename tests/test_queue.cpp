@@ -40,8 +40,6 @@ TEST_CASE("precedence queue: strict priority, first in first out within a preced
   CHECK(d[PRIORITY] == 2);
   CHECK(d[IMMEDIATE] == 1);
   CHECK(d[FLASH] == 1);
-  REQUIRE(q.peek());
-  CHECK(q.peek()->message_id == "z1");
   CHECK(drain_ids(q) == std::vector<std::string>{"z1", "o1", "p1", "p2", "r1", "r2"});
   CHECK(q.empty());
   CHECK_FALSE(q.pop());
@@ -125,29 +123,55 @@ TEST_CASE("precedence queue: a deep backlog is kept serialised, and every copy c
   auto parsed = acp127::parse(test::read_file(test::seed_cable()));
   REQUIRE(parsed);
   precedence_queue q;
-  const std::size_t n = precedence_queue::keep_parsed + 50;
+  // copies of about 3 KB: several 2 MB blocks of them, and one of 3 MB that needs a block of its own
+  const std::size_t backlog = 3000, n = precedence_queue::keep_parsed + backlog, big = n - 10;
   std::vector<std::string> wire;  // each copy as it was pushed, serialised
-  for (std::size_t i = 0; i < n; ++i) {
+  auto make = [&](std::size_t i) {
     auto c = copy_of(ROUTINE, "r" + std::to_string(i));
     c.cable = parsed.cable;
     c.cable.mutable_origin()->set_station_serial(static_cast<uint32_t>(i));
+    if (i == big) c.cable.set_body(std::string(3 << 20, 'X'));
+    c.label = "RUEHRO #" + std::to_string(i);
+    c.path = {"RUEHRO", std::string(i % 40, 'P'), "RUEHEUR"};
+    c.journal_id = i * 7;
+    c.text_characters = i * 3;
+    c.arrival = i + 1;
     wire.push_back(c.cable.SerializeAsString());
-    q.push(std::move(c));
-  }
-  CHECK(q.packed() == 50);       // those behind the first keep_parsed
+    return c;
+  };
+  auto check = [&](const std::optional<queued_copy>& c, std::size_t i) {
+    REQUIRE(c);
+    CHECK(c->message_id == "r" + std::to_string(i));
+    CHECK(c->precedence == ROUTINE);
+    CHECK(c->label == "RUEHRO #" + std::to_string(i));
+    CHECK(c->path == std::vector<std::string>{"RUEHRO", std::string(i % 40, 'P'), "RUEHEUR"});
+    CHECK(c->journal_id == i * 7);
+    CHECK(c->text_characters == i * 3);
+    CHECK(c->arrival == i + 1);
+    if (c->cable.SerializeAsString() != wire[i]) FAIL("copy " << i << " did not come out as it went in");
+  };
+  for (std::size_t i = 0; i < n; ++i) q.push(make(i));
+  CHECK(q.packed() == backlog);  // those behind the first keep_parsed
+  CHECK(q.depths()[ROUTINE] == n);
   q.push(copy_of(FLASH, "z1"));  // a FLASH still goes first
   auto first = q.pop();
   REQUIRE(first);
   CHECK(first->message_id == "z1");
-  for (std::size_t i = 0; i < n; ++i) {
-    auto c = q.pop();
-    REQUIRE(c);
-    CHECK(c->message_id == "r" + std::to_string(i));
-    CHECK(c->packed.empty());
-    if (c->cable.SerializeAsString() != wire[i]) FAIL("copy " << i << " did not come out as it went in");
+  // out in order, while more come: those that come while any wait serialised go behind them,
+  // though fewer than keep_parsed wait parsed by then
+  std::size_t next = 0;
+  for (; next < n; ++next) {
+    check(q.pop(), next);
+    if (next % 2 == 0) q.push(make(wire.size()));
   }
+  while (auto c = q.pop()) check(c, next++);
+  CHECK(next == wire.size());
   CHECK(q.packed() == 0);
   CHECK(q.empty());
+  // and it is ready for another backlog
+  for (std::size_t i = 0; i < precedence_queue::keep_parsed + 5; ++i) q.push(make(wire.size()));
+  CHECK(q.packed() == 5);
+  CHECK(q.drain().size() == precedence_queue::keep_parsed + 5);
 }
 
 TEST_CASE("seen pairs: each (message, RI) is new once, as the journal writes it too, and the oldest are forgotten",

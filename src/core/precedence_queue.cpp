@@ -1,5 +1,10 @@
 #include "cablesim/core/precedence_queue.hpp"
 
+#include <cstring>
+#include <string_view>
+#include <utility>
+
+#include "cablesim/core/huge_pages.hpp"
 #include "cablesim/core/precedence.hpp"
 
 namespace cablesim {
@@ -11,34 +16,141 @@ std::size_t slot(Precedence p) {
 }
 }  // namespace
 
-void precedence_queue::push(queued_copy&& c) {
-  auto& q = by_precedence_[slot(c.precedence)];
-  if (q.size() >= keep_parsed) {
-    c.cable.SerializeToString(&c.packed);
-    c.cable = Cable();  // the parsed tree is freed, not kept for reuse as Clear() would
-    ++packed_;
+// A packed copy: its length (u32, all of it), precedence (u8), journal_id, text_characters and
+// arrival (u64 each), message_id and label (u32 length, bytes), the path (u32 count, then each
+// as a string), then the cable's protobuf encoding to the end.
+namespace {
+
+template <class T>
+void put(char*& at, T v) {
+  std::memcpy(at, &v, sizeof v);
+  at += sizeof v;
+}
+void put(char*& at, std::string_view s) {
+  put(at, static_cast<uint32_t>(s.size()));
+  std::memcpy(at, s.data(), s.size());
+  at += s.size();
+}
+template <class T>
+T get(const char*& at) {
+  T v;
+  std::memcpy(&v, at, sizeof v);
+  at += sizeof v;
+  return v;
+}
+void get(const char*& at, std::string& s) {
+  const auto n = get<uint32_t>(at);
+  s.assign(at, n);
+  at += n;
+}
+
+}  // namespace
+
+packed_fifo::packed_fifo(packed_fifo&& other) noexcept
+    : blocks_(std::exchange(other.blocks_, {})),
+      spare_(std::exchange(other.spare_, {})),
+      count_(std::exchange(other.count_, 0)) {}
+
+packed_fifo& packed_fifo::operator=(packed_fifo&& other) noexcept {
+  if (this != &other) {
+    release();
+    blocks_ = std::exchange(other.blocks_, {});
+    spare_ = std::exchange(other.spare_, {});
+    count_ = std::exchange(other.count_, 0);
   }
-  q.push_back(std::move(c));
+  return *this;
 }
 
-void precedence_queue::push_front(queued_copy&& c) { by_precedence_[slot(c.precedence)].push_front(std::move(c)); }
+packed_fifo::~packed_fifo() { release(); }
 
-const queued_copy* precedence_queue::peek() const {
-  for (auto i = by_precedence_.size(); i-- > 0;)
-    if (!by_precedence_[i].empty()) return &by_precedence_[i].front();
-  return nullptr;
+void packed_fifo::release() {
+  for (auto& b : blocks_) free_huge(b.data);
+  blocks_.clear();
+  if (spare_.data) free_huge(spare_.data);
+  spare_ = {};
+  count_ = 0;
 }
+
+char* packed_fifo::room(std::size_t bytes) {
+  if (blocks_.empty() || blocks_.back().size - blocks_.back().tail < bytes) {
+    block b;
+    if (spare_.data && spare_.size >= bytes) {
+      b = std::exchange(spare_, {});
+      b.head = b.tail = 0;
+    } else {
+      b.size = huge_pages_for(bytes);
+      b.data = static_cast<char*>(allocate_huge(b.size));
+    }
+    blocks_.push_back(b);
+  }
+  auto& b = blocks_.back();
+  char* at = b.data + b.tail;
+  b.tail += bytes;
+  return at;
+}
+
+void packed_fifo::push(const queued_copy& c) {
+  const std::size_t cable = c.cable.ByteSizeLong();
+  std::size_t bytes = sizeof(uint32_t) + 1 + 3 * sizeof(uint64_t) + 2 * sizeof(uint32_t) + c.message_id.size() +
+                      c.label.size() + sizeof(uint32_t) + cable;
+  for (const auto& s : c.path) bytes += sizeof(uint32_t) + s.size();
+  char* at = room(bytes);
+  put(at, static_cast<uint32_t>(bytes));
+  put(at, static_cast<uint8_t>(c.precedence));
+  put(at, c.journal_id);
+  put(at, static_cast<uint64_t>(c.text_characters));
+  put(at, c.arrival);
+  put(at, std::string_view(c.message_id));
+  put(at, std::string_view(c.label));
+  put(at, static_cast<uint32_t>(c.path.size()));
+  for (const auto& s : c.path) put(at, std::string_view(s));
+  c.cable.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(at));
+  ++count_;
+}
+
+void packed_fifo::pop(queued_copy& into) {
+  auto& b = blocks_.front();
+  const char* at = b.data + b.head;
+  const char* const end = at + get<uint32_t>(at);
+  into.precedence = static_cast<Precedence>(get<uint8_t>(at));
+  into.journal_id = get<uint64_t>(at);
+  into.text_characters = static_cast<std::size_t>(get<uint64_t>(at));
+  into.arrival = get<uint64_t>(at);
+  get(at, into.message_id);
+  get(at, into.label);
+  into.path.resize(get<uint32_t>(at));
+  for (auto& s : into.path) get(at, s);
+  into.cable.ParseFromArray(at, static_cast<int>(end - at));  // it serialised here: it parses
+  b.head = static_cast<std::size_t>(end - b.data);
+  --count_;
+  if (b.head < b.tail) return;
+  if (blocks_.size() == 1) {  // the only block: it takes the next copies from its start
+    b.head = b.tail = 0;
+    return;
+  }
+  if (spare_.data) free_huge(spare_.data);
+  spare_ = b;
+  blocks_.pop_front();
+}
+
+void precedence_queue::push(queued_copy&& c) {
+  auto& l = lanes_[slot(c.precedence)];
+  if (l.packed.empty() && l.parsed.size() < keep_parsed)
+    l.parsed.push_back(std::move(c));
+  else
+    l.packed.push(c);  // the parsed tree is freed as `c` goes
+}
+
+void precedence_queue::push_front(queued_copy&& c) { lanes_[slot(c.precedence)].parsed.push_front(std::move(c)); }
 
 std::deque<queued_copy>* precedence_queue::next_queue() {
-  for (auto i = by_precedence_.size(); i-- > 0;) {
-    auto& q = by_precedence_[i];
-    if (q.empty()) continue;
-    if (auto& c = q.front(); !c.packed.empty()) {
-      c.cable.ParseFromString(c.packed);  // serialised here: it parses
-      c.packed = std::string();
-      --packed_;
+  for (auto i = lanes_.size(); i-- > 0;) {
+    auto& l = lanes_[i];
+    if (l.parsed.empty()) {
+      if (l.packed.empty()) continue;
+      l.packed.pop(l.parsed.emplace_back());
     }
-    return &q;
+    return &l.parsed;
   }
   return nullptr;
 }
@@ -49,17 +161,23 @@ std::optional<queued_copy> precedence_queue::pop() {
   return c;
 }
 
-bool precedence_queue::empty() const { return peek() == nullptr; }
+bool precedence_queue::empty() const { return size() == 0; }
+
+std::size_t precedence_queue::packed() const {
+  std::size_t n = 0;
+  for (const auto& l : lanes_) n += l.packed.size();
+  return n;
+}
 
 std::array<uint32_t, 6> precedence_queue::depths() const {
   std::array<uint32_t, 6> d{};
-  for (std::size_t i = 0; i < by_precedence_.size(); ++i) d[i] = static_cast<uint32_t>(by_precedence_[i].size());
+  for (std::size_t i = 0; i < lanes_.size(); ++i) d[i] = static_cast<uint32_t>(lanes_[i].size());
   return d;
 }
 
 std::size_t precedence_queue::size() const {
   std::size_t n = 0;
-  for (const auto& q : by_precedence_) n += q.size();
+  for (const auto& l : lanes_) n += l.size();
   return n;
 }
 

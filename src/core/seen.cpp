@@ -1,6 +1,5 @@
 #include "cablesim/core/seen.hpp"
 
-#include <sys/mman.h>
 #include <xxhash.h>
 
 #include <array>
@@ -8,23 +7,16 @@
 #include <new>
 #include <string>
 
+#include "cablesim/core/huge_pages.hpp"
+
 namespace cablesim {
 
 template <class T>
 T* seen_pairs::huge_allocator<T>::allocate(std::size_t n) {
-  constexpr std::size_t huge = std::size_t{2} << 20;
   const std::size_t bytes = n * sizeof(T);
-  if (bytes < huge) {
-    if (auto* p = std::malloc(bytes)) return static_cast<T*>(p);
-    throw std::bad_alloc();
-  }
-  const std::size_t rounded = (bytes + huge - 1) / huge * huge;
-  void* p = std::aligned_alloc(huge, rounded);
-  if (!p) throw std::bad_alloc();
-#if defined(__linux__)
-  madvise(p, rounded, MADV_HUGEPAGE);  // advice: where the kernel has none to give, nothing changes
-#endif
-  return static_cast<T*>(p);
+  if (bytes >= huge_page_size) return static_cast<T*>(allocate_huge(bytes));
+  if (auto* p = std::malloc(bytes)) return static_cast<T*>(p);
+  throw std::bad_alloc();
 }
 template struct seen_pairs::huge_allocator<seen_pairs::digest>;
 
