@@ -135,10 +135,16 @@ void packed_fifo::pop(queued_copy& into) {
 
 void precedence_queue::push(queued_copy&& c) {
   auto& l = lanes_[slot(c.precedence)];
-  if (l.packed.empty() && l.parsed.size() < keep_parsed)
+  if (l.packed.empty() && l.parsed.size() < keep_parsed) {
     l.parsed.push_back(std::move(c));
-  else
-    l.packed.push(c);  // the parsed tree is freed as `c` goes
+    return;
+  }
+  l.packed.push(c);
+  if (!has_spare_) {  // its tree, cleared, is what the next copy to come out is parsed into
+    spare_.Swap(&c.cable);
+    spare_.Clear();
+    has_spare_ = true;
+  }
 }
 
 void precedence_queue::push_front(queued_copy&& c) { lanes_[slot(c.precedence)].parsed.push_front(std::move(c)); }
@@ -148,7 +154,10 @@ std::deque<queued_copy>* precedence_queue::next_queue() {
     auto& l = lanes_[i];
     if (l.parsed.empty()) {
       if (l.packed.empty()) continue;
-      l.packed.pop(l.parsed.emplace_back());
+      auto& next = l.parsed.emplace_back();
+      if (has_spare_) next.cable.Swap(&spare_);
+      has_spare_ = false;
+      l.packed.pop(next);
     }
     return &l.parsed;
   }

@@ -107,6 +107,11 @@ class precedence_queue {
   /// was kept serialised); null when every lane is empty.
   std::deque<queued_copy>* next_queue();
   std::array<lane, 6> lanes_;  // index = Precedence value
+  /// The tree of the last copy kept serialised, cleared (what a clear keeps, a parse reuses),
+  /// for the next that comes out of a packed_fifo: not a tree freed and another allocated for
+  /// every copy that goes through a deep queue.
+  Cable spare_;
+  bool has_spare_ = false;
 };
 
 /// What the preemption decision needs to know.
