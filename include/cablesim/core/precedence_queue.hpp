@@ -31,9 +31,9 @@ struct queued_copy {
 /// keeps beside it) one after the other in blocks of 2 MB, huge pages where the kernel gives
 /// them. A parsed copy is a tree of small allocations all over the heap: a relay that has to
 /// read one that waited behind tens of thousands of others met a cache miss, and often a TLB
-/// miss, at every node (bench_station: 3.5 us a relayed cable with none waiting, 8.5 with 40,000
-/// waiting as parsed trees or as strings of their own); here it reads one block of memory in
-/// order, and a block emptied is kept for the next copies.
+/// miss, at every node (bench_station: 3.2-3.5 us a relayed cable with none waiting, 7.3-8.3
+/// with 40,000 waiting each serialised into a string of its own; 5.2-5.4 here): here it reads
+/// one block of memory in order, and a block emptied is kept for the next copies.
 class packed_fifo {
  public:
   packed_fifo() = default;
