@@ -110,8 +110,9 @@ void packed_fifo::push(const queued_copy& c) {
 
 void packed_fifo::pop(queued_copy& into) {
   auto& b = blocks_.front();
-  const char* at = b.data + b.head;
-  const char* const end = at + get<uint32_t>(at);
+  const char* const start = b.data + b.head;
+  const char* at = start;
+  const char* const end = start + get<uint32_t>(at);
   into.precedence = static_cast<Precedence>(get<uint8_t>(at));
   into.journal_id = get<uint64_t>(at);
   into.text_characters = static_cast<std::size_t>(get<uint64_t>(at));
