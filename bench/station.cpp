@@ -70,6 +70,10 @@ int main(int argc, char** argv) {
   o.relay = "RUEHEUR";
   o.size = argc > 2 ? std::stoul(argv[2]) : 3850;  // the relay benchmark's cable: a frame of about 4 KB
   const std::size_t queued = argc > 3 ? std::stoul(argv[3]) : 0;
+  if (queued >= cables) {
+    std::printf("QUEUED (%zu) must be fewer than CABLES (%zu)\n", queued, cables);
+    return 2;
+  }
   net::choose_endpoints(topo, o);
   auto tmpl = net::load_template(topo, o, ROUTINE);
 
@@ -113,8 +117,10 @@ int main(int argc, char** argv) {
       (void)net::decode_payload(frames[i], e);
       relay.on_frame(o.from, std::move(e));
       relay.reuse(e);
-      // an end may start the next transmission; with cables kept waiting, one ends a cable
-      for (std::size_t ended = 0; !env.ends.empty() && (queued == 0 || (done + i >= queued && ended < 1)); ++ended) {
+      // every end, each of which may start the next transmission; with cables kept waiting, one
+      // end for each cable once QUEUED wait
+      const bool keep_waiting = queued > 0;
+      for (bool ended = false; !env.ends.empty() && (!keep_waiting || (done + i >= queued && !ended)); ended = true) {
         auto end = std::move(env.ends.front());
         env.ends.pop_front();
         end();
@@ -128,7 +134,7 @@ int main(int argc, char** argv) {
     }
     total += seconds_since(t0);
   }
-  if (env.relayed < cables - queued) {  // those kept waiting, and no more
+  if (env.relayed < cables - queued) {  // all but those kept waiting
     std::printf("relayed %zu of %zu cables: the benchmark's cables did not all go through\n", env.relayed, cables);
     return 1;
   }

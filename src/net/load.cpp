@@ -389,10 +389,11 @@ class load_run {
       }
       // No room: the window is full (closed loop), or the connection to the relay is (either
       // loop: an open one behind its schedule still counts latency from `meant`; and the copies
-      // coming back are read meanwhile, not starved by ever more queued to send). A receipt, or the link taking
-      // what it holds, wakes it; nothing received for drain_seconds (the relay holds or drops
-      // them) ends the run, what is in flight lost. The timer is set to when it would give up,
-      // not woken every 100 ms: setting the earliest timer is a system call, once a cable.
+      // coming back are read meanwhile, not starved by ever more queued to send). A receipt, or
+      // the link taking what it holds, wakes it; nothing received for drain_seconds (the relay
+      // holds or drops them) ends the run, what is in flight lost. The timer is set to when it
+      // would give up, not woken every 100 ms: setting the earliest timer is a system call, once
+      // a cable.
       const bool window_full = !open_loop && in_flight_ >= static_cast<int64_t>(bound);
       if (window_full || sender_->backed_up()) {
         const auto give_up = std::max(last_receipt_, start_) + span(o_.drain_seconds);
