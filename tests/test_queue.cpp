@@ -193,10 +193,11 @@ TEST_CASE("seen pairs: each (message, RI) is new once, as the journal writes it 
 
 TEST_CASE("seen pairs: through many turns of the ring, exactly the newest are remembered", "[core][station]") {
   // The table grows and, once the ring is full, forgets one pair for each it learns: every pair
-  // of the last `capacity` must still be known and every older one new again. The larger ring's
-  // table passes 2 MB, where its memory comes in huge pages.
+  // of the last `capacity` must still be known and every older one new again. The larger rings'
+  // tables pass 2 MB, where their memory comes in huge pages; the largest ring passes the 131,072
+  // pairs of its first chunk of memory.
   const auto key = [](std::size_t i) { return "RUEHRO-" + std::to_string(i) + "-211030Z APR 07"; };
-  for (const auto& [capacity, turns] : {std::pair<std::size_t, std::size_t>{5000, 12}, {100000, 3}}) {
+  for (const auto& [capacity, turns] : {std::pair<std::size_t, std::size_t>{5000, 12}, {100000, 3}, {300000, 2}}) {
     INFO("capacity " << capacity);
     seen_pairs seen(capacity);
     const std::size_t total = turns * capacity + 17;

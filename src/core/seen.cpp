@@ -2,6 +2,7 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <new>
@@ -55,12 +56,18 @@ std::size_t seen_pairs::find(const digest& d) const {
 bool seen_pairs::insert(digest d) {
   if (d.empty()) d.low = 1;  // the one digest that marks an empty slot: 2^-128 odds
   if (!table_[find(d)].empty()) return false;
-  if (ring_.size() < capacity_) {
-    ring_.push_back(d);
-    if (ring_.size() * 2 > table_.size()) grow();
+  if (count_ < capacity_) {
+    if (count_ % ring_chunk == 0) {
+      void* chunk =
+          count_ == 0 ? std::malloc(std::min(capacity_, ring_chunk) * sizeof(digest)) : allocate_huge(huge_page_size);
+      if (!chunk) throw std::bad_alloc();
+      chunks_.emplace_back(static_cast<digest*>(chunk));
+    }
+    ring(count_++) = d;
+    if (count_ * 2 > table_.size()) grow();
   } else {
-    erase(ring_[oldest_]);
-    ring_[oldest_] = d;
+    erase(ring(oldest_));
+    ring(oldest_) = d;
     oldest_ = (oldest_ + 1) % capacity_;
   }
   table_[find(d)] = d;
