@@ -2,7 +2,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <random>
+
 #include "cablesim/core/precedence.hpp"
+#include "cablesim/core/simd.hpp"
 #include "cablesim/core/text.hpp"
 
 using namespace cablesim;
@@ -107,4 +110,35 @@ TEST_CASE("text: valid_utf8 takes well-formed UTF-8 only, at any place in a long
     if (!s.bytes.empty()) CHECK(utf8_sequence(s.bytes, 0) == (s.valid ? s.bytes.size() : 0));
   }
   CHECK(valid_utf8(std::string_view("A\0B", 3)));  // NUL is UTF-8; cable text refuses it on its own
+}
+
+TEST_CASE("text: the block primitives agree with a character-by-character reading, on every path this CPU has",
+          "[core][text]") {
+  // valid_utf8 and the markings check read text through these, with AVX2 where the CPU has it:
+  // each way they can be built is checked here against the plain reading of the same bytes
+  std::mt19937 random(20261202);
+  std::string bytes(simd::block, ' ');
+  int not_ascii = 0;
+  for (int round = 0; round < 2000; ++round) {
+    // mostly letters, some newlines; in half the rounds a byte above 0x7F at a random place
+    for (auto& c : bytes) c = random() % 8 == 0 ? '\n' : static_cast<char>('A' + random() % 26);
+    if (round % 2) bytes[random() % simd::block] = static_cast<char>(0x80 + random() % 0x80);
+    uint64_t newlines = 0;
+    bool ascii = true;
+    for (std::size_t k = 0; k < simd::block; ++k) {
+      newlines |= static_cast<uint64_t>(bytes[k] == '\n') << k;
+      ascii = ascii && static_cast<unsigned char>(bytes[k]) < 0x80;
+    }
+    CHECK(simd::equal_mask(bytes.data(), '\n') == newlines);
+    CHECK(simd::ascii(bytes.data()) == ascii);
+#if defined(__x86_64__)
+    if (simd::has_avx2()) {
+      CHECK(simd::equal_mask_avx2(bytes.data(), '\n') == newlines);
+      CHECK(simd::ascii_avx2(bytes.data()) == ascii);
+      CHECK(simd::ascii_blocks_avx2(bytes.data(), bytes.size()) == (ascii ? simd::block : 0));
+    }
+#endif
+    not_ascii += ascii ? 0 : 1;
+  }
+  CHECK(not_ascii == 1000);  // the rounds given a byte above 0x7F, and only they
 }

@@ -6,11 +6,8 @@
 #include <cstdint>
 #include <cstring>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "cablesim/core/acp127.hpp"
+#include "cablesim/core/simd.hpp"
 
 namespace cablesim::acp127 {
 namespace {
@@ -81,34 +78,50 @@ constexpr std::array<bool, 256> may_start = [] {
   return t;
 }();
 
+/// may_be_numbered, for a line whose first character is looked up first.
+[[gnu::always_inline]] inline bool may_begin(const char* line, const char* end) {
+  return line < end && may_start[static_cast<unsigned char>(*line)] && may_be_numbered(line, end);
+}
+
+/// The first line that starts after one of the newlines in `newlines` (bit i: p[i]) and may
+/// begin a numbered paragraph, or null.
+[[gnu::always_inline]] inline const char* numbered_after(uint64_t newlines, const char* p, const char* end) {
+  for (; newlines; newlines &= newlines - 1)
+    if (const char* line = p + __builtin_ctzll(newlines) + 1; may_begin(line, end)) return line;
+  return nullptr;
+}
+
+#if defined(__x86_64__)
+CABLESIM_AVX2 const char* numbered_in_blocks_avx2(const char*& p, const char* end) {
+  for (; end - p >= static_cast<std::ptrdiff_t>(simd::block); p += simd::block)
+    if (const char* line = numbered_after(simd::equal_mask_avx2(p, '\n'), p, end)) return line;
+  return nullptr;
+}
+#endif
+
+/// numbered_after for each whole block from p on, which it leaves at the first character it did
+/// not look at: the line found, or null.
+const char* numbered_in_blocks(const char*& p, const char* end) {
+#if defined(__x86_64__)
+  if (simd::has_avx2()) return numbered_in_blocks_avx2(p, end);
+#endif
+  for (; end - p >= static_cast<std::ptrdiff_t>(simd::block); p += simd::block)
+    if (const char* line = numbered_after(simd::equal_mask(p, '\n'), p, end)) return line;
+  return nullptr;
+}
+
 /// Where the next line that may begin a numbered paragraph starts, or the end. Once the
 /// paragraphs have begun it is all that most lines of a text need, and every station reads
-/// every cable's text: the newlines are found 64 characters at a time (four SSE2 compares,
-/// which every x86-64 has), and a line is looked at further only where its first character
-/// may start one.
+/// every cable's text: the newlines are found a block at a time (simd.hpp), and a line is
+/// looked at further only where its first character may start one.
 std::size_t next_numbered(std::string_view text) {
   const char* const begin = text.data();
   const char* const end = begin + text.size();
   if (may_be_numbered(begin, end)) return 0;
   const char* p = begin;
-  auto at = [&](const char* line) { return line < end && may_start[static_cast<unsigned char>(*line)]; };
-#if defined(__SSE2__)
-  const __m128i newline = _mm_set1_epi8('\n');
-  auto newlines16 = [&](const char* q) {
-    return static_cast<uint64_t>(static_cast<unsigned>(
-        _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)), newline))));
-  };
-  for (; end - p >= 64; p += 64) {
-    for (auto found = newlines16(p) | newlines16(p + 16) << 16 | newlines16(p + 32) << 32 | newlines16(p + 48) << 48;
-         found; found &= found - 1) {
-      const char* line = p + __builtin_ctzll(found) + 1;
-      if (at(line) && may_be_numbered(line, end)) return static_cast<std::size_t>(line - begin);
-    }
-  }
-#endif
+  if (const char* line = numbered_in_blocks(p, end)) return static_cast<std::size_t>(line - begin);
   while ((p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p))))) {
-    ++p;
-    if (at(p) && may_be_numbered(p, end)) return static_cast<std::size_t>(p - begin);
+    if (may_begin(++p, end)) return static_cast<std::size_t>(p - begin);
   }
   return text.size();
 }

@@ -209,7 +209,7 @@ segregation segregate(const topology& topo, const routing_table& table, const Ca
   }
 
   segregation out;
-  std::vector<bool> info_only;
+  std::vector<bool> info_only;  // by copy, at dual precedence
   for (const auto& ri : ris) {
     auto d = table.route(ri, down);
     const bool held = d.kind == route_kind::none && !d.wait_on.empty();
@@ -227,13 +227,15 @@ segregation segregate(const topology& topo, const routing_table& table, const Ca
                            [&](const routed_copy& c) { return c.kind == d.kind && c.via == d.via; });
     if (it == out.copies.end()) {
       out.copies.push_back({d.kind, d.via, high, {}, d.alternate, held});
-      info_only.push_back(true);
+      if (dual) info_only.push_back(true);
       it = out.copies.end() - 1;
     }
-    const auto i = static_cast<std::size_t>(it - out.copies.begin());
-    out.copies[i].ris.push_back(ri);
+    it->ris.push_back(ri);
     // An RI is information-only when it serves information addressees and no action addressee.
-    info_only[i] = info_only[i] && info_set.contains(ri) && !action_set.contains(ri);
+    if (dual) {
+      const auto i = static_cast<std::size_t>(it - out.copies.begin());
+      info_only[i] = info_only[i] && info_set.contains(ri) && !action_set.contains(ri);
+    }
   }
   if (!dual) return out;
   const bool acp127 = topo.proto().practice() == ACP127;

@@ -5,9 +5,7 @@
 #include <cstdint>
 #include <cstring>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "cablesim/core/simd.hpp"
 
 namespace cablesim {
 
@@ -36,27 +34,9 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) {
 }
 
 bool valid_utf8(std::string_view s) {
-  constexpr std::size_t block = 64;  // ASCII a block at a time: one test of all its bytes' high bits
-  auto ascii = [](const char* p) {
-#if defined(__SSE2__)
-    auto load = [p](int k) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + k)); };
-    return _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(load(0), load(16)), _mm_or_si128(load(32), load(48)))) == 0;
-#else
-    uint64_t any = 0;
-    for (std::size_t k = 0; k < block; k += 8) {
-      uint64_t word = 0;
-      std::memcpy(&word, p + k, 8);
-      any |= word;
-    }
-    return (any & 0x8080808080808080ULL) == 0;
-#endif
-  };
   for (std::size_t i = 0; i < s.size();) {
-    if (i + block <= s.size() && ascii(s.data() + i)) {
-      i += block;
-      continue;
-    }
-    for (const auto end = std::min(s.size(), i + block); i < end;) {  // a sequence at a time
+    i += simd::ascii_blocks(s.data() + i, s.size() - i);                    // ASCII a block at a time
+    for (const auto end = std::min(s.size(), i + simd::block); i < end;) {  // a sequence at a time
       const auto len = utf8_sequence(s, i);
       if (len == 0) return false;
       i += len;
