@@ -102,16 +102,14 @@ void station_executor::write_inbox(const deliver_copy& d) {
   if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
-void station_executor::send_transmission(const std::string& peer, Transmission frame) {
-  const Cable* cable = core_.on_line(peer, frame.channel_serial());
+void station_executor::send_transmission(const std::string& peer, Envelope& frame) {
+  auto* t = frame.mutable_transmission();
+  const Cable* cable = core_.on_line(peer, t->channel_serial());
   if (!cable) return;
   // The frame borrows the station's copy for as long as it takes to send it: no copy of the
   // cable is made for the wire (the release gives it back, even if the send throws). Its body
   // goes beside it (frame.hpp), and back.
-  auto* lent_cable = const_cast<Cable*>(cable);
-  auto* t = line_frame_.mutable_transmission();
-  *t = std::move(frame);
-  t->unsafe_arena_set_allocated_cable(lent_cable);
+  t->unsafe_arena_set_allocated_cable(const_cast<Cable*>(cable));
   swap_cable_body(*t);
   struct give_back {
     Transmission& t;
@@ -120,7 +118,7 @@ void station_executor::send_transmission(const std::string& peer, Transmission f
       t.unsafe_arena_release_cable();
     }
   } lent{*t};
-  env_.send(peer, line_frame_);
+  env_.send(peer, frame);
 }
 
 void station_executor::apply(station_actions& actions, sim_time now) {
@@ -133,13 +131,17 @@ void station_executor::apply(station_actions& actions, sim_time now) {
   for (auto& a : actions) {
     if (observe_) observe_(ri_, a, now);
     if (auto* x = std::get_if<start_transmission>(&a)) {
-      const auto serial = x->frame.channel_serial();
-      // the line is held once, and its end runs once: the frame goes with it
-      env_.hold_line(
-          x->channel, x->line_time, [this, peer = x->channel, serial, frame = std::move(x->frame)]() mutable {
-            send_transmission(peer, std::move(frame));
-            act([&](station_actions& out, sim_time now) { core_.transmission_done(peer, serial, now, out); });
-          });
+      // The line is held once, and its end runs once: the frame waits for it in its channel's
+      // place, which the end names (a pointer where a copy of the frame and the peer's name
+      // cost a std::function an allocation and moves of the frame every transmission).
+      auto* line = &*on_line_.try_emplace(x->channel).first;
+      *line->second.mutable_transmission() = std::move(x->frame);
+      env_.hold_line(x->channel, x->line_time, [this, line] {
+        const auto& peer = line->first;
+        const auto serial = line->second.transmission().channel_serial();
+        send_transmission(peer, line->second);
+        act([&](station_actions& out, sim_time now) { core_.transmission_done(peer, serial, now, out); });
+      });
     } else if (const auto* c = std::get_if<cancel_transmission>(&a)) {
       env_.release_line(c->channel);
       Envelope e;

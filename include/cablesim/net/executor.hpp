@@ -80,7 +80,7 @@ class station_executor {
   void act(Decide&& decide);
   void apply(station_actions& actions, sim_time now);
   /// Send the transmission whose line time has run: the frame, and the station's copy on the line.
-  void send_transmission(const std::string& peer, Transmission frame);
+  void send_transmission(const std::string& peer, Envelope& frame);
   void write_inbox(const deliver_copy& d);
 
   std::string ri_;
@@ -91,9 +91,10 @@ class station_executor {
   std::optional<std::filesystem::path> inbox_;
   std::size_t restored_ = 0;
   std::vector<station_actions> spare_;  // cleared lists, kept for their capacity
-  // the frames it sends most, kept with their messages: a transmission (its cable lent for the
-  // send), an acknowledgment
-  Envelope line_frame_, ack_frame_;
+  /// The transmission on each channel's line, till its line time has run (its cable lent to it
+  /// for the send); one per channel, kept with its messages for the next.
+  std::map<std::string, Envelope, std::less<>> on_line_;
+  Envelope ack_frame_;  // kept with its message, for every acknowledgment
 };
 
 }  // namespace cablesim::net
