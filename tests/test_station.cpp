@@ -693,7 +693,20 @@ TEST_CASE("station: one told to leave out what goes well says everything else, a
   CHECK(std::count_if(told.begin(), told.end(), routine) > 0);
   CHECK(std::none_of(quiet.begin(), quiet.end(), routine));
   CHECK(quiet_kinds == told_kinds);  // the rest, in the same order
-  CHECK(of_kind<start_transmission>(quiet).size() == 3);
+  // the same transmissions for whoever carries them out; what only watchers read is left out
+  const auto told_sent = of_kind<start_transmission>(told), quiet_sent = of_kind<start_transmission>(quiet);
+  REQUIRE(quiet_sent.size() == 3);
+  REQUIRE(told_sent.size() == 3);
+  for (std::size_t i = 0; i < quiet_sent.size(); ++i) {
+    const auto &q = quiet_sent[i], &t = told_sent[i];
+    CHECK(q.channel == t.channel);
+    CHECK(q.frame.SerializeAsString() == t.frame.SerializeAsString());
+    CHECK(q.line_time == t.line_time);
+    CHECK(t.characters > 0);
+    CHECK(q.characters == (t.line_time.count() > 0 ? t.characters : 0));  // counted for a paced line only
+    CHECK_FALSE(t.message_id.empty());
+    CHECK(q.message_id.empty());
+  }
   CHECK(of_kind<send_ack>(quiet).size() == 4);
   CHECK(of_kind<duplicate_dropped>(quiet).size() == 1);
   const auto acks = of_kind<transmission_acknowledged>(quiet);

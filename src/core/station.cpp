@@ -584,7 +584,11 @@ void station::pump(out_channel& ch, sim_time now, station_actions& out) {
   t->set_channel_serial(ch.last_serial);
   t->set_serial_digits(4);
   if (next->text_characters == 0) next->text_characters = acp127::transmission_text_characters(next->cable);
-  const auto characters = acp127::transmission_characters(next->cable, next->text_characters);
+  // The copy's characters as transmitted give a paced line's time, and those who watch the
+  // station see them (traces); an unpaced line takes no time, however long the copy, and its
+  // preemption question never comes up: not counted (by writing FL1 and FL2) for nobody.
+  const bool counted = ch.link->speed_bps() != 0 || telling_routine_;
+  const auto characters = counted ? acp127::transmission_characters(next->cable, next->text_characters) : 0;
   const auto lt = line_time(characters, ch.link->speed_bps(), ch.link->bits_per_character());
   start_transmission st;
   st.channel = ch.peer;
@@ -602,10 +606,12 @@ void station::pump(out_channel& ch, sim_time now, station_actions& out) {
       st.frame.set_later_arrivals(in->second.taken - next->arrival);
   st.line_time = lt;
   st.characters = characters;
-  st.designator = ch.designator;
-  st.message_id = next->message_id;
   if (next->label.empty()) next->label = cable_label(next->cable);
-  st.label = next->label;
+  if (telling_routine_) {  // for those who watch: the executor needs none of these
+    st.designator = ch.designator;
+    st.message_id = next->message_id;
+    st.label = next->label;
+  }
   ch.current->serial = ch.last_serial;
   ch.current->line_time = lt;
   ch.current->characters = characters;

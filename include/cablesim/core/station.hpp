@@ -40,6 +40,8 @@ struct start_transmission {
   /// event. The executor sends it when the line time has run, from station::on_line().
   const Cable* cable = nullptr;
   sim_duration line_time{0};
+  // For those who watch (station::tell_routine): left out by a station no one watches, but for
+  // the characters on a paced line
   std::size_t characters = 0;  // of the copy as transmitted
   std::string designator;      // the channel designator in its FL1
   std::string message_id;
