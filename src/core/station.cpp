@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
 #include "cablesim/core/acp127.hpp"
 #include "cablesim/core/markings.hpp"
@@ -50,13 +51,16 @@ station::station(const topology& topo, std::string ri) : topo_(topo), ri_(std::m
 }
 
 station::out_channel* station::channel(std::string_view peer) {
-  const auto it = out_.find(peer);
-  return it == out_.end() ? nullptr : &it->second;
+  return const_cast<out_channel*>(std::as_const(*this).channel(peer));
 }
 
 const station::out_channel* station::channel(std::string_view peer) const {
+  // a relayed cable looks its channel up four times (to queue it, to send it, at the end of its
+  // transmission, at its acknowledgment): the last one found is asked first
+  if (last_channel_ && last_channel_->peer == peer) return last_channel_;
   const auto it = out_.find(peer);
-  return it == out_.end() ? nullptr : &it->second;
+  if (it == out_.end()) return nullptr;
+  return last_channel_ = &it->second;
 }
 
 bool station::channel_is_up(std::string_view peer) const {

@@ -422,6 +422,7 @@ class station {
   const Station* self_ = nullptr;
   routing_table routes_;
   std::map<std::string, out_channel, std::less<>> out_;
+  mutable const out_channel* last_channel_ = nullptr;  // the last channel() found (out_ is never changed)
   std::map<std::string, in_channel, std::less<>> in_;
   seen_pairs seen_;  // (message id, RI) pairs already handled here
   uint32_t last_ssn_ = 0;
