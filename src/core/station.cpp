@@ -54,6 +54,15 @@ station::out_channel* station::channel(std::string_view peer) {
   return const_cast<out_channel*>(std::as_const(*this).channel(peer));
 }
 
+station::in_channel* station::incoming(std::string_view peer) {
+  // the same for the channels cables come in by (three times a relayed cable)
+  if (last_incoming_ && last_incoming_->first == peer) return &last_incoming_->second;
+  const auto it = in_.find(peer);
+  if (it == in_.end()) return nullptr;
+  last_incoming_ = &*it;
+  return &it->second;
+}
+
 const station::out_channel* station::channel(std::string_view peer) const {
   // a relayed cable looks its channel up four times (to queue it, to send it, at the end of its
   // transmission, at its acknowledgment): the last one found is asked first
@@ -605,9 +614,8 @@ void station::pump(out_channel& ch, sim_time now, station_actions& out) {
   // a copy received: it came by the channel from the last station of its path but this one (a
   // path a peer made up gives a wrong count for its own copies, never a negative one)
   if (next->arrival != 0 && next->path.size() >= 2)
-    if (const auto in = in_.find(next->path[next->path.size() - 2]);
-        in != in_.end() && in->second.taken >= next->arrival)
-      st.frame.set_later_arrivals(in->second.taken - next->arrival);
+    if (const auto* in = incoming(next->path[next->path.size() - 2]); in && in->taken >= next->arrival)
+      st.frame.set_later_arrivals(in->taken - next->arrival);
   st.line_time = lt;
   st.characters = characters;
   if (next->label.empty()) next->label = cable_label(next->cable);
@@ -682,9 +690,9 @@ void station::restore(const std::string& peer, queued_copy copy) {
 void station::restore_seen(std::string key) { seen_.insert(key); }
 
 void station::advance_continuity(std::string_view from, uint32_t serial, station_actions& out) {
-  auto it = in_.find(from);
-  if (it == in_.end()) return;
-  auto& last = it->second.last_serial;
+  auto* in = incoming(from);
+  if (!in) return;
+  auto& last = in->last_serial;
   if (last != 0) {
     const uint32_t expected = last % max_channel_serial + 1;
     if (serial != expected) {
@@ -706,9 +714,9 @@ void station::receive(std::string_view from, Transmission&& t, sim_time now, sta
   advance_continuity(from, t.channel_serial(), out);
   // its number on the channel, to say at each of its copies' transmissions how many came after it
   uint64_t arrival = 0;
-  if (const auto it = in_.find(from); it != in_.end()) {
-    it->second.last_heard = now;
-    arrival = ++it->second.taken;
+  if (auto* in = incoming(from)) {
+    in->last_heard = now;
+    arrival = ++in->taken;
   }
   std::vector<std::string> path;
   path.reserve(static_cast<std::size_t>(t.path_size()) + 1);

@@ -416,6 +416,7 @@ class station {
   down_set failed_channels() const;
   out_channel* channel(std::string_view peer);
   const out_channel* channel(std::string_view peer) const;
+  in_channel* incoming(std::string_view peer);
 
   const topology& topo_;
   std::string ri_;
@@ -424,7 +425,8 @@ class station {
   std::map<std::string, out_channel, std::less<>> out_;
   mutable const out_channel* last_channel_ = nullptr;  // the last channel() found (out_ is never changed)
   std::map<std::string, in_channel, std::less<>> in_;
-  seen_pairs seen_;  // (message id, RI) pairs already handled here
+  std::pair<const std::string, in_channel>* last_incoming_ = nullptr;  // the last incoming() found
+  seen_pairs seen_;                                                    // (message id, RI) pairs already handled here
   uint32_t last_ssn_ = 0;
   uint32_t ssn_cycle_ = 0;  // wraps of the station serial within the day
   int ssn_day_ = -1;
