@@ -136,6 +136,7 @@ void packed_fifo::pop(queued_copy& into) {
 
 void precedence_queue::push(queued_copy&& c) {
   auto& l = lanes_[slot(c.precedence)];
+  ++l.count;
   if (l.packed.empty() && l.parsed.size() < keep_parsed) {
     l.parsed.push_back(std::move(c));
     return;
@@ -148,9 +149,13 @@ void precedence_queue::push(queued_copy&& c) {
   }
 }
 
-void precedence_queue::push_front(queued_copy&& c) { lanes_[slot(c.precedence)].parsed.push_front(std::move(c)); }
+void precedence_queue::push_front(queued_copy&& c) {
+  auto& l = lanes_[slot(c.precedence)];
+  ++l.count;
+  l.parsed.push_front(std::move(c));
+}
 
-std::deque<queued_copy>* precedence_queue::next_queue() {
+precedence_queue::lane* precedence_queue::next_lane() {
   for (auto i = lanes_.size(); i-- > 0;) {
     auto& l = lanes_[i];
     if (l.parsed.empty()) {
@@ -160,7 +165,7 @@ std::deque<queued_copy>* precedence_queue::next_queue() {
       has_spare_ = false;
       l.packed.pop(next);
     }
-    return &l.parsed;
+    return &l;
   }
   return nullptr;
 }
@@ -181,13 +186,13 @@ std::size_t precedence_queue::packed() const {
 
 std::array<uint32_t, 6> precedence_queue::depths() const {
   std::array<uint32_t, 6> d{};
-  for (std::size_t i = 0; i < lanes_.size(); ++i) d[i] = static_cast<uint32_t>(lanes_[i].size());
+  for (std::size_t i = 0; i < lanes_.size(); ++i) d[i] = lanes_[i].count;
   return d;
 }
 
 std::size_t precedence_queue::size() const {
   std::size_t n = 0;
-  for (const auto& l : lanes_) n += l.size();
+  for (const auto& l : lanes_) n += l.count;
   return n;
 }
 

@@ -79,10 +79,11 @@ class precedence_queue {
   /// returned first: a move builds, swaps and destroys a Cable); false when the queue is empty.
   template <class Take>
   bool pop_into(Take&& take) {
-    auto* q = next_queue();
-    if (!q) return false;
-    take(std::move(q->front()));
-    q->pop_front();
+    auto* l = next_lane();
+    if (!l) return false;
+    take(std::move(l->parsed.front()));
+    l->parsed.pop_front();
+    --l->count;
     return true;
   }
   bool empty() const;
@@ -101,11 +102,11 @@ class precedence_queue {
   struct lane {
     std::deque<queued_copy> parsed;
     packed_fifo packed;
-    std::size_t size() const { return parsed.size() + packed.size(); }
+    uint32_t count = 0;  // both (counted as they change: a station asks after every cable)
   };
-  /// The parsed copies of the lane that holds the next copy (parsed from its fifo first, if it
-  /// was kept serialised); null when every lane is empty.
-  std::deque<queued_copy>* next_queue();
+  /// The lane that holds the next copy, at the head of its parsed copies (parsed from its fifo
+  /// first, if it was kept serialised); null when every lane is empty.
+  lane* next_lane();
   std::array<lane, 6> lanes_;  // index = Precedence value
   /// The tree of the last copy kept serialised, cleared (what a clear keeps, a parse reuses),
   /// for the next that comes out of a packed_fifo: not a tree freed and another allocated for
