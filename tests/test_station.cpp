@@ -708,10 +708,32 @@ TEST_CASE("station: one told to leave out what goes well says everything else, a
     CHECK(q.message_id.empty());
   }
   CHECK(of_kind<send_ack>(quiet).size() == 4);
-  CHECK(of_kind<duplicate_dropped>(quiet).size() == 1);
+  REQUIRE(of_kind<duplicate_dropped>(quiet).size() == 1);
+  CHECK_FALSE(of_kind<duplicate_dropped>(quiet)[0].label.empty());  // it names the cable all the same
+  CHECK(of_kind<duplicate_dropped>(quiet)[0].label == of_kind<duplicate_dropped>(told)[0].label);
   const auto acks = of_kind<transmission_acknowledged>(quiet);
   REQUIRE(acks.size() == 1);
   CHECK_FALSE(acks[0].expected);
+}
+
+TEST_CASE("station: a post no one watches names what it delivers as one watched does", "[core][station]") {
+  std::vector<std::string> labels;
+  for (const bool telling : {true, false}) {
+    const auto t = confidential_circuit();
+    const auto now = epoch_of(t);
+    station paris(t, "RUEHFR");
+    paris.tell_routine(telling);
+    station_actions out;
+    paris.channel_up("RUEHEUR", now, out);
+    auto tr = unclassified_from_rome(1);
+    tr.add_path("RUEHEUR");
+    paris.receive("RUEHEUR", std::move(tr), now, out);
+    const auto delivered = of_kind<deliver_copy>(out);
+    REQUIRE(delivered.size() == 1);
+    labels.push_back(delivered[0].label);
+  }
+  CHECK_FALSE(labels[0].empty());
+  CHECK(labels[1] == labels[0]);
 }
 
 TEST_CASE("station: each copy it sends says the most copies that waited at once since its channel came up",

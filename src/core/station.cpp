@@ -288,7 +288,8 @@ bool station::keep_fresh(Cable& cable, const std::string& id, const std::string&
     ++fresh;
   }
   while (ris.size() > fresh) ris.RemoveLast();
-  if (!duplicate.empty()) out.push_back(duplicate_dropped{id, label, std::move(duplicate)});
+  if (!duplicate.empty())
+    out.push_back(duplicate_dropped{id, label.empty() ? cable_label(cable) : label, std::move(duplicate)});
   rl->clear_indicators_per_line();
   rl->set_blank_lines_after(0);
   return fresh > 0;
@@ -379,7 +380,8 @@ void station::handle(Cable&& cable, const std::string& id, const std::string& la
         delivered.mutable_routing_line()->clear_routing_indicators();
         delivered.mutable_routing_line()->add_routing_indicators(ri_);
       }
-      out.push_back(deliver_copy{std::move(delivered), id, label, copy.precedence, path,
+      auto delivered_label = label.empty() ? cable_label(delivered) : label;
+      out.push_back(deliver_copy{std::move(delivered), id, std::move(delivered_label), copy.precedence, path,
                                  self_ && self_->addresses_size() ? self_->addresses(0) : std::string{}});
       continue;
     }
@@ -618,7 +620,8 @@ void station::pump(out_channel& ch, sim_time now, station_actions& out) {
       st.frame.set_later_arrivals(in->taken - next->arrival);
   st.line_time = lt;
   st.characters = characters;
-  if (next->label.empty()) next->label = cable_label(next->cable);
+  if (next->label.empty() && (telling_routine_ || lt.count() > 0))  // (a cancel names it: paced lines)
+    next->label = cable_label(next->cable);
   if (telling_routine_) {  // for those who watch: the executor needs none of these
     st.designator = ch.designator;
     st.message_id = next->message_id;
@@ -722,7 +725,8 @@ void station::receive(std::string_view from, Transmission&& t, sim_time now, sta
   path.reserve(static_cast<std::size_t>(t.path_size()) + 1);
   path.assign(t.path().begin(), t.path().end());
   path.push_back(ri_);
-  const auto label = cable_label(t.cable());
+  // its label for those who watch; a station no one watches makes it only where it says it
+  const auto label = telling_routine_ ? cable_label(t.cable()) : std::string{};
   if (telling_routine_) out.push_back(transmission_received{std::string(from), t.channel_serial(), id, label});
   const auto serial = t.channel_serial();
   auto& cable = *t.mutable_cable();  // taken from the frame by the copy that keeps it (no move on the way)

@@ -377,8 +377,10 @@ class station {
   /// transmitting).
   void handle(Cable&& cable, std::string_view from, std::vector<std::string> path, std::size_t text_characters,
               sim_time now, station_actions& out);
-  /// The same, with the cable's message identity and label already made (receive() made them),
-  /// and `arrival`, its number among those taken in charge on the channel from `from` (0: none).
+  /// The same, with the cable's message identity and label already made (receive() made them;
+  /// an empty label is made where an action names the cable: a station no one watches names
+  /// few), and `arrival`, its number among those taken in charge on the channel from `from`
+  /// (0: none).
   void handle(Cable&& cable, const std::string& id, const std::string& label, std::string_view from,
               std::vector<std::string> path, std::size_t text_characters, uint64_t arrival, sim_time now,
               station_actions& out);
