@@ -24,7 +24,8 @@ class station_environment {
   virtual ~station_environment() = default;
   /// Simulated time now.
   virtual sim_time now() const = 0;
-  /// Hold the line to `channel` for `line_time`, then call `done`, unless released first.
+  /// Hold the line to `channel` for `line_time`, then call `done`, unless released first or held
+  /// again (the executor keeps one transmission's frame per channel, for the `done` it passes).
   virtual void hold_line(const std::string& channel, sim_duration line_time, std::function<void()> done) = 0;
   /// Release the line held on `channel` without calling its `done` (the transmission was cancelled).
   virtual void release_line(const std::string& channel) = 0;
