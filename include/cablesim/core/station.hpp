@@ -40,8 +40,8 @@ struct start_transmission {
   /// event. The executor sends it when the line time has run, from station::on_line().
   const Cable* cable = nullptr;
   sim_duration line_time{0};
-  // For those who watch (station::tell_routine): left out by a station no one watches, but for
-  // the characters on a paced line
+  // These four are for those who watch (station::tell_routine): a station no one watches leaves
+  // them out, but for the characters on a paced line, whose line time they give
   std::size_t characters = 0;  // of the copy as transmitted
   std::string designator;      // the channel designator in its FL1
   std::string message_id;
@@ -425,10 +425,12 @@ class station {
   const Station* self_ = nullptr;
   routing_table routes_;
   std::map<std::string, out_channel, std::less<>> out_;
-  mutable const out_channel* last_channel_ = nullptr;  // the last channel() found (out_ is never changed)
+  // the last channel() found (a map's elements stay where they are)
+  mutable const out_channel* last_channel_ = nullptr;
   std::map<std::string, in_channel, std::less<>> in_;
-  std::pair<const std::string, in_channel>* last_incoming_ = nullptr;  // the last incoming() found
-  seen_pairs seen_;                                                    // (message id, RI) pairs already handled here
+  // likewise, the last incoming() found
+  std::pair<const std::string, in_channel>* last_incoming_ = nullptr;
+  seen_pairs seen_;  // (message id, RI) pairs already handled here
   uint32_t last_ssn_ = 0;
   uint32_t ssn_cycle_ = 0;  // wraps of the station serial within the day
   int ssn_day_ = -1;
