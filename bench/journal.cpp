@@ -19,7 +19,7 @@ int main() {
   std::stringstream text;
   text << in.rdbuf();
   queued_copy copy;
-  copy.cable = acp127::parse(text.str()).cable;
+  *copy.cable = acp127::parse(text.str()).cable;
   copy.message_id = "RUEHRO-1919-2531426";
   copy.path = {"RUEHRO", "RUEHEUR"};
   const auto dir = fs::temp_directory_path() / ("cablesim_bench_journal_" + std::to_string(getpid()));

@@ -34,7 +34,7 @@ TEST_CASE("journal: what a station holds survives a restart", "[store][journal]"
   REQUIRE(kept.pending.size() == 1);
   CHECK(kept.pending[0].first == "RUEHEUR");
   CHECK(kept.pending[0].second.message_id == "RUEHRO-1919-2531426");
-  CHECK(kept.pending[0].second.cable.routing_line().routing_indicators_size() == 7);
+  CHECK(kept.pending[0].second.cable->routing_line().routing_indicators_size() == 7);
   CHECK(kept.seen.size() == 7);
 
   station rome(topo, "RUEHRO");
@@ -81,7 +81,7 @@ TEST_CASE("journal: a row that cannot be read stops the load with an error, neve
   {
     store::journal j(file);
     queued_copy q;
-    q.cable = acp127::parse(test::read_file(test::seed_cable())).cable;
+    *q.cable = acp127::parse(test::read_file(test::seed_cable())).cable;
     q.journal_id = 7;
     j.put("RUEHEUR", q);
   }

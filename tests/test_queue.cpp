@@ -128,15 +128,15 @@ TEST_CASE("precedence queue: a deep backlog is kept serialised, and every copy c
   std::vector<std::string> wire;  // each copy as it was pushed, serialised
   auto make = [&](std::size_t i) {
     auto c = copy_of(ROUTINE, "r" + std::to_string(i));
-    c.cable = parsed.cable;
-    c.cable.mutable_origin()->set_station_serial(static_cast<uint32_t>(i));
-    if (i == big) c.cable.set_body(std::string(3 << 20, 'X'));
+    *c.cable = parsed.cable;
+    c.cable->mutable_origin()->set_station_serial(static_cast<uint32_t>(i));
+    if (i == big) c.cable->set_body(std::string(3 << 20, 'X'));
     c.label = "RUEHRO #" + std::to_string(i);
     c.path = {"RUEHRO", std::string(i % 40, 'P'), "RUEHEUR"};
     c.journal_id = i * 7;
     c.text_characters = i * 3;
     c.arrival = i + 1;
-    wire.push_back(c.cable.SerializeAsString());
+    wire.push_back(c.cable->SerializeAsString());
     return c;
   };
   auto check = [&](const std::optional<queued_copy>& c, std::size_t i) {
@@ -148,7 +148,7 @@ TEST_CASE("precedence queue: a deep backlog is kept serialised, and every copy c
     CHECK(c->journal_id == i * 7);
     CHECK(c->text_characters == i * 3);
     CHECK(c->arrival == i + 1);
-    if (c->cable.SerializeAsString() != wire[i]) FAIL("copy " << i << " did not come out as it went in");
+    if (c->cable->SerializeAsString() != wire[i]) FAIL("copy " << i << " did not come out as it went in");
   };
   for (std::size_t i = 0; i < n; ++i) q.push(make(i));
   CHECK(q.packed() == backlog);  // those behind the first keep_parsed

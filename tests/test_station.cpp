@@ -367,9 +367,9 @@ TEST_CASE("station: restore() queues a journalled copy again", "[core][station]"
   const auto t = shipped("seed");
   station rome(t, "RUEHRO");
   queued_copy kept;
-  kept.cable = acp127::parse(test::read_file(test::seed_cable())).cable;
+  *kept.cable = acp127::parse(test::read_file(test::seed_cable())).cable;
   kept.precedence = IMMEDIATE;
-  kept.message_id = acp127::message_id(kept.cable);
+  kept.message_id = acp127::message_id(*kept.cable);
   kept.journal_id = 41;
   rome.restore("RUEHEUR", kept);
   CHECK(rome.queued("RUEHEUR") == 1);
@@ -623,7 +623,8 @@ TEST_CASE("station: a relay lends an acknowledged copy's cable, cleared, to whoe
     REQUIRE(sent);
     CHECK(sent->origin().station_serial() == tr.channel_serial());
     CHECK(sent->body() == unclassified_from_rome(1).cable().body());
-    CHECK(tr.cable().ByteSizeLong() == 0);  // the cable is taken: the transmission is left an empty one
+    CHECK_FALSE(tr.has_cable());  // the cable is taken: the transmission is left without one
+    CHECK(&tr.cable() == &Cable::default_instance());
     const auto* origin = &sent->origin();
     relay.transmission_done("RUEHFR", serial, now, out);
     relay.acknowledged("RUEHFR", serial, now, out);
@@ -639,12 +640,12 @@ TEST_CASE("station: a relay lends an acknowledged copy's cable, cleared, to whoe
   SECTION("one asked keeps what it was asked for, and lends it cleared") {
     auto first = unclassified_from_rome(1);
     relay_one(first);
-    relay.lend_spare(*first.mutable_cable());  // none yet: the next acknowledged copy is kept
+    relay.lend_spare(first);  // none yet: the next acknowledged copy is kept
     CHECK(relay.spare_cables() == 0);
     auto second = unclassified_from_rome(2);
     const auto* origin = relay_one(second);
     REQUIRE(relay.spare_cables() == 1);
-    relay.lend_spare(*second.mutable_cable());
+    relay.lend_spare(second);
     CHECK(relay.spare_cables() == 0);
     CHECK(second.cable().ByteSizeLong() == 0);  // cleared,
     CHECK_FALSE(second.cable().has_origin());

@@ -90,7 +90,7 @@ char* packed_fifo::room(std::size_t bytes) {
 }
 
 void packed_fifo::push(const queued_copy& c) {
-  const std::size_t cable = c.cable.ByteSizeLong();
+  const std::size_t cable = c.cable->ByteSizeLong();
   std::size_t bytes = sizeof(uint32_t) + 1 + 3 * sizeof(uint64_t) + 2 * sizeof(uint32_t) + c.message_id.size() +
                       c.label.size() + sizeof(uint32_t) + cable;
   for (const auto& s : c.path) bytes += sizeof(uint32_t) + s.size();
@@ -104,7 +104,7 @@ void packed_fifo::push(const queued_copy& c) {
   put(at, std::string_view(c.label));
   put(at, static_cast<uint32_t>(c.path.size()));
   for (const auto& s : c.path) put(at, std::string_view(s));
-  c.cable.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(at));
+  c.cable->SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(at));
   ++count_;
 }
 
@@ -121,7 +121,7 @@ void packed_fifo::pop(queued_copy& into) {
   get(at, into.label);
   into.path.resize(get<uint32_t>(at));
   for (auto& s : into.path) get(at, s);
-  into.cable.ParseFromArray(at, static_cast<int>(end - at));  // it serialised here: it parses
+  into.cable->ParseFromArray(at, static_cast<int>(end - at));  // it serialised here: it parses
   b.head = static_cast<std::size_t>(end - b.data);
   --count_;
   if (b.head < b.tail) return;
@@ -142,10 +142,9 @@ void precedence_queue::push(queued_copy&& c) {
     return;
   }
   l.packed.push(c);
-  if (!has_spare_) {  // its tree, cleared, is what the next copy to come out is parsed into
-    spare_.Swap(&c.cable);
-    spare_.Clear();
-    has_spare_ = true;
+  if (!spare_) {  // its tree, cleared, is what the next copy to come out is parsed into
+    spare_ = c.cable.release();
+    spare_->Clear();
   }
 }
 
@@ -160,9 +159,7 @@ precedence_queue::lane* precedence_queue::next_lane() {
     auto& l = lanes_[i];
     if (l.parsed.empty()) {
       if (l.packed.empty()) continue;
-      auto& next = l.parsed.emplace_back();
-      if (has_spare_) next.cable.Swap(&spare_);
-      has_spare_ = false;
+      auto& next = l.parsed.emplace_back(spare_ ? queued_copy{cable_box(std::move(spare_))} : queued_copy{});
       l.packed.pop(next);
     }
     return &l;

@@ -314,12 +314,14 @@ void station::handle(Cable&& cable, std::string_view from, std::vector<std::stri
                      sim_time now, station_actions& out) {
   const auto id = acp127::message_id(cable);
   const auto label = cable_label(cable);
-  handle(std::move(cable), id, label, from, std::move(path), text_characters, 0, now, out);
+  handle(std::make_unique<Cable>(std::move(cable)), id, label, from, std::move(path), text_characters, 0, now, out);
 }
 
-void station::handle(Cable&& cable, const std::string& id, const std::string& label, std::string_view from,
-                     std::vector<std::string> path, std::size_t text_characters, uint64_t arrival, sim_time now,
-                     station_actions& out) {
+void station::handle(std::unique_ptr<Cable> owned, const std::string& id, const std::string& label,
+                     std::string_view from, std::vector<std::string> path, std::size_t text_characters,
+                     uint64_t arrival, sim_time now, station_actions& out) {
+  // (the last copy takes `owned` itself, moved by its pointer: `cable` still names it)
+  Cable& cable = *owned;
   // A cable from a neighbour is checked here; one this station made itself (a filing, which
   // file() checked; a service message; a misrouted cable it passes on) was checked already.
   const bool received = !from.empty();
@@ -398,16 +400,14 @@ void station::handle(Cable&& cable, const std::string& id, const std::string& la
                  std::string(acp127::classification_name(link->max_classification())) + ")");
       continue;
     }
-    queued_copy q;
     // the last copy takes the cable itself, unless a service message still needs it, and the path
-    if (i + 1 == seg.copies.size() && rejected.empty()) {
-      q.cable = std::move(cable);
+    const bool last = i + 1 == seg.copies.size() && rejected.empty();
+    queued_copy q{last ? cable_box(std::move(owned)) : cable_box(std::make_unique<Cable>(cable))};
+    if (last)
       q.path = std::move(path);
-    } else {
-      q.cable = cable;
+    else
       q.path = path;
-    }
-    auto* rl = q.cable.mutable_routing_line();
+    auto* rl = q.cable->mutable_routing_line();
     rl->clear_routing_indicators();
     for (const auto& ri : copy.ris) rl->add_routing_indicators(ri);
     rl->clear_precedence();
@@ -435,8 +435,8 @@ void station::add_pilot(Cable& cable, const std::string& signals, const RoutingL
 void station::mark_suspect(queued_copy& q) {
   // it may have reached the next station before the failure: it goes again as a suspected
   // duplicate, so that a station that already holds it files it (ZFD)
-  if (q.cable.pilots_size() && q.cable.pilots(0).signals() == "ZFD") return;
-  add_pilot(q.cable, "ZFD", q.cable.routing_line());
+  if (q.cable->pilots_size() && q.cable->pilots(0).signals() == "ZFD") return;
+  add_pilot(*q.cable, "ZFD", q.cable->routing_line());
   q.text_characters = 0;  // the pilot is transmitted too
 }
 
@@ -594,16 +594,16 @@ void station::pump(out_channel& ch, sim_time now, station_actions& out) {
   ch.last_serial = ch.last_serial % max_channel_serial + 1;
   if (journalled_)
     out.push_back(journal_counter{"channel " + ch.peer, static_cast<uint64_t>(day) * 10'000 + ch.last_serial});
-  auto* t = next->cable.mutable_transmission();
+  auto* t = next->cable->mutable_transmission();
   t->set_channel_designator(ch.designator);
   t->set_channel_serial(ch.last_serial);
   t->set_serial_digits(4);
-  if (next->text_characters == 0) next->text_characters = acp127::transmission_text_characters(next->cable);
+  if (next->text_characters == 0) next->text_characters = acp127::transmission_text_characters(*next->cable);
   // The copy's characters as transmitted give a paced line's time, and those who watch the
   // station see them (traces); an unpaced line takes no time, however long the copy, and its
   // preemption question never comes up: not counted (by writing FL1 and FL2) for nobody.
   const bool counted = ch.link->speed_bps() != 0 || telling_routine_;
-  const auto characters = counted ? acp127::transmission_characters(next->cable, next->text_characters) : 0;
+  const auto characters = counted ? acp127::transmission_characters(*next->cable, next->text_characters) : 0;
   const auto lt = line_time(characters, ch.link->speed_bps(), ch.link->bits_per_character());
   start_transmission st;
   st.channel = ch.peer;
@@ -621,7 +621,7 @@ void station::pump(out_channel& ch, sim_time now, station_actions& out) {
   st.line_time = lt;
   st.characters = characters;
   if (next->label.empty() && (telling_routine_ || lt.count() > 0))  // (a cancel names it: paced lines)
-    next->label = cable_label(next->cable);
+    next->label = cable_label(*next->cable);
   if (telling_routine_) {  // for those who watch: the executor needs none of these
     st.designator = ch.designator;
     st.message_id = next->message_id;
@@ -630,13 +630,13 @@ void station::pump(out_channel& ch, sim_time now, station_actions& out) {
   ch.current->serial = ch.last_serial;
   ch.current->line_time = lt;
   ch.current->characters = characters;
-  st.cable = &next->cable;  // lent, not copied: the cable is most of a copy's bytes
+  st.cable = &*next->cable;  // lent, not copied: the cable is most of a copy's bytes
   out.push_back(std::move(st));
 }
 
 const Cable* station::on_line(std::string_view peer, uint32_t serial) const {
   const auto* ch = channel(peer);
-  return ch && ch->current && ch->current->serial == serial ? &ch->current->copy.cable : nullptr;
+  return ch && ch->current && ch->current->serial == serial ? &*ch->current->copy.cable : nullptr;
 }
 
 void station::transmission_done(std::string_view peer, uint32_t serial, sim_time now, station_actions& out) {
@@ -658,27 +658,28 @@ void station::acknowledged(std::string_view peer, uint32_t serial, sim_time, sta
   if (telling_routine_ || !expected) out.push_back(transmission_acknowledged{ch->peer, serial, expected});
   if (expected) {
     if (journalled_) out.push_back(journal_drop{it->second.journal_id});
-    recycle(std::move(it->second.cable));
+    recycle(it->second.cable.release());
     ch->unacked.erase(it);
   }
 }
 
-void station::recycle(Cable&& cable) {
+void station::recycle(std::unique_ptr<Cable> cable) {
   // Clear() keeps a cable's sub-messages and the capacity of its strings (its message fields are
   // optional: they have presence bits), which is what the next parse reuses.
   if (spare_.size() >= spare_wanted_) return;
+  cable->Clear();
   spare_.push_back(std::move(cable));
-  spare_.back().Clear();
 }
 
-void station::lend_spare(Cable& into) {
+void station::lend_spare(Transmission& into) {
+  if (&into.cable() != &Cable::default_instance()) return;  // it has one (cleared or not)
   // as many as a burst of frames read at once takes, and no more: the rest would only hold memory
   constexpr std::size_t most_spare = 64;
   if (spare_.empty()) {
     spare_wanted_ = std::min(spare_wanted_ + 1, most_spare);
     return;
   }
-  into.Swap(&spare_.back());
+  into.set_allocated_cable(spare_.back().release());  // (cleared: what a parse into it clears first)
   spare_.pop_back();
 }
 
@@ -729,8 +730,10 @@ void station::receive(std::string_view from, Transmission&& t, sim_time now, sta
   const auto label = telling_routine_ ? cable_label(t.cable()) : std::string{};
   if (telling_routine_) out.push_back(transmission_received{std::string(from), t.channel_serial(), id, label});
   const auto serial = t.channel_serial();
-  auto& cable = *t.mutable_cable();  // taken from the frame by the copy that keeps it (no move on the way)
-  cable.clear_text();                // see file(): the body is the text
+  // taken from the frame by the copy that keeps it, by its pointer
+  std::unique_ptr<Cable> cable(t.release_cable());
+  if (!cable) cable = std::make_unique<Cable>();
+  cable->clear_text();  // see file(): the body is the text
   handle(std::move(cable), id, label, from, std::move(path), t.text_characters(), arrival, now, out);
   // taken in charge (queued or delivered): now the sender may forget it
   out.push_back(send_ack{std::string(from), serial});
@@ -795,12 +798,12 @@ void station::rerun_requested(std::string_view from, uint32_t first, uint32_t la
       continue;
     }
     auto copy = std::move(it->second);
-    out.push_back(copy_rerun{ch->peer, it->first, copy.message_id, cable_label(copy.cable)});
+    out.push_back(copy_rerun{ch->peer, it->first, copy.message_id, cable_label(*copy.cable)});
     // a rerun is marked ZDK in FL5 (ACP 127); a station that already holds it files it
-    auto* signals = copy.cable.mutable_dtg_line()->mutable_operating_signals();
+    auto* signals = copy.cable->mutable_dtg_line()->mutable_operating_signals();
     if (std::find(signals->begin(), signals->end(), "ZDK") == signals->end()) {
       signals->Add("ZDK");
-      copy.cable.mutable_dtg_line()->clear_trailer();
+      copy.cable->mutable_dtg_line()->clear_trailer();
     }
     copy.text_characters = 0;
     again.push_back(std::move(copy));
@@ -871,27 +874,27 @@ void station::reroute(out_channel& ch, std::deque<queued_copy> copies, sim_time 
   for (auto& q : copies) {
     if (journalled_) out.push_back(journal_drop{q.journal_id});  // its pieces are journalled afresh below
     q.journal_id = 0;
-    const auto seg = segregate(topo_, routes_, q.cable, down);
+    const auto seg = segregate(topo_, routes_, *q.cable, down);
     for (const auto& copy : seg.copies) {
       if (copy.kind != route_kind::channel) continue;
       auto* alt = channel(copy.via);
       if (!alt) continue;
       if (copy.held) {  // no way round: it waits for its channel to come back
         queued_copy waiting = q;
-        waiting.cable.mutable_routing_line()->clear_routing_indicators();
-        for (const auto& ri : copy.ris) waiting.cable.mutable_routing_line()->add_routing_indicators(ri);
+        waiting.cable->mutable_routing_line()->clear_routing_indicators();
+        for (const auto& ri : copy.ris) waiting.cable->mutable_routing_line()->add_routing_indicators(ri);
         enqueue(*alt, std::move(waiting), now, out);
         continue;
       }
       queued_copy moved = q;
-      moved.cable.mutable_routing_line()->clear_routing_indicators();
-      for (const auto& ri : copy.ris) moved.cable.mutable_routing_line()->add_routing_indicators(ri);
-      out.push_back(copy_rerouted{q.message_id, cable_label(q.cable), copy.ris, copy.via});
+      moved.cable->mutable_routing_line()->clear_routing_indicators();
+      for (const auto& ri : copy.ris) moved.cable->mutable_routing_line()->add_routing_indicators(ri);
+      out.push_back(copy_rerouted{q.message_id, cable_label(*q.cable), copy.ris, copy.via});
       enqueue(*alt, std::move(moved), now, out);
     }
     if (!seg.unroutable.empty()) {  // no other way: wait for this channel to come back
-      q.cable.mutable_routing_line()->clear_routing_indicators();
-      for (const auto& ri : seg.unroutable) q.cable.mutable_routing_line()->add_routing_indicators(ri);
+      q.cable->mutable_routing_line()->clear_routing_indicators();
+      for (const auto& ri : seg.unroutable) q.cable->mutable_routing_line()->add_routing_indicators(ri);
       q.journal_id = ++last_journal_id_;
       if (journalled_) out.push_back(journal_put{ch.peer, q});
       ch.queue.push(std::move(q));

@@ -76,7 +76,7 @@ bool station_executor::on_frame(const std::string& from, Envelope&& e) {
 }
 
 void station_executor::reuse(Envelope& frame) {
-  if (frame.has_transmission()) core_.lend_spare(*frame.mutable_transmission()->mutable_cable());
+  if (frame.has_transmission()) core_.lend_spare(*frame.mutable_transmission());
 }
 
 void station_executor::channel_up(const std::string& peer) {

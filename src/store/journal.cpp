@@ -137,7 +137,7 @@ void journal::put(const std::string& channel, const queued_copy& copy) {
       .integer(3, copy.precedence)
       .text(4, copy.message_id)
       .text(5, join(copy.path))
-      .blob(6, copy.cable.SerializeAsString())
+      .blob(6, copy.cable->SerializeAsString())
       .run();
 }
 
@@ -158,7 +158,7 @@ journal::contents journal::load() const {
     q.precedence = static_cast<Precedence>(pending.column_int(2));
     q.message_id = pending.column_text(3);
     q.path = split_path(pending.column_text(4));
-    if (!q.cable.ParseFromString(pending.column_text(5)))
+    if (!q.cable->ParseFromString(pending.column_text(5)))
       throw journal_error(file_.string() + ": journal row " + std::to_string(q.journal_id) +
                           " holds a cable that cannot be read; the journal is damaged");
     c.pending.emplace_back(pending.column_text(1), std::move(q));

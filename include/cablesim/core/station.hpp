@@ -282,14 +282,14 @@ class station {
   /// addressees. Then it is segregated and queued like any other.
   filing_outcome file(Cable cable, sim_time now, station_actions& out);
 
-  /// A transmission arrived from a neighbour. Its cable is taken (`t` is left an empty one).
+  /// A transmission arrived from a neighbour. Its cable is taken (`t` is left without one).
   void receive(std::string_view from, Transmission&& t, sim_time now, station_actions& out);
   /// Whoever parses every frame into one message (a link does) asks here for a cable to parse the
-  /// next one into: `into` gets the cable of a copy acknowledged downstream, cleared, whose
+  /// next one into: `into`, when it has no cable, gets that of a copy acknowledged downstream, cleared, whose
   /// sub-messages and buffers the parse reuses instead of allocating a tree for every cable. The
   /// station keeps as many as it has been asked for when it had none, up to 64: one that is never
   /// asked (in the virtual-time engine, which makes a frame for every delivery) keeps none.
-  void lend_spare(Cable& into);
+  void lend_spare(Transmission& into);
   /// Cleared cables kept for lend_spare().
   std::size_t spare_cables() const { return spare_.size(); }
   /// The neighbour has taken the transmission in charge.
@@ -372,7 +372,7 @@ class station {
   /// Report the open numbers first..last and ask for them again.
   void open_numbers(std::string_view from, uint32_t first, uint32_t last, station_actions& out);
 
-  /// Segregate and dispatch a cable at this station (it is moved from); `from` is empty for a
+  /// Segregate and dispatch a cable at this station (it is taken); `from` is empty for a
   /// filing here. `text_characters`: as the Transmission carried them (0 = count them when
   /// transmitting).
   void handle(Cable&& cable, std::string_view from, std::vector<std::string> path, std::size_t text_characters,
@@ -381,7 +381,7 @@ class station {
   /// an empty label is made where an action names the cable: a station no one watches names
   /// few), and `arrival`, its number among those taken in charge on the channel from `from`
   /// (0: none).
-  void handle(Cable&& cable, const std::string& id, const std::string& label, std::string_view from,
+  void handle(std::unique_ptr<Cable> cable, const std::string& id, const std::string& label, std::string_view from,
               std::vector<std::string> path, std::size_t text_characters, uint64_t arrival, sim_time now,
               station_actions& out);
   /// Take the RIs of FL2 that this station has not handled for this message before; the others
@@ -414,7 +414,7 @@ class station {
   static void mark_suspect(queued_copy& q);
   void number(Cable& cable, sim_time now, station_actions& out);
   /// Keep an acknowledged copy's cable, cleared, for lend_spare(), if it is wanted.
-  void recycle(Cable&& cable);
+  void recycle(std::unique_ptr<Cable> cable);
   down_set failed_channels() const;
   out_channel* channel(std::string_view peer);
   const out_channel* channel(std::string_view peer) const;
@@ -437,8 +437,9 @@ class station {
   uint64_t last_journal_id_ = 0;
   bool journalled_ = false;
   bool telling_routine_ = true;
-  uint64_t queued_ = 0;           // copies waiting on all channels, as the queue_changed events tell it
-  std::vector<Cable> spare_;      // cleared cables of acknowledged copies, for lend_spare() (recycle())
+  uint64_t queued_ = 0;  // copies waiting on all channels, as the queue_changed events tell it
+  /// cleared cables of acknowledged copies, for lend_spare() (recycle())
+  std::vector<std::unique_ptr<Cable>> spare_;
   std::size_t spare_wanted_ = 0;  // how many to keep: the times lend_spare() found none (at most 64)
 };
 
