@@ -159,7 +159,7 @@ precedence_queue::lane* precedence_queue::next_lane() {
     auto& l = lanes_[i];
     if (l.parsed.empty()) {
       if (l.packed.empty()) continue;
-      auto& next = l.parsed.emplace_back(spare_ ? queued_copy{cable_box(std::move(spare_))} : queued_copy{});
+      auto& next = l.parsed.emplace_back(spare_ ? queued_copy(cable_box(std::move(spare_))) : queued_copy());
       l.packed.pop(next);
     }
     return &l;

@@ -402,7 +402,7 @@ void station::handle(std::unique_ptr<Cable> owned, const std::string& id, const 
     }
     // the last copy takes the cable itself, unless a service message still needs it, and the path
     const bool last = i + 1 == seg.copies.size() && rejected.empty();
-    queued_copy q{last ? cable_box(std::move(owned)) : cable_box(std::make_unique<Cable>(cable))};
+    queued_copy q(last ? cable_box(std::move(owned)) : cable_box(std::make_unique<Cable>(cable)));
     if (last)
       q.path = std::move(path);
     else

@@ -44,6 +44,9 @@ class cable_box {
 
 /// A copy of a cable waiting for (or on) a channel.
 struct queued_copy {
+  queued_copy() = default;
+  explicit queued_copy(cable_box c) : cable(std::move(c)) {}
+
   cable_box cable;  // FL2 already holds this copy's RIs and precedence
   Precedence precedence = ROUTINE;
   std::string message_id;
