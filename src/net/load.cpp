@@ -315,8 +315,24 @@ class load_run {
     inversions_.received(k, s, precedence, later);
     if (r.received == all_sinks_) {
       --in_flight_;
-      if (o_.rate <= 0) wake();  // closed loop: room for another
+      if (o_.rate <= 0 && !top_up()) wake();  // closed loop: room for another
     }
+  }
+
+  /// Closed loop, while the measured stream flows: send what the window has room for now, from
+  /// the receipt that made the room. Through the main loop each batch of receipts cost the
+  /// io_context another round of its queue to resume it, and each round is an epoll_wait, a
+  /// system call. False when the main loop must see to it (the stream is over, or the link to
+  /// the relay is backed up).
+  bool top_up() {
+    if (!streaming_ || stopping_) return false;
+    const auto now = clock_type::now();
+    while (in_flight_ < static_cast<int64_t>(bound_)) {
+      if (stream_sent_ >= to_send_ || now >= stop_at_ || sender_->backed_up()) return false;
+      send(draw(), false, now);
+      ++stream_sent_;
+    }
+    return true;
   }
 
   void send(Precedence p, bool backlog, clock_type::time_point meant) {
@@ -371,13 +387,14 @@ class load_run {
       co_await timer_.async_wait(as_tuple);
     }
     const auto stream_start = clock_type::now();
-    const auto stop_at = stream_start + span(o_.count ? 1e9 : o_.duration);
-    const uint64_t to_send = o_.count ? o_.count : UINT64_MAX;
-    uint64_t sent = 0;
+    stop_at_ = stream_start + span(o_.count ? 1e9 : o_.duration);
+    to_send_ = o_.count ? o_.count : UINT64_MAX;
+    auto& sent = stream_sent_;
     const bool open_loop = o_.rate > 0;
     const auto interval = open_loop ? std::chrono::duration<double>(1.0 / o_.rate) : std::chrono::duration<double>(0);
-    const std::size_t bound = o_.max_in_flight ? o_.max_in_flight : 64;
-    while (sent < to_send && clock_type::now() < stop_at && !stopping_) {
+    bound_ = o_.max_in_flight ? o_.max_in_flight : 64;
+    streaming_ = !open_loop;  // receipts send the next cables (top_up)
+    while (sent < to_send_ && clock_type::now() < stop_at_ && !stopping_) {
       // open loop: every cable whose time has come goes, however late; closed loop: now, if there
       // is room
       const auto meant = open_loop ? stream_start + std::chrono::duration_cast<clock_type::duration>(interval * sent)
@@ -394,7 +411,7 @@ class load_run {
       // holds or drops them) ends the run, what is in flight lost. The timer is set to when it
       // would give up, not woken every 100 ms: setting the earliest timer is a system call, once
       // a cable.
-      const bool window_full = !open_loop && in_flight_ >= static_cast<int64_t>(bound);
+      const bool window_full = !open_loop && in_flight_ >= static_cast<int64_t>(bound_);
       if (window_full || sender_->backed_up()) {
         const auto give_up = std::max(last_receipt_, start_) + span(o_.drain_seconds);
         if (clock_type::now() > give_up) break;
@@ -407,6 +424,7 @@ class load_run {
       ++sent;
       if (sent % 64 == 0) co_await asio::post(io_, asio::use_awaitable);  // let the links read
     }
+    streaming_ = false;
     // drain: wait for every copy, or for the deadline
     const auto deadline = clock_type::now() + span(o_.drain_seconds);
     while (in_flight_ > 0 && clock_type::now() < deadline && !stopping_) {
@@ -511,6 +529,11 @@ class load_run {
   uint64_t duals_ = 0, could_be_dual_ = 0;  // cables sent at dual precedence, and that could have been
   uint64_t characters_ = 0, wire_bytes_ = 0;
   int64_t in_flight_ = 0;
+  // the measured stream: cables sent, how many to send, until when, and the closed loop's bound
+  uint64_t stream_sent_ = 0, to_send_ = 0;
+  clock_type::time_point stop_at_{};
+  std::size_t bound_ = 64;
+  bool streaming_ = false;  // closed loop, the stream flowing: receipts send the next cables
   uint32_t last_serial_ = 0;
   // The serial cycle of the first cable: every run's message identities are new to the relay
   // (a relay drops a cable it has handled before as a duplicate), so runs against one relay
