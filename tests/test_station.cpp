@@ -657,6 +657,40 @@ TEST_CASE("station: a relay lends an acknowledged copy's cable, cleared, to whoe
   }
 }
 
+TEST_CASE("station: a relay makes a transmission's frame in the one handed back, as it makes a new one",
+          "[core][station]") {
+  // two relays, the same three cables: one is handed back each frame once it is done with it
+  auto run = [](bool recycling, std::vector<const std::string*>* path_strings) {
+    circuit_relay c;
+    auto& [t, now, relay, out] = c;
+    for (const auto& n : {"RUEHRO", "RUEHFR"}) relay.channel_up(n, now, out);
+    std::vector<std::string> frames;
+    for (uint32_t serial = 1; serial <= 3; ++serial) {
+      out.clear();
+      relay.receive("RUEHRO", unclassified_from_rome(serial), now, out);
+      for (auto& a : out)
+        if (auto* st = std::get_if<start_transmission>(&a)) {
+          frames.push_back(st->frame.SerializeAsString());
+          REQUIRE(st->frame.path_size() == 2);  // RUEHRO, RUEHEUR
+          if (path_strings) path_strings->push_back(&st->frame.path(0));
+          const auto sent = st->frame.channel_serial();
+          if (recycling) relay.recycle_frame(std::move(st->frame));
+          relay.transmission_done("RUEHFR", sent, now, out);
+          relay.acknowledged("RUEHFR", sent, now, out);
+        }
+    }
+    return frames;
+  };
+  std::vector<const std::string*> strings;
+  const auto recycled = run(true, &strings);
+  REQUIRE(recycled.size() == 3);
+  CHECK(recycled == run(false, nullptr));
+  // the second and third frames' paths are the first's strings, cleared and filled again
+  REQUIRE(strings.size() == 3);
+  CHECK(strings[1] == strings[0]);
+  CHECK(strings[2] == strings[0]);
+}
+
 TEST_CASE("station: one told to leave out what goes well says everything else, and does the same", "[core][station]") {
   // the same traffic through two relays, one telling what goes well and one not: three cables,
   // the first again (a duplicate), and an acknowledgment for a serial never sent

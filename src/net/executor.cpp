@@ -135,7 +135,8 @@ void station_executor::apply(station_actions& actions, sim_time now) {
       // place, which the end names (a pointer where a copy of the frame and the peer's name
       // cost a std::function an allocation and moves of the frame every transmission).
       auto* line = &*on_line_.try_emplace(x->channel).first;
-      *line->second.mutable_transmission() = std::move(x->frame);
+      line->second.mutable_transmission()->Swap(&x->frame);
+      core_.recycle_frame(std::move(x->frame));  // the frame before on the line, done with
       env_.hold_line(x->channel, x->line_time, [this, line] {
         const auto& peer = line->first;
         const auto serial = line->second.transmission().channel_serial();

@@ -292,6 +292,10 @@ class station {
   void lend_spare(Transmission& into);
   /// Cleared cables kept for lend_spare().
   std::size_t spare_cables() const { return spare_.size(); }
+  /// Whoever carries out start_transmission hands back the frame of the transmission before on
+  /// that channel once it is done with it: the next start_transmission's frame is made in it (its
+  /// path's strings reused, where a new frame allocated three pieces a relayed cable).
+  void recycle_frame(Transmission&& frame);
   /// The neighbour has taken the transmission in charge.
   void acknowledged(std::string_view channel, uint32_t serial, sim_time now, station_actions& out);
   /// The continuity watch on the channel from `peer` is due (see watch_channel).
@@ -441,6 +445,8 @@ class station {
   /// cleared cables of acknowledged copies, for lend_spare() (recycle())
   std::vector<std::unique_ptr<Cable>> spare_;
   std::size_t spare_wanted_ = 0;  // how many to keep: the times lend_spare() found none (at most 64)
+  Transmission spare_frame_;      // recycle_frame(), cleared, for the next start_transmission
+  bool has_spare_frame_ = false;
 };
 
 }  // namespace cablesim
