@@ -668,8 +668,8 @@ TEST_CASE("station: a relay makes a transmission's frame in the one handed back,
     for (uint32_t serial = 1; serial <= 3; ++serial) {
       out.clear();
       relay.receive("RUEHRO", unclassified_from_rome(serial), now, out);
-      for (auto& a : out)
-        if (auto* st = std::get_if<start_transmission>(&a)) {
+      for (std::size_t i = 0; i < out.size(); ++i)  // (by index: the relay adds to `out` below)
+        if (auto* st = std::get_if<start_transmission>(&out[i])) {
           frames.push_back(st->frame.SerializeAsString());
           REQUIRE(st->frame.path_size() == 2);  // RUEHRO, RUEHEUR
           if (path_strings) path_strings->push_back(&st->frame.path(0));
