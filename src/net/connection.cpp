@@ -282,8 +282,9 @@ awaitable<void> link_session::writer() {
     // system calls a cable where it made 0.36, the load 0.46-0.52 where it made 0.68; open loop
     // in one process the relay kept up with 100,000 a second, where it passed 73,000. But when
     // it has asked for a refill (a line that waited for this writer), the refill goes first, as
-    // it did when the completion queued behind it: the next write takes all it adds (without
-    // this, the relay closed loop at 256 cables in flight passed 148,000 a second, not 200,000).
+    // it did when the completion queued behind it, so that the next write takes all it adds
+    // (closed loop at 256 cables in flight the relay passed 145,000-149,000 a second without
+    // this, once 201,000 with it, and 151,000 in the next run: what it does there is not clear).
     const bool refilling = static_cast<bool>(ready_);
     if (refilling) asio::post(socket_.get_executor(), std::exchange(ready_, nullptr));  // refill while writing
     std::error_code ec;
