@@ -606,10 +606,7 @@ void station::pump(out_channel& ch, sim_time now, station_actions& out) {
   const auto characters = counted ? acp127::transmission_characters(*next->cable, next->text_characters) : 0;
   const auto lt = line_time(characters, ch.link->speed_bps(), ch.link->bits_per_character());
   start_transmission st;
-  if (has_spare_frame_) {
-    st.frame.Swap(&spare_frame_);
-    has_spare_frame_ = false;
-  }
+  st.frame.Swap(&spare_frame_);  // the frame handed back (recycle_frame), or an empty one
   st.channel = ch.peer;
   st.frame.set_channel_serial(ch.last_serial);
   st.frame.set_precedence(next->precedence);
@@ -676,10 +673,8 @@ void station::recycle(std::unique_ptr<Cable> cable) {
 }
 
 void station::recycle_frame(Transmission&& frame) {
-  if (has_spare_frame_) return;
   spare_frame_.Swap(&frame);
   spare_frame_.Clear();  // (its path's strings stay, cleared, for the next frame's)
-  has_spare_frame_ = true;
 }
 
 void station::lend_spare(Transmission& into) {

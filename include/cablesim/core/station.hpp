@@ -285,10 +285,11 @@ class station {
   /// A transmission arrived from a neighbour. Its cable is taken (`t` is left without one).
   void receive(std::string_view from, Transmission&& t, sim_time now, station_actions& out);
   /// Whoever parses every frame into one message (a link does) asks here for a cable to parse the
-  /// next one into: `into`, when it has no cable, gets that of a copy acknowledged downstream, cleared, whose
-  /// sub-messages and buffers the parse reuses instead of allocating a tree for every cable. The
-  /// station keeps as many as it has been asked for when it had none, up to 64: one that is never
-  /// asked (in the virtual-time engine, which makes a frame for every delivery) keeps none.
+  /// next one into: `into`, when it has no cable, gets that of a copy acknowledged downstream,
+  /// cleared, whose sub-messages and buffers the parse reuses instead of allocating a tree for
+  /// every cable. The station keeps as many as it has been asked for when it had none, up to 64:
+  /// one that is never asked (in the virtual-time engine, which makes a frame for every
+  /// delivery) keeps none.
   void lend_spare(Transmission& into);
   /// Cleared cables kept for lend_spare().
   std::size_t spare_cables() const { return spare_.size(); }
@@ -446,7 +447,6 @@ class station {
   std::vector<std::unique_ptr<Cable>> spare_;
   std::size_t spare_wanted_ = 0;  // how many to keep: the times lend_spare() found none (at most 64)
   Transmission spare_frame_;      // recycle_frame(), cleared, for the next start_transmission
-  bool has_spare_frame_ = false;
 };
 
 }  // namespace cablesim
