@@ -34,7 +34,7 @@ int main() {
     for (int i = 1; i <= cables; ++i) {
       copy.journal_id = static_cast<uint64_t>(i);
       j.write({journal_put{"RUEHWAS", copy}, journal_seen{copy.message_id + "/" + std::to_string(i)},
-               journal_counter{"channel RUEHWAS", static_cast<uint64_t>(i)}});
+               journal_counter{{counter_key::channel_serial, "RUEHWAS"}, static_cast<uint64_t>(i)}});
       j.write({journal_drop{static_cast<uint64_t>(i)}});
     }
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -472,15 +472,15 @@ int main(int argc, char** argv) {
   std::vector<double> flash_wait_us;
   {
     const auto topo = load_topology("10000000");  // 10 Mbit/s: 3.3 ms a cable
-    net::in_process_relay relay(topo, "RUEHEUR", [&](const station_action& a) {
+    net::in_process_relay relay(topo, "RUEHEUR", [&](const station_event& a) {
       const auto now = clock_type::now();
       std::lock_guard lock(m);
       if (const auto* r = std::get_if<transmission_received>(&a)) {
         arrived[r->message_id] = now;
-      } else if (const auto* s = std::get_if<start_transmission>(&a)) {
+      } else if (const auto* s = std::get_if<transmission_started>(&a)) {
         const auto it = arrived.find(s->message_id);
         if (it == arrived.end()) return;
-        if (s->frame.precedence() == FLASH)
+        if (s->precedence == FLASH)
           flash_wait_us.push_back(std::chrono::duration<double, std::micro>(now - it->second).count());
         arrived.erase(it);
       }

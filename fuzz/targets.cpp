@@ -67,7 +67,7 @@ void station_frames(std::string_view bytes) {
   station relay(topo, "RUEHEUR");
   const auto& neighbours = topo.neighbours("RUEHEUR");
   sim_time now{};
-  station_actions out;
+  decision out;
   for (const auto& n : neighbours) relay.channel_up(n.ri, now, out);
   net::frame_decoder decoder;
   decoder.feed(bytes);
@@ -84,8 +84,8 @@ void station_frames(std::string_view bytes) {
         const auto serial = e.transmission().channel_serial();
         relay.receive(from, std::move(*e.mutable_transmission()), now, out);
         std::size_t acks = 0;
-        for (const auto& a : out)
-          if (const auto* ack = std::get_if<send_ack>(&a)) acks += ack->channel == from && ack->serial == serial;
+        for (const auto& c : out.commands)
+          if (const auto* ack = std::get_if<send_ack>(&c)) acks += ack->channel == from && ack->serial == serial;
         check(acks == 1);  // taken in charge, whatever it carried
         break;
       }
@@ -94,8 +94,8 @@ void station_frames(std::string_view bytes) {
       default: break;
     }
     // let every transmission the relay started go out whole and be acknowledged
-    for (std::size_t i = 0; i < out.size() && i < 4096; ++i)
-      if (const auto* s = std::get_if<start_transmission>(&out[i])) {
+    for (std::size_t i = 0; i < out.commands.size() && i < 4096; ++i)
+      if (const auto* s = std::get_if<start_transmission>(&out.commands[i])) {
         const auto channel = s->channel;
         const auto serial = s->frame.channel_serial();
         relay.transmission_done(channel, serial, now, out);

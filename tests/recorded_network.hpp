@@ -1,7 +1,8 @@
 #pragma once
-// The product's virtual-time network (sim::network), with every station's actions recorded by
-// kind for tests to assert on (a recorded start_transmission has its cable in its frame).
+// The product's virtual-time network (sim::network), with every station's events recorded by
+// kind for tests to assert on (a recorded transmission_started keeps a copy of its cable).
 
+#include <deque>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -15,12 +16,12 @@ class recorded_network {
  public:
   struct delivery {
     std::string station;
-    deliver_copy copy;
+    copy_delivered copy;
     sim_time at;
   };
   struct action {
     std::string station;
-    station_action what;
+    station_event what;
     sim_time at;
   };
 
@@ -43,7 +44,7 @@ class recorded_network {
 
   const std::vector<delivery>& deliveries() const { return deliveries_; }
   const std::vector<action>& actions() const { return actions_; }
-  /// Every action of kind T, in the order they were taken.
+  /// Every event of kind T, in the order they were told.
   template <class T>
   std::vector<T> all() const {
     std::vector<T> out;
@@ -56,21 +57,20 @@ class recorded_network {
   sim::network_options options(sim::transport_kind transport) {
     sim::network_options o;
     o.transport = transport;
-    o.observe = [this](const std::string& station, const station_action& a, sim_time at) {
-      if (const auto* d = std::get_if<deliver_copy>(&a)) deliveries_.push_back({station, *d, at});
-      actions_.push_back({station, a, at});
-      // a station lends the cable on the line only until its next event: the record keeps a copy
-      if (auto* s = std::get_if<start_transmission>(&actions_.back().what)) {
-        *s->frame.mutable_cable() = *s->cable;
-        s->cable = nullptr;
-      }
+    o.observe = [this](const std::string& station, const station_event& e, sim_time at) {
+      if (const auto* d = std::get_if<copy_delivered>(&e)) deliveries_.push_back({station, *d, at});
+      actions_.push_back({station, e, at});
+      // a station lends the cable on the line only until its next decision: the record keeps a copy
+      if (auto* s = std::get_if<transmission_started>(&actions_.back().what))
+        s->cable = &cables_.emplace_back(*s->cable);
     };
     return o;
   }
 
   std::vector<delivery> deliveries_;
   std::vector<action> actions_;
-  sim::network net_;  // last: its stations report into the vectors above
+  std::deque<Cable> cables_;  // of the transmissions started
+  sim::network net_;          // last: its stations report into the vectors above
 };
 
 }  // namespace cablesim::test

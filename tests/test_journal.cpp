@@ -6,6 +6,7 @@
 
 #include "cablesim/core/acp127.hpp"
 #include "cablesim/core/station.hpp"
+#include "decisions.hpp"
 #include "support.hpp"
 
 using namespace cablesim;
@@ -23,11 +24,10 @@ TEST_CASE("journal: what a station holds survives a restart", "[store][journal]"
     store::journal j(dir / "RUEHRO.journal");
     station rome(topo, "RUEHRO");  // its channel is not up: the copy waits
     rome.keep_journal(true);
-    station_actions out;
+    decision out;
     REQUIRE(rome.file(seed, sim_time{}, out).ok);
-    CHECK(std::count_if(out.begin(), out.end(), [](const auto& a) { return std::holds_alternative<journal_put>(a); }) ==
-          1);
-    j.write(out);
+    CHECK(test::count_of<journal_put>(out) == 1);
+    j.write(out.journal);
   }
   store::journal j(dir / "RUEHRO.journal");
   const auto kept = j.load();
@@ -42,26 +42,21 @@ TEST_CASE("journal: what a station holds survives a restart", "[store][journal]"
   for (auto key : kept.seen) rome.restore_seen(key);
   rome.restore(kept.pending[0].first, kept.pending[0].second);
   CHECK(rome.queued("RUEHEUR") == 1);
-  station_actions out;
+  decision out;
   rome.channel_up("RUEHEUR", sim_time{}, out);
-  const auto started =
-      std::find_if(out.begin(), out.end(), [](const auto& a) { return std::holds_alternative<start_transmission>(a); });
-  REQUIRE(started != out.end());
-  const auto serial = std::get<start_transmission>(*started).frame.channel_serial();  // before `out` grows
+  const auto started = test::of_kind<start_transmission>(out);
+  REQUIRE(started.size() == 1);
+  const auto serial = started[0].frame.channel_serial();
   rome.transmission_done("RUEHEUR", serial, sim_time{}, out);
   out.clear();
   rome.acknowledged("RUEHEUR", serial, sim_time{}, out);
-  const auto drop =
-      std::find_if(out.begin(), out.end(), [](const auto& a) { return std::holds_alternative<journal_drop>(a); });
-  REQUIRE(drop != out.end());
-  CHECK(std::count_if(out.begin(), out.end(), [](const auto& a) { return std::holds_alternative<journal_drop>(a); }) ==
-        1);
-  j.drop(std::get<journal_drop>(*drop).journal_id);
+  CHECK(test::count_of<journal_drop>(out) == 1);
+  j.write(out.journal);
   CHECK(j.load().pending.empty());
   // filing it again after the restart: a duplicate, nothing new to send
   out.clear();
   REQUIRE(rome.file(seed, sim_time{}, out).ok);
-  CHECK(std::none_of(out.begin(), out.end(), [](const auto& a) { return std::holds_alternative<journal_put>(a); }));
+  CHECK(test::count_of<journal_put>(out) == 0);
   fs::remove_all(dir);
 }
 
@@ -83,7 +78,7 @@ TEST_CASE("journal: a row that cannot be read stops the load with an error, neve
     queued_copy q;
     *q.cable = acp127::parse(test::read_file(test::seed_cable())).cable;
     q.journal_id = 7;
-    j.put("RUEHEUR", q);
+    j.write({journal_put{"RUEHEUR", q}});
   }
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open(file.c_str(), &db) == SQLITE_OK);
@@ -118,15 +113,14 @@ TEST_CASE("journal: a restarted post goes on numbering where it was: no message 
     station rome(topo, "RUEHRO");
     rome.keep_journal(true);
     const auto kept = j.load();
-    for (const auto& [name, value] : kept.counters) rome.restore_counter(name, value);
+    for (const auto& [key, value] : kept.counters) rome.restore_counter(key, value);
     for (const auto& key : kept.seen) rome.restore_seen(key);
-    station_actions out;
+    decision out;
     const auto filed = rome.file(draft, now, out);
     rome.channel_up("RUEHEUR", now, out);
-    j.write(out);
+    j.write(out.journal);
     uint32_t serial = 0;
-    for (const auto& a : out)
-      if (const auto* s = std::get_if<start_transmission>(&a)) serial = s->frame.channel_serial();
+    for (const auto& s : test::of_kind<start_transmission>(out)) serial = s.frame.channel_serial();
     return std::pair{filed.message_id, serial};
   };
   const auto first = life();

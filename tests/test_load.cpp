@@ -205,10 +205,10 @@ TEST_CASE("load: at dual precedence, information copies go at ROUTINE under ACP 
     const auto topo = topology::load((acp127 ? "practice: ACP127\n" : "") + text, "load.textproto");
     std::mutex m;
     std::map<std::string, std::map<Precedence, int>> started;  // the relay's transmissions, by channel
-    net::in_process_relay relay(topo, "RUEHEUR", [&](const station_action& a) {
-      if (const auto* s = std::get_if<start_transmission>(&a)) {
+    net::in_process_relay relay(topo, "RUEHEUR", [&](const station_event& a) {
+      if (const auto* s = std::get_if<transmission_started>(&a)) {
         std::lock_guard lock(m);
-        ++started[s->channel][s->frame.precedence()];
+        ++started[s->channel][s->precedence];
       }
     });
     net::load_options o;
@@ -403,7 +403,7 @@ TEST_CASE("load: a load whose relay stops reading waits for it, and gives up aft
   std::promise<void> load_returned;
   auto resume = load_returned.get_future().share();
   bool held = false;
-  net::in_process_relay relay(topo, "RUEHEUR", [&](const station_action& a) {
+  net::in_process_relay relay(topo, "RUEHEUR", [&](const station_event& a) {
     if (!held && std::holds_alternative<transmission_received>(a)) {
       held = true;  // (the relay's own thread: only it reads `held`)
       resume.wait();

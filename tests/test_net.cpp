@@ -34,8 +34,8 @@ struct loopback_network {
       : topo(topology::load(test::read_file(test::source_dir() / "topologies" / "seed.textproto"), "seed.textproto")),
         clock(*parse_iso8601(topo.proto().epoch()), 6000) {
     auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
-    auto observe = [this](const std::string& s, const station_action& a, sim_time) {
-      if (const auto* d = std::get_if<deliver_copy>(&a)) delivered.emplace_back(s, d->message_id);
+    auto observe = [this](const std::string& s, const station_event& a, sim_time) {
+      if (const auto* d = std::get_if<copy_delivered>(&a)) delivered.emplace_back(s, d->message_id);
     };
     for (const auto& s : topo.proto().stations()) {
       auto logger = std::make_shared<spdlog::logger>(s.ri(), sink);

@@ -8,10 +8,13 @@
 #include <set>
 
 #include "cablesim/core/text.hpp"
+#include "decisions.hpp"
 #include "recorded_network.hpp"
 #include "support.hpp"
 
 using namespace cablesim;
+using test::count_of;
+using test::of_kind;
 using test::recorded_network;
 
 namespace {
@@ -44,7 +47,7 @@ TEST_CASE("station: the seed cable filed at RUEHRO reaches its seven addressee s
     ++copies[d.station];
     INFO(d.station);
     // each copy's routing line names only its own station, at IMMEDIATE (single precedence)
-    CHECK(acp127::render_routing_line(d.copy.copy.routing_line()) == "OO " + d.station);
+    CHECK(acp127::render_routing_line(d.copy.copy->routing_line()) == "OO " + d.station);
     CHECK(d.copy.precedence == IMMEDIATE);
     CHECK(d.copy.path.front() == "RUEHRO");
     CHECK(d.copy.path.back() == d.station);
@@ -59,7 +62,7 @@ TEST_CASE("station: the seed cable filed at RUEHRO reaches its seven addressee s
     const auto it = std::find_if(net.deliveries().begin(), net.deliveries().end(),
                                  [](const auto& d) { return d.station == "RUEHRN"; });
     REQUIRE(it != net.deliveries().end());
-    const auto text = acp127::render(it->copy.copy);
+    const auto text = acp127::render(*it->copy.copy);
     const auto seed = test::read_file(test::seed_cable());
     // FL1 of the last channel, RUEHEUR -> RUEHRN, with that channel's designator
     const auto& link = t.proto().links(t.link_index("RUEHEUR", "RUEHRN"));
@@ -113,7 +116,7 @@ TEST_CASE("station: dual precedence, in State practice and in ACP 127's", "[core
     for (const auto& d : net.deliveries()) got[d.station] = d.copy.precedence;
     CHECK(got == std::map<std::string, Precedence>{{"RUEHC", IMMEDIATE}, {"RUEHFR", info}, {"RUEHLO", info}});
     for (const auto& d : net.deliveries())
-      CHECK(acp127::routing_prosigns(d.copy.copy.routing_line()) == (d.copy.precedence == IMMEDIATE ? "OO" : "RR"));
+      CHECK(acp127::routing_prosigns(d.copy.copy->routing_line()) == (d.copy.precedence == IMMEDIATE ? "OO" : "RR"));
   }
 }
 
@@ -159,8 +162,8 @@ TEST_CASE("station: FLASH preempts ROUTINE on the slow line of the teaching netw
   INFO("FLASH delivered as copy " << flash_at << " of " << order.size() << "; " << before << " before it was filed");
   CHECK(static_cast<std::size_t>(flash_at) == before);
   // The ROUTINE in progress on the trunk was cancelled and sent again whole.
-  REQUIRE_FALSE(net.all<cancel_transmission>().empty());
-  const auto cancel = net.all<cancel_transmission>().front();
+  REQUIRE_FALSE(net.all<transmission_cancelled>().empty());
+  const auto cancel = net.all<transmission_cancelled>().front();
   CHECK(cancel.precedence == ROUTINE);
   CHECK(cancel.preempted_by == FLASH);
   CHECK(std::count(order.begin(), order.end(), cancel.message_id) == 1);
@@ -176,7 +179,7 @@ TEST_CASE("station: continuity, duplicates and service messages", "[core][statio
   const auto t = shipped("seed");
   SECTION("a gap in channel serials is an open number") {
     station s(t, "RUEHRN");
-    station_actions out;
+    decision out;
     Transmission tr;
     tr.set_channel_serial(1);
     *tr.mutable_cable() = acp127::parse(test::read_file(test::seed_cable())).cable;
@@ -185,17 +188,16 @@ TEST_CASE("station: continuity, duplicates and service messages", "[core][statio
     tr.mutable_cable()->mutable_origin()->set_station_serial(1920);
     out.clear();
     s.receive("RUEHEUR", Transmission(tr), sim_time{}, out);
-    const auto it =
-        std::find_if(out.begin(), out.end(), [](const auto& a) { return std::holds_alternative<open_number>(a); });
-    REQUIRE(it != out.end());
-    CHECK(std::get<open_number>(*it).first == 2);
-    CHECK(std::get<open_number>(*it).last == 3);
+    const auto opens = of_kind<open_number>(out);
+    REQUIRE(opens.size() == 1);
+    CHECK(opens[0].first == 2);
+    CHECK(opens[0].last == 3);
     SECTION("a cancelled serial is used, not open") {
       out.clear();
       s.cancelled_by_sender("RUEHEUR", 5, sim_time{}, out);
       tr.set_channel_serial(6);
       s.receive("RUEHEUR", Transmission(tr), sim_time{}, out);
-      CHECK(std::none_of(out.begin(), out.end(), [](const auto& a) { return std::holds_alternative<open_number>(a); }));
+      CHECK(count_of<open_number>(out) == 0);
     }
     SECTION("a cancel for a serial already received (its acknowledgment was lost) changes nothing") {
       out.clear();
@@ -203,9 +205,7 @@ TEST_CASE("station: continuity, duplicates and service messages", "[core][statio
       CHECK(out.empty());
       tr.set_channel_serial(5);
       s.receive("RUEHEUR", Transmission(tr), sim_time{}, out);
-      CHECK(std::none_of(out.begin(), out.end(), [](const auto& a) {
-        return std::holds_alternative<open_number>(a) || std::holds_alternative<serials_restarted>(a);
-      }));
+      CHECK(count_of<open_number>(out) + count_of<serials_restarted>(out) == 0);
     }
   }
   SECTION("an unroutable RI gets a service message back to the originator") {
@@ -220,9 +220,9 @@ TEST_CASE("station: continuity, duplicates and service messages", "[core][statio
     const auto svc = std::find_if(net.deliveries().begin(), net.deliveries().end(),
                                   [](const auto& d) { return d.station == "RUEHRO"; });
     REQUIRE(svc != net.deliveries().end());
-    CHECK(svc->copy.copy.body().starts_with("UNCLAS SVC"));
-    INFO(svc->copy.copy.body());
-    CHECK(svc->copy.copy.body().find("ZEQ4 RUEHRO #1919 2531426") != std::string::npos);
+    CHECK(svc->copy.copy->body().starts_with("UNCLAS SVC"));
+    INFO(svc->copy.copy->body());
+    CHECK(svc->copy.copy->body().find("ZEQ4 RUEHRO #1919 2531426") != std::string::npos);
     CHECK(net.deliveries().size() == 6 + 1);  // six good addressees and the service message
   }
   SECTION("a broken link is routed around") {
@@ -237,18 +237,6 @@ TEST_CASE("station: continuity, duplicates and service messages", "[core][statio
   }
 }
 
-namespace {
-
-template <class T>
-std::vector<T> of_kind(const station_actions& out) {
-  std::vector<T> v;
-  for (const auto& a : out)
-    if (const auto* x = std::get_if<T>(&a)) v.push_back(*x);
-  return v;
-}
-
-}  // namespace
-
 TEST_CASE("station: station serials wrap at 9999 without repeating an identity, and restart daily", "[core][station]") {
   const auto t = shipped("seed");
   station rome(t, "RUEHRO");
@@ -256,7 +244,7 @@ TEST_CASE("station: station serials wrap at 9999 without repeating an identity, 
   const auto noon = epoch_of(t) + std::chrono::hours(2);
   const auto minute = format_filing_time(filing_time_from_time(noon));  // DDDHHMM
   const auto next_minute = format_filing_time(filing_time_from_time(noon + std::chrono::hours(24)));
-  station_actions out;
+  decision out;
   std::set<std::string> ids;
   filing_outcome last;
   for (int i = 0; i < 9999 + 2; ++i) {
@@ -278,7 +266,7 @@ TEST_CASE("station: channel serials run 0001-9999 and wrap", "[core][station]") 
   const auto t = shipped("seed");
   station rome(t, "RUEHRO");
   const auto draft = acp127::parse(data("routine_draft.txt"), {.allow_draft = true}).cable;
-  station_actions out;
+  decision out;
   rome.channel_up("RUEHEUR", epoch_of(t), out);
   std::vector<uint32_t> serials;
   for (int i = 0; i < 9999 + 2; ++i) {
@@ -312,7 +300,7 @@ TEST_CASE("station: a channel that fails takes back what is on the line and unac
   station rome(t, "RUEHRO");
   const auto draft = acp127::parse(data("routine_draft.txt"), {.allow_draft = true}).cable;
   const auto now = epoch_of(t);
-  station_actions out;
+  decision out;
   rome.channel_up("RUEHEUR", now, out);
   std::vector<std::string> filed;
   for (int i = 0; i < 3; ++i) filed.push_back(rome.file(draft, now, out).message_id);
@@ -346,7 +334,7 @@ TEST_CASE("station: a channel that fails takes back what is on the line and unac
     const auto st = of_kind<start_transmission>(out);
     REQUIRE(st.size() == 1);
     CHECK(st[0].frame.channel_serial() > first);
-    again.push_back(st[0].message_id);
+    again.push_back(of_kind<transmission_started>(out).at(0).message_id);
     // the two that had gone out (whole or in part) go again as suspected duplicates: ZFD pilot
     const auto& c = *st[0].cable;
     if (c.pilots_size()) {
@@ -374,11 +362,11 @@ TEST_CASE("station: restore() queues a journalled copy again", "[core][station]"
   rome.restore("RUEHEUR", kept);
   CHECK(rome.queued("RUEHEUR") == 1);
   CHECK_FALSE(rome.idle());
-  station_actions out;
+  decision out;
   rome.channel_up("RUEHEUR", epoch_of(t), out);
   const auto st = of_kind<start_transmission>(out);
   REQUIRE(st.size() == 1);
-  CHECK(st[0].message_id == "RUEHRO-1919-2531426");
+  CHECK(of_kind<transmission_started>(out).at(0).message_id == "RUEHRO-1919-2531426");
   CHECK(st[0].frame.precedence() == IMMEDIATE);
   SECTION("later copies get journal ids after the restored one") {
     rome.keep_journal(true);
@@ -393,7 +381,7 @@ TEST_CASE("station: restore() queues a journalled copy again", "[core][station]"
 TEST_CASE("station: a refused filing says why with an error code", "[core][station]") {
   const auto t = shipped("seed");
   station rome(t, "RUEHRO");
-  station_actions out;
+  decision out;
   auto draft = acp127::parse(data("routine_draft.txt"), {.allow_draft = true}).cable;
   SECTION("no action addressee") {
     draft.clear_action();
@@ -468,7 +456,7 @@ struct circuit_relay {
   topology t = confidential_circuit();
   sim_time now = epoch_of(t);
   station relay{t, "RUEHEUR"};
-  station_actions out;
+  decision out;
 };
 
 /// An UNCLASSIFIED cable from Rome to Paris, as Rome sends it to the relay under channel serial
@@ -550,7 +538,7 @@ TEST_CASE("classification: a relay computes it from the cable, not from the fiel
           "[core][station][security]") {
   const auto t = confidential_circuit();
   station relay(t, "RUEHEUR");
-  station_actions out;
+  decision out;
   for (const auto& n : {"RUEHRO", "RUEHFR"}) relay.channel_up(n, epoch_of(t), out);
   auto transmit = [&](const std::string& text) {
     Transmission tr;
@@ -560,10 +548,7 @@ TEST_CASE("classification: a relay computes it from the cable, not from the fiel
     tr.add_path("RUEHRO");
     out.clear();
     relay.receive("RUEHRO", Transmission(tr), epoch_of(t), out);
-    std::vector<reject_copy> refused;
-    for (const auto& a : out)
-      if (const auto* r = std::get_if<reject_copy>(&a)) refused.push_back(*r);
-    return refused;
+    return of_kind<reject_copy>(out);
   };
   SECTION("ZNY SSSSS is SECRET: the CONFIDENTIAL circuit refuses it") {
     const auto refused = transmit(complete_to_paris("ZNY SSSSS", "S E C R E T ROME 000001", "(S)"));
@@ -580,8 +565,7 @@ TEST_CASE("classification: a relay computes it from the cable, not from the fiel
   }
   SECTION("and either way the transmission is taken in charge (acknowledged)") {
     (void)transmit(complete_to_paris("ZNY SSSSS", "S E C R E T ROME 000001", "(S)"));
-    CHECK(std::count_if(out.begin(), out.end(), [](const auto& a) { return std::holds_alternative<send_ack>(a); }) ==
-          1);
+    CHECK(count_of<send_ack>(out) == 1);
   }
 }
 
@@ -668,8 +652,8 @@ TEST_CASE("station: a relay makes a transmission's frame in the one handed back,
     for (uint32_t serial = 1; serial <= 3; ++serial) {
       out.clear();
       relay.receive("RUEHRO", unclassified_from_rome(serial), now, out);
-      for (std::size_t i = 0; i < out.size(); ++i)  // (by index: the relay adds to `out` below)
-        if (auto* st = std::get_if<start_transmission>(&out[i])) {
+      for (std::size_t i = 0; i < out.commands.size(); ++i)  // (by index: the relay adds to `out` below)
+        if (auto* st = std::get_if<start_transmission>(&out.commands[i])) {
           frames.push_back(st->frame.SerializeAsString());
           REQUIRE(st->frame.path_size() == 2);  // RUEHRO, RUEHEUR
           if (path_strings) path_strings->push_back(&st->frame.path(0));
@@ -702,10 +686,10 @@ TEST_CASE("station: one told to leave out what goes well says everything else, a
     for (uint32_t serial = 1; serial <= 4; ++serial) {
       auto tr = unclassified_from_rome(serial == 4 ? 1 : serial);
       tr.set_channel_serial(serial);
-      const auto before = out.size();
+      const auto before = out.commands.size();
       relay.receive("RUEHRO", std::move(tr), now, out);
-      for (std::size_t i = before; i < out.size(); ++i)
-        if (const auto* st = std::get_if<start_transmission>(&out[i])) {
+      for (std::size_t i = before; i < out.commands.size(); ++i)
+        if (const auto* st = std::get_if<start_transmission>(&out.commands[i])) {
           const auto sent = st->frame.channel_serial();
           relay.transmission_done("RUEHFR", sent, now, out);
           relay.acknowledged("RUEHFR", sent, now, out);
@@ -714,21 +698,23 @@ TEST_CASE("station: one told to leave out what goes well says everything else, a
     relay.acknowledged("RUEHFR", 999, now, out);
     return out;
   };
-  const auto routine = [](const station_action& a) {
-    const auto* ack = std::get_if<transmission_acknowledged>(&a);
-    return std::holds_alternative<transmission_received>(a) || std::holds_alternative<copy_relayed>(a) ||
-           std::holds_alternative<queue_changed>(a) || std::holds_alternative<transmission_ended>(a) ||
-           (ack && ack->expected);
+  const auto routine = [](const station_event& e) {
+    const auto* ack = std::get_if<transmission_acknowledged>(&e);
+    return std::holds_alternative<transmission_received>(e) || std::holds_alternative<copy_relayed>(e) ||
+           std::holds_alternative<queue_changed>(e) || std::holds_alternative<transmission_started>(e) ||
+           std::holds_alternative<transmission_ended>(e) || (ack && ack->expected);
   };
   const auto told = run(true), quiet = run(false);
   std::vector<std::size_t> told_kinds, quiet_kinds;
-  for (const auto& a : told)
-    if (!routine(a)) told_kinds.push_back(a.index());
-  for (const auto& a : quiet) quiet_kinds.push_back(a.index());
-  CHECK(std::count_if(told.begin(), told.end(), routine) > 0);
-  CHECK(std::none_of(quiet.begin(), quiet.end(), routine));
+  for (const auto& e : told.events)
+    if (!routine(e)) told_kinds.push_back(e.index());
+  for (const auto& e : quiet.events) quiet_kinds.push_back(e.index());
+  CHECK(std::count_if(told.events.begin(), told.events.end(), routine) > 0);
+  CHECK(std::none_of(quiet.events.begin(), quiet.events.end(), routine));
   CHECK(quiet_kinds == told_kinds);  // the rest, in the same order
-  // the same transmissions for whoever carries them out; what only watchers read is left out
+  // the same commands for whoever carries them out
+  REQUIRE(quiet.commands.size() == told.commands.size());
+  for (std::size_t i = 0; i < quiet.commands.size(); ++i) CHECK(quiet.commands[i].index() == told.commands[i].index());
   const auto told_sent = of_kind<start_transmission>(told), quiet_sent = of_kind<start_transmission>(quiet);
   REQUIRE(quiet_sent.size() == 3);
   REQUIRE(told_sent.size() == 3);
@@ -737,10 +723,10 @@ TEST_CASE("station: one told to leave out what goes well says everything else, a
     CHECK(q.channel == t.channel);
     CHECK(q.frame.SerializeAsString() == t.frame.SerializeAsString());
     CHECK(q.line_time == t.line_time);
-    CHECK(t.characters > 0);
-    CHECK(q.characters == (t.line_time.count() > 0 ? t.characters : 0));  // counted for a paced line only
-    CHECK_FALSE(t.message_id.empty());
-    CHECK(q.message_id.empty());
+  }
+  for (const auto& started : of_kind<transmission_started>(told)) {
+    CHECK(started.characters > 0);
+    CHECK_FALSE(started.message_id.empty());
   }
   CHECK(of_kind<send_ack>(quiet).size() == 4);
   REQUIRE(of_kind<duplicate_dropped>(quiet).size() == 1);
@@ -758,12 +744,12 @@ TEST_CASE("station: a post no one watches names what it delivers as one watched 
     const auto now = epoch_of(t);
     station paris(t, "RUEHFR");
     paris.tell_routine(telling);
-    station_actions out;
+    decision out;
     paris.channel_up("RUEHEUR", now, out);
     auto tr = unclassified_from_rome(1);
     tr.add_path("RUEHEUR");
     paris.receive("RUEHEUR", std::move(tr), now, out);
-    const auto delivered = of_kind<deliver_copy>(out);
+    const auto delivered = of_kind<copy_delivered>(out);
     REQUIRE(delivered.size() == 1);
     labels.push_back(delivered[0].label);
   }
@@ -776,7 +762,7 @@ TEST_CASE("station: each copy it sends says the most copies that waited at once 
   const auto t = confidential_circuit();
   auto now = epoch_of(t);
   station relay(t, "RUEHEUR");
-  station_actions out;
+  decision out;
   // the running total of its queue_changed events, and its most: what a copy should say
   std::map<std::string, uint32_t> depth;
   uint64_t waiting = 0, most = 0;
@@ -824,7 +810,7 @@ TEST_CASE("station: a filing refused at once for some addressees says so in its 
   // (numbered, in the post's charge) but refused at once for Rome, and the filer learns why
   const auto t = confidential_circuit();
   station paris(t, "RUEHFR");
-  station_actions out;
+  decision out;
   paris.channel_up("RUEHEUR", epoch_of(t), out);
   auto draft = draft_to_paris("SECRET", "(S)");
   draft.replace(draft.find("FM AMEMBASSY ROME\nTO RUEHFR/AMEMBASSY PARIS"), 42,
@@ -843,7 +829,7 @@ TEST_CASE("station: a complete cable filed where it did not originate is refused
     proto.mutable_stations(2)->set_refile(refile);  // RUEHFR
     const auto t = topology::from_proto(proto);
     station paris(t, "RUEHFR");
-    station_actions out;
+    decision out;
     return paris.file(cable, epoch_of(t), out);
   };
   const auto refused = file_at_paris(false);
@@ -859,7 +845,7 @@ TEST_CASE("limits: a cable names at most 500 addressees and 500 RIs", "[core][st
   const auto relay_receives = [](const std::function<void(Transmission&)>& spoil) {
     const auto t = confidential_circuit();
     station relay(t, "RUEHEUR");
-    station_actions out;
+    decision out;
     for (const auto& n : {"RUEHRO", "RUEHFR"}) relay.channel_up(n, epoch_of(t), out);
     Transmission tr;
     tr.set_channel_serial(1);
@@ -921,12 +907,11 @@ TEST_CASE("limits: a cable names at most 500 addressees and 500 RIs", "[core][st
     CHECK(refused[0].reason == refusal::over_limits);
     CHECK(refused[0].detail == "100001 routing indicators in FL2: more than the 500 a cable may have");
     CHECK(refused[0].service_sent);
-    CHECK(std::none_of(out.begin(), out.end(), [](const auto& a) {
-      const auto* r = std::get_if<copy_relayed>(&a);
-      return r && r->via == "RUEHFR";  // (the service message goes back to Rome)
+    const auto relayed = of_kind<copy_relayed>(out);
+    CHECK(std::none_of(relayed.begin(), relayed.end(), [](const auto& r) {
+      return r.via == "RUEHFR";  // (the service message goes back to Rome)
     }));
-    CHECK(std::count_if(out.begin(), out.end(), [](const auto& a) { return std::holds_alternative<send_ack>(a); }) ==
-          1);
+    CHECK(count_of<send_ack>(out) == 1);
   }
 }
 
@@ -938,10 +923,10 @@ TEST_CASE("station: each channel has its own designator in FL1", "[core][station
   std::map<std::string, std::set<std::string>> designators;  // by sending station
   std::map<std::pair<std::string, std::string>, std::string> of_channel;
   for (const auto& a : net.actions())
-    if (const auto* s = std::get_if<start_transmission>(&a.what)) {
+    if (const auto* s = std::get_if<transmission_started>(&a.what)) {
       designators[a.station].insert(s->designator);
       of_channel[{a.station, s->channel}] = s->designator;
-      CHECK(s->frame.cable().transmission().channel_designator() == s->designator);
+      CHECK(s->cable->transmission().channel_designator() == s->designator);
     }
   // RUEHEUR transmitted on six channels, each under a designator of its own
   CHECK(designators["RUEHEUR"].size() == 6);
@@ -971,7 +956,7 @@ TEST_CASE("sections: a 24,000-character cable goes as numbered sections that rea
   net.run();
   std::map<uint32_t, std::string> at_paris;  // section -> its copy as delivered
   for (const auto& d : net.deliveries())
-    if (d.station == "RUEHFR") at_paris[d.copy.copy.origin().section()] = acp127::render(d.copy.copy);
+    if (d.station == "RUEHFR") at_paris[d.copy.copy->origin().section()] = acp127::render(*d.copy.copy);
   REQUIRE(at_paris.size() == sections);
   std::string reassembled;
   for (const auto& [k, copy] : at_paris) {
@@ -988,9 +973,9 @@ TEST_CASE("sections: a 24,000-character cable goes as numbered sections that rea
   // each section is its own transmission, all at the cable's precedence
   std::set<std::string> transmitted;
   for (const auto& a : net.actions())
-    if (const auto* s = std::get_if<start_transmission>(&a.what); s && a.station == "RUEHRO") {
+    if (const auto* s = std::get_if<transmission_started>(&a.what); s && a.station == "RUEHRO") {
       transmitted.insert(s->message_id);
-      CHECK(s->frame.precedence() == ROUTINE);
+      CHECK(s->precedence == ROUTINE);
     }
   CHECK(transmitted.size() == sections);
 }
@@ -1039,7 +1024,7 @@ TEST_CASE("continuity: a transmission lost on the line is found and run again, n
     CHECK(opens[0].channel == "RUEHRO");
     CHECK(opens[0].first == 2);
     CHECK(opens[0].last == 2);
-    REQUIRE(net.all<send_rerun>().size() == 1);
+    REQUIRE(net.all<rerun_asked>().size() == 1);
     const auto reruns = net.all<copy_rerun>();
     REQUIRE(reruns.size() == 1);
     CHECK(reruns[0].serial == 2);
@@ -1050,7 +1035,7 @@ TEST_CASE("continuity: a transmission lost on the line is found and run again, n
     bool zdk = false;
     for (const auto& d : net.deliveries())
       if (d.copy.message_id == reruns[0].message_id)
-        zdk = acp127::render(d.copy.copy).find(" ZDK\n") != std::string::npos;
+        zdk = acp127::render(*d.copy.copy).find(" ZDK\n") != std::string::npos;
     CHECK(zdk);
   }
   SECTION("the last transmission lost: after 30 minutes of silence, ZID and ZIC find it") {
@@ -1058,7 +1043,7 @@ TEST_CASE("continuity: a transmission lost on the line is found and run again, n
     net.network().lose_next_transmission("RUEHRO", "RUEHEUR");
     REQUIRE(net.file("RUEHRO", draft).ok);
     net.run(epoch_of(t) + std::chrono::hours(2));
-    const auto checks = net.all<send_continuity>();
+    const auto checks = net.all<continuity_sent>();
     const auto zid =
         std::find_if(checks.begin(), checks.end(), [](const auto& c) { return !c.answer && c.channel == "RUEHRO"; });
     REQUIRE(zid != checks.end());

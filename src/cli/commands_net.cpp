@@ -186,7 +186,7 @@ int run_node(const node_arguments& a) {
     if (!port_dir.empty())
       store::write_file_atomically(port_dir / (ri + ".metrics"), std::to_string(metrics->port()) + "\n");
   }
-  auto log_action = [&logger, &clock, &metrics](const std::string& st, const station_action& a, sim_time at) {
+  auto log_action = [&logger, &clock, &metrics](const std::string& st, const station_event& a, sim_time at) {
     if (metrics) metrics->observe(a);
     // (detail lines are logged at debug; a logger above info tells only warnings)
     const auto least = logger->should_log(spdlog::level::debug)  ? report::trace_level::debug

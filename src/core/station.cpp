@@ -24,8 +24,6 @@ std::string cable_label(const Cable& c) {
   return s;
 }
 
-bool is_service(const Cable& c) { return c.body().starts_with("UNCLAS SVC"); }
-
 /// Copies in a queue of these depths (one per precedence).
 uint32_t copies(const std::array<uint32_t, 6>& depth) {
   uint32_t n = 0;
@@ -100,7 +98,7 @@ down_set station::failed_channels() const {
   return down;
 }
 
-void station::number(Cable& cable, sim_time now, station_actions& out) {
+void station::number(Cable& cable, sim_time now, decision& out) {
   using namespace std::chrono;
   const int day = static_cast<int>(floor<days>(now).time_since_epoch().count());
   if (day != ssn_day_) {
@@ -117,24 +115,27 @@ void station::number(Cable& cable, sim_time now, station_actions& out) {
   *o->mutable_filing_time() = filing_time_from_time(now);
   // day, serial and wraps in one number: day * 10^8 + cycle * 10^4 + serial
   if (journalled_)
-    out.push_back(journal_counter{
-        "ssn", static_cast<uint64_t>(ssn_day_) * 100'000'000 + uint64_t{ssn_cycle_} * 10'000 + last_ssn_});
+    out.add(journal_counter{{counter_key::station_serial, {}},
+                            static_cast<uint64_t>(ssn_day_) * 100'000'000 + uint64_t{ssn_cycle_} * 10'000 + last_ssn_});
 }
 
-void station::restore_counter(const std::string& name, uint64_t value) {
-  if (name == "ssn") {
-    ssn_day_ = static_cast<int>(value / 100'000'000);
-    ssn_cycle_ = static_cast<uint32_t>(value / 10'000 % 10'000);
-    last_ssn_ = static_cast<uint32_t>(value % 10'000);
-  } else if (name.starts_with("channel ")) {  // day * 10^4 + serial
-    if (auto* ch = channel(std::string_view(name).substr(8))) {
-      ch->serial_day = static_cast<int>(value / 10'000);
-      ch->last_serial = static_cast<uint32_t>(value % 10'000);
-    }
+void station::restore_counter(const counter_key& key, uint64_t value) {
+  switch (key.what) {
+    case counter_key::station_serial:
+      ssn_day_ = static_cast<int>(value / 100'000'000);
+      ssn_cycle_ = static_cast<uint32_t>(value / 10'000 % 10'000);
+      last_ssn_ = static_cast<uint32_t>(value % 10'000);
+      break;
+    case counter_key::channel_serial:  // day * 10^4 + serial
+      if (auto* ch = channel(key.channel)) {
+        ch->serial_day = static_cast<int>(value / 10'000);
+        ch->last_serial = static_cast<uint32_t>(value % 10'000);
+      }
+      break;
   }
 }
 
-void station::complete_draft(Cable& cable, sim_time now, station_actions& out) {
+void station::complete_draft(Cable& cable, sim_time now, decision& out) {
   number(cable, now, out);
   // Precedence from the addressees' words: the highest action precedence, and a lower
   // information precedence makes it a dual-precedence cable.
@@ -182,7 +183,7 @@ std::vector<std::string> station::addressee_stations(const Cable& cable, std::ve
   return expand_collectives(topo_, cable, ris);
 }
 
-filing_outcome station::file(Cable cable, sim_time now, station_actions& out) {
+filing_outcome station::file(Cable cable, sim_time now, decision& out) {
   filing_outcome result;
   if (cable.action_size() == 0) {
     result.code = errc::no_action_addressee;
@@ -258,19 +259,19 @@ filing_outcome station::file(Cable cable, sim_time now, station_actions& out) {
           if (std::find(listed.members.begin(), listed.members.end(), m) == listed.members.end())
             listed.exempted.push_back(m);
       }
-  out.push_back(std::move(filed));
-  const auto decided = out.size();
+  out.add(std::move(filed));
+  const auto decided = out.events.size();
   if (sections.empty())
     handle(std::move(cable), "", {ri_}, 0, now, out);
   else
     for (auto& section : sections) handle(std::move(section), "", {ri_}, 0, now, out);
-  for (auto i = decided; i < out.size(); ++i)
-    if (const auto* r = std::get_if<reject_copy>(&out[i]))
+  for (auto i = decided; i < out.events.size(); ++i)
+    if (const auto* r = std::get_if<reject_copy>(&out.events[i]))
       for (const auto& ri : r->ris) result.refused.push_back(ri + ": " + r->detail);
   return result;
 }
 
-bool station::keep_fresh(Cable& cable, const std::string& id, const std::string& label, station_actions& out) {
+bool station::keep_fresh(Cable& cable, const std::string& id, const std::string& label, decision& out) {
   // Duplicate detection: each (message, addressee station) is handled here once. The fresh RIs
   // stay in FL2, in order, where they are.
   std::vector<std::string> duplicate;
@@ -283,13 +284,13 @@ bool station::keep_fresh(Cable& cable, const std::string& id, const std::string&
       duplicate.push_back(std::move(ri));
       continue;
     }
-    if (journalled_) out.push_back(journal_seen{id + "/" + ri});
+    if (journalled_) out.add(journal_seen{id + "/" + ri});
     if (fresh != i) ris.Mutable(fresh)->swap(ri);
     ++fresh;
   }
   while (ris.size() > fresh) ris.RemoveLast();
   if (!duplicate.empty())
-    out.push_back(duplicate_dropped{id, label.empty() ? cable_label(cable) : label, std::move(duplicate)});
+    out.add(duplicate_dropped{id, label.empty() ? cable_label(cable) : label, std::move(duplicate)});
   rl->clear_indicators_per_line();
   rl->set_blank_lines_after(0);
   return fresh > 0;
@@ -311,7 +312,7 @@ std::vector<std::string> station::take_unknown_ris(Cable& cable) const {
 }
 
 void station::handle(Cable&& cable, std::string_view from, std::vector<std::string> path, std::size_t text_characters,
-                     sim_time now, station_actions& out) {
+                     sim_time now, decision& out) {
   const auto id = acp127::message_id(cable);
   const auto label = cable_label(cable);
   handle(std::make_unique<Cable>(std::move(cable)), id, label, from, std::move(path), text_characters, 0, now, out);
@@ -319,7 +320,7 @@ void station::handle(Cable&& cable, std::string_view from, std::vector<std::stri
 
 void station::handle(std::unique_ptr<Cable> owned, const std::string& id, const std::string& label,
                      std::string_view from, std::vector<std::string> path, std::size_t text_characters,
-                     uint64_t arrival, sim_time now, station_actions& out) {
+                     uint64_t arrival, sim_time now, decision& out) {
   // (the last copy takes `owned` itself, moved by its pointer: `cable` still names it)
   Cable& cable = *owned;
   // A cable from a neighbour is checked here; one this station made itself (a filing, which
@@ -383,8 +384,10 @@ void station::handle(std::unique_ptr<Cable> owned, const std::string& id, const 
         delivered.mutable_routing_line()->add_routing_indicators(ri_);
       }
       auto delivered_label = label.empty() ? cable_label(delivered) : label;
-      out.push_back(deliver_copy{std::move(delivered), id, std::move(delivered_label), copy.precedence, path,
-                                 self_ && self_->addresses_size() ? self_->addresses(0) : std::string{}});
+      auto shared = std::make_shared<const Cable>(std::move(delivered));
+      out.add(deliver_copy{shared, id});
+      out.add(copy_delivered{std::move(shared), id, std::move(delivered_label), copy.precedence, path,
+                             self_ && self_->addresses_size() ? self_->addresses(0) : std::string{}});
       continue;
     }
     if (copy.via == from) {
@@ -418,7 +421,7 @@ void station::handle(std::unique_ptr<Cable> owned, const std::string& id, const 
     q.text_characters = text_characters;
     q.arrival = arrival;
     if (telling_routine_)
-      out.push_back(copy_relayed{id, label, copy.ris, copy.via, copy.precedence, copy.alternate, split, copy.held});
+      out.add(copy_relayed{id, label, copy.ris, copy.via, copy.precedence, copy.alternate, split, copy.held});
     if (ch) enqueue(*ch, std::move(q), now, out);
   }
   if (!rejected.empty()) send_service(cable, rejected, reason, detail, now, out);
@@ -435,19 +438,18 @@ void station::add_pilot(Cable& cable, const std::string& signals, const RoutingL
 void station::mark_suspect(queued_copy& q) {
   // it may have reached the next station before the failure: it goes again as a suspected
   // duplicate, so that a station that already holds it files it (ZFD)
-  if (q.cable->pilots_size() && q.cable->pilots(0).signals() == "ZFD") return;
-  add_pilot(*q.cable, "ZFD", q.cable->routing_line());
+  if (q.cable->pilots_size() && is_pilot(q.cable->pilots(0), pilot_signal::zfd)) return;
+  add_pilot(*q.cable, pilot_text(pilot_signal::zfd, {}), q.cable->routing_line());
   q.text_characters = 0;  // the pilot is transmitted too
 }
 
-void station::refuse_whole(const Cable& cable, refusal why, const std::string& detail, sim_time now,
-                           station_actions& out) {
+void station::refuse_whole(const Cable& cable, refusal why, const std::string& detail, sim_time now, decision& out) {
   const auto& ris = cable.routing_line().routing_indicators();
   send_service(cable, std::vector<std::string>(ris.begin(), ris.end()), why, detail, now, out);
 }
 
 bool station::forward_misrouted(const Cable& cable, const RoutingLine& received, const std::vector<std::string>& path,
-                                sim_time now, station_actions& out) {
+                                sim_time now, decision& out) {
   // Addressees written with this station's RI but an address it does not serve, that another
   // station does serve: the RI is wrong (ACP 127 §117). Forward to the right station with a
   // misroute pilot, and tell the originator (ZEQ3). Deliver here only what is addressed here.
@@ -471,56 +473,23 @@ bool station::forward_misrouted(const Cable& cable, const RoutingLine& received,
   const auto id = acp127::message_id(cable);
   // it goes on under a ZOV pilot: the routing line it came with is kept after the pilot line
   Cable forward = cable;
-  add_pilot(forward, "ZOV " + ri_, received);
+  add_pilot(forward, pilot_text(pilot_signal::zov, ri_), received);
   forward.mutable_routing_line()->clear_routing_indicators();
   for (const auto& ri : right_stations) forward.mutable_routing_line()->add_routing_indicators(ri);
-  out.push_back(misroute_found{id, cable_label(cable), right_stations});
+  out.add(misroute_found{id, cable_label(cable), right_stations});
   send_service(cable, {ri_}, std::nullopt, "the address is served by " + join(right_stations) + ", not " + ri_, now,
                out);
   handle(std::move(forward), "", path, 0, now, out);
   return !any_here;
 }
 
-std::string_view refusal_name(refusal r) {
-  switch (r) {
-    case refusal::unknown_ri: return "unknown_ri";
-    case refusal::no_route: return "no_route";
-    case refusal::above_clearance: return "above_clearance";
-    case refusal::circuit_classification: return "circuit_classification";
-    case refusal::bad_marking: return "bad_marking";
-    case refusal::would_return: return "would_return";
-    case refusal::over_limits: return "over_limits";
-  }
-  return "unknown";
-}
-
-namespace {
-
-/// What a service message says is wrong, before the RIs concerned.
-std::string refusal_code(std::optional<refusal> reason) {
-  if (!reason) return "";  // ZEQ3: the RIs are the wrong ones
-  switch (*reason) {
-    case refusal::unknown_ri: return "INV ";
-    case refusal::no_route: return "NO ROUTE ";
-    case refusal::above_clearance:
-    case refusal::circuit_classification:
-    case refusal::bad_marking: return "SEC ";
-    case refusal::would_return: return "RETURN ";
-    case refusal::over_limits: return "TOO MANY ";
-  }
-  return "";
-}
-
-}  // namespace
-
 void station::send_service(const Cable& about, const std::vector<std::string>& ris, std::optional<refusal> reason,
-                           const std::string& detail, sim_time now, station_actions& out) {
+                           const std::string& detail, sim_time now, decision& out) {
   const auto id = acp127::message_id(about);
   const auto& origin = about.origin().station_ri();
-  const bool invalid_ri = reason == refusal::unknown_ri || reason == refusal::no_route;
-  const std::string signal = !reason ? "ZEQ3" : invalid_ri ? "ZEQ4" : "ZEQ";
-  const bool can_send = origin != ri_ && !is_service(about) && topo_.station(origin);
-  if (reason) out.push_back(reject_copy{id, cable_label(about), ris, *reason, detail, can_send});
+  const auto signal = signal_for(reason);
+  const bool can_send = origin != ri_ && !is_service_message(about) && topo_.station(origin);
+  if (reason) out.add(reject_copy{id, cable_label(about), ris, *reason, detail, can_send});
   if (!can_send) return;
   Cable svc;
   number(svc, now, out);
@@ -531,20 +500,19 @@ void station::send_service(const Cable& about, const std::vector<std::string>& r
   svc.mutable_dtg_line()->add_precedence(p);
   *svc.mutable_dtg_line()->mutable_dtg() = dtg_from_time(now);
   // ACP 127's abbreviated form: no FM or TO lines (FL3 says who sends it, FL2 to whom), and a
-  // terse text: the signal, the cable it is about (FL3 without DE), and what is wrong
+  // terse text (service_text)
   svc.mutable_routing_line()->add_precedence(p);
   svc.mutable_routing_line()->add_routing_indicators(origin);
   svc.set_has_bt(true);
-  svc.set_body("UNCLAS SVC " + signal + " " + acp127::render_origin_line(about.origin()).substr(3) + " " +
-               refusal_code(reason) + join(ris) + "\n");
-  out.push_back(service_sent{signal, origin, id, cable_label(about), ris, detail, acp127::message_id(svc)});
+  svc.set_body(service_text(signal, about.origin(), reason, join(ris)));
+  out.add(service_sent{signal, origin, id, cable_label(about), ris, detail, acp127::message_id(svc)});
   handle(std::move(svc), "", {ri_}, 0, now, out);
 }
 
-void station::enqueue(out_channel& ch, queued_copy&& copy, sim_time now, station_actions& out) {
+void station::enqueue(out_channel& ch, queued_copy&& copy, sim_time now, decision& out) {
   const Precedence p = copy.precedence;
   if (copy.journal_id == 0) copy.journal_id = ++last_journal_id_;
-  if (journalled_) out.push_back(journal_put{ch.peer, copy});
+  if (journalled_) out.add(journal_put{ch.peer, copy});
   ch.queue.push(std::move(copy));
   // (a transmission on an unpaced line takes no time: it ends before anything could cut it short)
   if (ch.current && ch.up && ch.current->line_time.count() > 0) {
@@ -558,8 +526,8 @@ void station::enqueue(out_channel& ch, queued_copy&& copy, sim_time now, station
     q.current_characters = cur.characters;
     q.policy = ch.link->preemption();
     if (should_preempt(q)) {
-      out.push_back(
-          cancel_transmission{ch.peer, cur.serial, cur.copy.message_id, cur.copy.label, cur.copy.precedence, p});
+      out.add(cancel_transmission{ch.peer, cur.serial});
+      out.add(transmission_cancelled{ch.peer, cur.serial, cur.copy.message_id, cur.copy.label, cur.copy.precedence, p});
       auto interrupted = std::move(ch.current->copy);
       ch.current.reset();
       ch.queue.push_front(std::move(interrupted));
@@ -569,7 +537,7 @@ void station::enqueue(out_channel& ch, queued_copy&& copy, sim_time now, station
   report_queue(ch, out);
 }
 
-void station::report_queue(out_channel& ch, station_actions& out) {
+void station::report_queue(out_channel& ch, decision& out) {
   const auto depth = ch.queue.depths();
   if (depth == ch.reported_depth) return;  // only a change is news
   const auto before = queued_;
@@ -577,10 +545,10 @@ void station::report_queue(out_channel& ch, station_actions& out) {
   if (queued_ > before)  // a new most, perhaps, for every channel
     for (auto& [peer, c] : out_) c.queued_peak = std::max(c.queued_peak, queued_);
   ch.reported_depth = depth;
-  if (telling_routine_) out.push_back(queue_changed{ch.peer, depth});
+  if (telling_routine_) out.add(queue_changed{ch.peer, depth});
 }
 
-void station::pump(out_channel& ch, sim_time now, station_actions& out) {
+void station::pump(out_channel& ch, sim_time now, decision& out) {
   if (!ch.up || ch.current) return;
   // the next copy goes straight onto the line (moved once); its serial and times are set below
   if (!ch.queue.pop_into([&](queued_copy&& c) { ch.current.emplace(std::move(c), now); })) return;
@@ -593,7 +561,8 @@ void station::pump(out_channel& ch, sim_time now, station_actions& out) {
   }
   ch.last_serial = ch.last_serial % max_channel_serial + 1;
   if (journalled_)
-    out.push_back(journal_counter{"channel " + ch.peer, static_cast<uint64_t>(day) * 10'000 + ch.last_serial});
+    out.add(
+        journal_counter{{counter_key::channel_serial, ch.peer}, static_cast<uint64_t>(day) * 10'000 + ch.last_serial});
   auto* t = next->cable->mutable_transmission();
   t->set_channel_designator(ch.designator);
   t->set_channel_serial(ch.last_serial);
@@ -620,19 +589,17 @@ void station::pump(out_channel& ch, sim_time now, station_actions& out) {
     if (const auto* in = incoming(next->path[next->path.size() - 2]); in && in->taken >= next->arrival)
       st.frame.set_later_arrivals(in->taken - next->arrival);
   st.line_time = lt;
-  st.characters = characters;
   if (next->label.empty() && (telling_routine_ || lt.count() > 0))  // (a cancel names it: paced lines)
     next->label = cable_label(*next->cable);
-  if (telling_routine_) {  // for those who watch: the executor needs none of these
-    st.designator = ch.designator;
-    st.message_id = next->message_id;
-    st.label = next->label;
-  }
   ch.current->serial = ch.last_serial;
   ch.current->line_time = lt;
   ch.current->characters = characters;
   st.cable = &*next->cable;  // lent, not copied: the cable is most of a copy's bytes
-  out.push_back(std::move(st));
+  if (telling_routine_)      // for those who watch
+    out.add(transmission_started{ch.peer, ch.last_serial, next->precedence, lt, characters, ch.designator,
+                                 next->message_id, next->label, !next->path.empty() && next->path.front() == ri_,
+                                 st.cable});
+  out.add(std::move(st));
 }
 
 const Cable* station::on_line(std::string_view peer, uint32_t serial) const {
@@ -640,25 +607,25 @@ const Cable* station::on_line(std::string_view peer, uint32_t serial) const {
   return ch && ch->current && ch->current->serial == serial ? &*ch->current->copy.cable : nullptr;
 }
 
-void station::transmission_done(std::string_view peer, uint32_t serial, sim_time now, station_actions& out) {
+void station::transmission_done(std::string_view peer, uint32_t serial, sim_time now, decision& out) {
   auto* ch = channel(peer);
   if (!ch || !ch->current || ch->current->serial != serial) return;  // cancelled meanwhile
   if (telling_routine_)
-    out.push_back(transmission_ended{ch->peer, serial, ch->current->copy.message_id, ch->current->copy.label});
+    out.add(transmission_ended{ch->peer, serial, ch->current->copy.message_id, ch->current->copy.label});
   ch->unacked.emplace(serial, std::move(ch->current->copy));
   ch->current.reset();
   pump(*ch, now, out);
   report_queue(*ch, out);
 }
 
-void station::acknowledged(std::string_view peer, uint32_t serial, sim_time, station_actions& out) {
+void station::acknowledged(std::string_view peer, uint32_t serial, sim_time, decision& out) {
   auto* ch = channel(peer);
   if (!ch) return;
   const auto it = ch->unacked.find(serial);
   const bool expected = it != ch->unacked.end();
-  if (telling_routine_ || !expected) out.push_back(transmission_acknowledged{ch->peer, serial, expected});
+  if (telling_routine_ || !expected) out.add(transmission_acknowledged{ch->peer, serial, expected});
   if (expected) {
-    if (journalled_) out.push_back(journal_drop{it->second.journal_id});
+    if (journalled_) out.add(journal_drop{it->second.journal_id});
     recycle(it->second.cable.release());
     ch->unacked.erase(it);
   }
@@ -699,7 +666,7 @@ void station::restore(const std::string& peer, queued_copy copy) {
 
 void station::restore_seen(std::string key) { seen_.insert(key); }
 
-void station::advance_continuity(std::string_view from, uint32_t serial, station_actions& out) {
+void station::advance_continuity(std::string_view from, uint32_t serial, decision& out) {
   auto* in = incoming(from);
   if (!in) return;
   auto& last = in->last_serial;
@@ -710,14 +677,14 @@ void station::advance_continuity(std::string_view from, uint32_t serial, station
       if (gap < max_channel_serial / 2) {
         open_numbers(from, expected, serial == 1 ? max_channel_serial : serial - 1, out);
       } else {
-        out.push_back(serials_restarted{std::string(from), serial});
+        out.add(serials_restarted{std::string(from), serial});
       }
     }
   }
   last = serial;
 }
 
-void station::receive(std::string_view from, Transmission&& t, sim_time now, station_actions& out) {
+void station::receive(std::string_view from, Transmission&& t, sim_time now, decision& out) {
   // the duplicate check's slots are far apart in memory: on their way while the rest is done
   const auto id = acp127::message_id(t.cable());
   for (const auto& ri : t.cable().routing_line().routing_indicators()) seen_.prefetch(id, ri);
@@ -734,7 +701,7 @@ void station::receive(std::string_view from, Transmission&& t, sim_time now, sta
   path.push_back(ri_);
   // its label for those who watch; a station no one watches makes it only where it says it
   const auto label = telling_routine_ ? cable_label(t.cable()) : std::string{};
-  if (telling_routine_) out.push_back(transmission_received{std::string(from), t.channel_serial(), id, label});
+  if (telling_routine_) out.add(transmission_received{std::string(from), t.channel_serial(), id, label});
   const auto serial = t.channel_serial();
   // taken from the frame by the copy that keeps it, by its pointer
   std::unique_ptr<Cable> cable(t.release_cable());
@@ -742,7 +709,7 @@ void station::receive(std::string_view from, Transmission&& t, sim_time now, sta
   cable->clear_text();  // see file(): the body is the text
   handle(std::move(cable), id, label, from, std::move(path), t.text_characters(), arrival, now, out);
   // taken in charge (queued or delivered): now the sender may forget it
-  out.push_back(send_ack{std::string(from), serial});
+  out.add(send_ack{std::string(from), serial});
 }
 
 sim_duration station::continuity_silence() const {
@@ -750,12 +717,13 @@ sim_duration station::continuity_silence() const {
   return std::chrono::duration_cast<sim_duration>(std::chrono::minutes(minutes));
 }
 
-void station::open_numbers(std::string_view from, uint32_t first, uint32_t last, station_actions& out) {
-  out.push_back(open_number{std::string(from), first, last});
-  out.push_back(send_rerun{std::string(from), first, last});  // run them again (ZDK)
+void station::open_numbers(std::string_view from, uint32_t first, uint32_t last, decision& out) {
+  out.add(open_number{std::string(from), first, last});
+  out.add(send_rerun{std::string(from), first, last});  // run them again (ZDK)
+  out.add(rerun_asked{std::string(from), first, last});
 }
 
-void station::channel_watch(std::string_view peer, sim_time now, station_actions& out) {
+void station::channel_watch(std::string_view peer, sim_time now, decision& out) {
   auto& in = in_[std::string(peer)];
   in.watching = false;
   if (!channel_is_up(peer)) return;  // it is watched again when the channel comes back
@@ -763,18 +731,22 @@ void station::channel_watch(std::string_view peer, sim_time now, station_actions
   const auto quiet = std::chrono::duration_cast<sim_duration>(now - in.last_heard);
   in.watching = true;
   if (quiet < silence) {
-    out.push_back(watch_channel{std::string(peer), silence - quiet});
+    out.add(watch_channel{std::string(peer), silence - quiet});
     return;
   }
   // silent for the whole period: ask the sender for its last serial (ZID)
   in.last_heard = now;
-  out.push_back(send_continuity{std::string(peer), in.last_serial, false});
-  out.push_back(watch_channel{std::string(peer), silence});
+  out.add(send_continuity{std::string(peer), in.last_serial, false});
+  out.add(continuity_sent{std::string(peer), in.last_serial, false});
+  out.add(watch_channel{std::string(peer), silence});
 }
 
-void station::continuity_received(std::string_view from, const Continuity& c, sim_time now, station_actions& out) {
+void station::continuity_received(std::string_view from, const Continuity& c, sim_time now, decision& out) {
   if (!c.answer()) {  // ZID: say what this station last sent on the channel (ZIC)
-    if (const auto* ch = channel(from)) out.push_back(send_continuity{ch->peer, ch->last_serial, true});
+    if (const auto* ch = channel(from)) {
+      out.add(send_continuity{ch->peer, ch->last_serial, true});
+      out.add(continuity_sent{ch->peer, ch->last_serial, true});
+    }
     return;
   }
   const auto it = in_.find(from);
@@ -790,8 +762,7 @@ void station::continuity_received(std::string_view from, const Continuity& c, si
   in.last_serial = c.last_serial();
 }
 
-void station::rerun_requested(std::string_view from, uint32_t first, uint32_t last, sim_time now,
-                              station_actions& out) {
+void station::rerun_requested(std::string_view from, uint32_t first, uint32_t last, sim_time now, decision& out) {
   auto* ch = channel(from);
   if (!ch) return;
   auto in_range = [&](uint32_t s) {
@@ -804,11 +775,11 @@ void station::rerun_requested(std::string_view from, uint32_t first, uint32_t la
       continue;
     }
     auto copy = std::move(it->second);
-    out.push_back(copy_rerun{ch->peer, it->first, copy.message_id, cable_label(*copy.cable)});
+    out.add(copy_rerun{ch->peer, it->first, copy.message_id, cable_label(*copy.cable)});
     // a rerun is marked ZDK in FL5 (ACP 127); a station that already holds it files it
     auto* signals = copy.cable->mutable_dtg_line()->mutable_operating_signals();
-    if (std::find(signals->begin(), signals->end(), "ZDK") == signals->end()) {
-      signals->Add("ZDK");
+    if (std::find(signals->begin(), signals->end(), rerun_signal) == signals->end()) {
+      signals->Add(std::string(rerun_signal));
       copy.cable->mutable_dtg_line()->clear_trailer();
     }
     copy.text_characters = 0;
@@ -819,7 +790,7 @@ void station::rerun_requested(std::string_view from, uint32_t first, uint32_t la
   report_queue(*ch, out);
 }
 
-void station::cancelled_by_sender(std::string_view from, uint32_t serial, sim_time, station_actions& out) {
+void station::cancelled_by_sender(std::string_view from, uint32_t serial, sim_time, decision& out) {
   // a serial this station already has (it received the transmission, the acknowledgment was
   // lost with the link) moves nothing
   if (const auto it = in_.find(from); it != in_.end() && it->second.last_serial != 0) {
@@ -827,29 +798,32 @@ void station::cancelled_by_sender(std::string_view from, uint32_t serial, sim_ti
     if (behind < max_channel_serial / 2) return;
   }
   advance_continuity(from, serial, out);
-  out.push_back(cancel_received{std::string(from), serial});
+  out.add(cancel_received{std::string(from), serial});
 }
 
-void station::channel_up(std::string_view peer, sim_time now, station_actions& out) {
+void station::channel_up(std::string_view peer, sim_time now, decision& out) {
   auto* ch = channel(peer);
   if (!ch) return;
   ch->up = true;
   ch->failed = false;
   ch->queued_peak = queued_;  // what waits here from now on, as the far end will see it
-  out.push_back(channel_changed{ch->peer, true, 0});
+  out.add(channel_changed{ch->peer, true, 0});
   // what went another way while the channel was down leaves no open number behind it
-  for (const auto serial : ch->withdrawn) out.push_back(cancel_serial{ch->peer, serial});
+  for (const auto serial : ch->withdrawn) {
+    out.add(cancel_serial{ch->peer, serial});
+    out.add(serial_withdrawn{ch->peer, serial});
+  }
   ch->withdrawn.clear();
   if (auto& in = in_[ch->peer]; !in.watching) {
     in.watching = true;
     in.last_heard = now;
-    out.push_back(watch_channel{ch->peer, continuity_silence()});
+    out.add(watch_channel{ch->peer, continuity_silence()});
   }
   pump(*ch, now, out);
   report_queue(*ch, out);
 }
 
-void station::channel_down(std::string_view peer, sim_time now, station_actions& out) {
+void station::channel_down(std::string_view peer, sim_time now, decision& out) {
   auto* ch = channel(peer);
   if (!ch) return;
   const bool was_up = ch->up;
@@ -870,15 +844,15 @@ void station::channel_down(std::string_view peer, sim_time now, station_actions&
   for (auto& c : copies) mark_suspect(c);
   ch->unacked.clear();
   for (auto& c : ch->queue.drain()) copies.push_back(std::move(c));
-  if (was_up || !copies.empty()) out.push_back(channel_changed{ch->peer, false, copies.size()});
+  if (was_up || !copies.empty()) out.add(channel_changed{ch->peer, false, copies.size()});
   reroute(*ch, std::move(copies), now, out);
   report_queue(*ch, out);
 }
 
-void station::reroute(out_channel& ch, std::deque<queued_copy> copies, sim_time now, station_actions& out) {
+void station::reroute(out_channel& ch, std::deque<queued_copy> copies, sim_time now, decision& out) {
   const auto down = failed_channels();
   for (auto& q : copies) {
-    if (journalled_) out.push_back(journal_drop{q.journal_id});  // its pieces are journalled afresh below
+    if (journalled_) out.add(journal_drop{q.journal_id});  // its pieces are journalled afresh below
     q.journal_id = 0;
     const auto seg = segregate(topo_, routes_, *q.cable, down);
     for (const auto& copy : seg.copies) {
@@ -895,14 +869,14 @@ void station::reroute(out_channel& ch, std::deque<queued_copy> copies, sim_time 
       queued_copy moved = q;
       moved.cable->mutable_routing_line()->clear_routing_indicators();
       for (const auto& ri : copy.ris) moved.cable->mutable_routing_line()->add_routing_indicators(ri);
-      out.push_back(copy_rerouted{q.message_id, cable_label(*q.cable), copy.ris, copy.via});
+      out.add(copy_rerouted{q.message_id, cable_label(*q.cable), copy.ris, copy.via});
       enqueue(*alt, std::move(moved), now, out);
     }
     if (!seg.unroutable.empty()) {  // no other way: wait for this channel to come back
       q.cable->mutable_routing_line()->clear_routing_indicators();
       for (const auto& ri : seg.unroutable) q.cable->mutable_routing_line()->add_routing_indicators(ri);
       q.journal_id = ++last_journal_id_;
-      if (journalled_) out.push_back(journal_put{ch.peer, q});
+      if (journalled_) out.add(journal_put{ch.peer, q});
       ch.queue.push(std::move(q));
     }
   }

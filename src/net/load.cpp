@@ -76,7 +76,7 @@ std::string draft(const topology& topo, const load_options& o, Precedence p, boo
 
 Envelope load_template(const topology& topo, const load_options& o, Precedence p, bool dual) {
   station post(topo, o.from);
-  station_actions out;
+  decision out;
   const sim_time now{};
   post.channel_up(o.relay, now, out);
   auto parsed = acp127::parse(draft(topo, o, p, dual), {.allow_draft = true});
@@ -85,8 +85,8 @@ Envelope load_template(const topology& topo, const load_options& o, Precedence p
   const auto filed = post.file(std::move(parsed.cable), now, out);
   if (!filed.ok) throw std::runtime_error("load: " + o.from + " cannot file the load's cable: " + filed.error);
   std::vector<start_transmission*> sent;
-  for (auto& a : out)
-    if (auto* s = std::get_if<start_transmission>(&a)) sent.push_back(s);
+  for (auto& c : out.commands)
+    if (auto* s = std::get_if<start_transmission>(&c)) sent.push_back(s);
   if (sent.size() != 1)
     throw std::runtime_error("load: " + o.from + " sends the load's cable to " + o.relay + " as " +
                              std::to_string(sent.size()) + " transmissions, not one");
@@ -552,7 +552,7 @@ class load_run {
 }  // namespace
 
 struct in_process_relay::parts {
-  parts(const topology& t, const std::string& ri, std::function<void(const station_action&)> watch)
+  parts(const topology& t, const std::string& ri, std::function<void(const station_event&)> watch)
       : topo(on_loopback(t, ri)),
         clock(*parse_iso8601(topo.proto().epoch()), topo.proto().speedup()),
         logger(std::make_shared<spdlog::logger>(ri, std::make_shared<spdlog::sinks::stderr_color_sink_mt>())),
@@ -573,9 +573,9 @@ struct in_process_relay::parts {
       return tcp::endpoint(asio::ip::make_address(s->host()), static_cast<unsigned short>(s->port()));
     };
   }
-  static action_observer observer(std::function<void(const station_action&)> watch) {
+  static event_observer observer(std::function<void(const station_event&)> watch) {
     if (!watch) return nullptr;
-    return [watch = std::move(watch)](const std::string&, const station_action& a, sim_time) { watch(a); };
+    return [watch = std::move(watch)](const std::string&, const station_event& a, sim_time) { watch(a); };
   }
 
   topology topo;
@@ -588,7 +588,7 @@ struct in_process_relay::parts {
 };
 
 in_process_relay::in_process_relay(const topology& topo, const std::string& ri,
-                                   std::function<void(const station_action&)> watch)
+                                   std::function<void(const station_event&)> watch)
     : parts_(std::make_unique<parts>(topo, ri, std::move(watch))) {
   parts_->logger->set_level(spdlog::level::warn);
   parts_->logger->set_pattern("[%n] %^%l%$: %v");

@@ -69,56 +69,64 @@ unsigned short station_metrics::port() const {
   return ports.empty() ? 0 : static_cast<unsigned short>(ports.front());
 }
 
-void station_metrics::observe(const station_action& action) {
+void station_metrics::observe(const station_event& event) {
   const auto now = clock::now();
-  std::visit(
-      [&](const auto& x) {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, queue_changed>) {
-          for (int p = ROUTINE; p <= FLASH_OVERRIDE; ++p)
-            queue_.Add({{"channel", x.channel}, {"precedence", precedence_word(static_cast<Precedence>(p))}})
-                .Set(x.depth[static_cast<std::size_t>(p)]);
-        } else if constexpr (std::is_same_v<T, start_transmission>) {
-          const auto p = precedence_word(x.frame.precedence());
-          transmissions_.Add({{"channel", x.channel}, {"precedence", p}}).Increment();
-          unacknowledged_.Add({{"channel", x.channel}}).Increment();
-          on_line_[{x.channel, x.frame.channel_serial()}] = now;
-          if (const auto it = arrived_.find(x.message_id); it != arrived_.end()) {
-            handling_.Add({{"precedence", p}}, seconds_buckets())
-                .Observe(std::chrono::duration<double>(now - it->second).count());
-            arrived_.erase(it);  // the first copy onward is the handling; the others go with it
-          }
-        } else if constexpr (std::is_same_v<T, cancel_transmission>) {
-          preemptions_.Add({{"channel", x.channel}}).Increment();
-          unacknowledged_.Add({{"channel", x.channel}}).Decrement();
-          on_line_.erase({x.channel, x.serial});
-        } else if constexpr (std::is_same_v<T, transmission_acknowledged>) {
-          if (!x.expected) return;
-          acknowledgments_.Add({{"channel", x.channel}}).Increment();
-          unacknowledged_.Add({{"channel", x.channel}}).Decrement();
-          if (const auto it = on_line_.find({x.channel, x.serial}); it != on_line_.end()) {
-            acknowledgment_wait_.Add({{"channel", x.channel}}, seconds_buckets())
-                .Observe(std::chrono::duration<double>(now - it->second).count());
-            on_line_.erase(it);
-          }
-        } else if constexpr (std::is_same_v<T, transmission_received>) {
-          received_.Add({{"channel", x.channel}}).Increment();
-          arrived_.emplace(x.message_id, now);
-        } else if constexpr (std::is_same_v<T, cable_filed>) {
-          arrived_.emplace(x.message_id, now);
-        } else if constexpr (std::is_same_v<T, deliver_copy>) {
-          delivered_.Add({{"precedence", precedence_word(x.precedence)}}).Increment();
-          arrived_.erase(x.message_id);
-        } else if constexpr (std::is_same_v<T, reject_copy>) {
-          refused_.Add({{"reason", std::string(refusal_name(x.reason))}}).Increment(static_cast<double>(x.ris.size()));
-        } else if constexpr (std::is_same_v<T, channel_changed>) {
-          if (!x.up) {  // what was on the line or unacknowledged is taken back
-            unacknowledged_.Add({{"channel", x.channel}}).Set(0);
-            std::erase_if(on_line_, [&](const auto& e) { return e.first.first == x.channel; });
-          }
-        }
-      },
-      action);
+  std::visit(overloaded{
+                 [&](const queue_changed& x) {
+                   for (int p = ROUTINE; p <= FLASH_OVERRIDE; ++p)
+                     queue_.Add({{"channel", x.channel}, {"precedence", precedence_word(static_cast<Precedence>(p))}})
+                         .Set(x.depth[static_cast<std::size_t>(p)]);
+                 },
+                 [&](const transmission_started& x) {
+                   const auto p = precedence_word(x.precedence);
+                   transmissions_.Add({{"channel", x.channel}, {"precedence", p}}).Increment();
+                   unacknowledged_.Add({{"channel", x.channel}}).Increment();
+                   on_line_[{x.channel, x.serial}] = now;
+                   if (const auto it = arrived_.find(x.message_id); it != arrived_.end()) {
+                     handling_.Add({{"precedence", p}}, seconds_buckets())
+                         .Observe(std::chrono::duration<double>(now - it->second).count());
+                     arrived_.erase(it);  // the first copy onward is the handling; the others go with it
+                   }
+                 },
+                 [&](const transmission_cancelled& x) {
+                   preemptions_.Add({{"channel", x.channel}}).Increment();
+                   unacknowledged_.Add({{"channel", x.channel}}).Decrement();
+                   on_line_.erase({x.channel, x.serial});
+                 },
+                 [&](const transmission_acknowledged& x) { acknowledged(x, now); },
+                 [&](const transmission_received& x) {
+                   received_.Add({{"channel", x.channel}}).Increment();
+                   arrived_.emplace(x.message_id, now);
+                 },
+                 [&](const cable_filed& x) { arrived_.emplace(x.message_id, now); },
+                 [&](const copy_delivered& x) {
+                   delivered_.Add({{"precedence", precedence_word(x.precedence)}}).Increment();
+                   arrived_.erase(x.message_id);
+                 },
+                 [&](const reject_copy& x) {
+                   refused_.Add({{"reason", std::string(refusal_name(x.reason))}})
+                       .Increment(static_cast<double>(x.ris.size()));
+                 },
+                 [&](const channel_changed& x) {
+                   if (!x.up) {  // what was on the line or unacknowledged is taken back
+                     unacknowledged_.Add({{"channel", x.channel}}).Set(0);
+                     std::erase_if(on_line_, [&](const auto& e) { return e.first.first == x.channel; });
+                   }
+                 },
+                 [](const auto&) {},  // the rest has no metric of its own
+             },
+             event);
+}
+
+void station_metrics::acknowledged(const transmission_acknowledged& x, clock::time_point now) {
+  if (!x.expected) return;
+  acknowledgments_.Add({{"channel", x.channel}}).Increment();
+  unacknowledged_.Add({{"channel", x.channel}}).Decrement();
+  if (const auto it = on_line_.find({x.channel, x.serial}); it != on_line_.end()) {
+    acknowledgment_wait_.Add({{"channel", x.channel}}, seconds_buckets())
+        .Observe(std::chrono::duration<double>(now - it->second).count());
+    on_line_.erase(it);
+  }
 }
 
 }  // namespace cablesim::net

@@ -11,7 +11,7 @@ constexpr auto as_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 station_runtime::station_runtime(asio::io_context& io, const topology& topo, std::string ri, const sim_clock& clock,
                                  std::shared_ptr<spdlog::logger> logger, endpoint_resolver resolve,
-                                 action_observer observe)
+                                 event_observer observe)
     : io_(io),
       topo_(topo),
       ri_(std::move(ri)),

@@ -129,11 +129,11 @@ class collector {
     copies_.filed_at(copies_.message(f.message_id)) = at(t);
   }
 
-  void delivered(const std::string& station, const deliver_copy& d, sim_time t) {
+  void delivered(const std::string& station, const copy_delivered& d, sim_time t) {
     received_at_.erase({station, d.message_id});
     // a cable in sections is delivered when its last section is
     std::string id = d.message_id;
-    if (const auto sections = d.copy.origin().sections()) {
+    if (const auto sections = d.copy->origin().sections()) {
       id = acp127::base_message_id(id);
       if (++sections_in_[{id, station}] < sections) return;
     }
@@ -148,67 +148,79 @@ class collector {
   }
   std::size_t deliveries() const { return deliveries_.size(); }
 
-  void acted(const std::string& station, const station_action& a, sim_time t) {
-    std::visit(
-        [&](const auto& x) {
-          using T = std::decay_t<decltype(x)>;
-          if constexpr (std::is_same_v<T, cable_filed>) {
-            filed(station, x, t);
-          } else if constexpr (std::is_same_v<T, deliver_copy>) {
-            delivered(station, x, t);
-          } else if constexpr (std::is_same_v<T, transmission_received>) {
-            ++station_stats(station).received;
-            received_at_.emplace(std::pair{station, x.message_id}, at(t));
-          } else if constexpr (std::is_same_v<T, start_transmission>) {
-            if (x.line_time.count() > 0)  // on an unpaced line it starts and ends at once: the counts say it all
-              link_event(t, station, x.channel, LinkEvent::START, x.frame.channel_serial(), x.message_id,
-                         x.frame.precedence())
-                  ->set_line_time(std::chrono::duration<double>(x.line_time).count());
-            // a service message's filing time: its first transmission from its origin
-            if (!x.frame.path().empty() && x.frame.path(0) == station) {
-              auto& filed = copies_.filed_at(copies_.message(x.message_id));
-              if (filed < 0) filed = at(t);
-            }
-            auto& l = link(station, x.channel);
-            ++l.transmissions;
-            l.busy += std::chrono::duration<double>(x.line_time).count();
-            l.started = at(t);
-            l.line_time = std::chrono::duration<double>(x.line_time).count();
-            if (const auto it = received_at_.find({station, x.message_id}); it != received_at_.end()) {
-              handling_[x.frame.precedence()].push_back(at(t) - it->second);
-              received_at_.erase(it);  // the handling of the first copy onward is what counts
-            }
-          } else if constexpr (std::is_same_v<T, cancel_transmission>) {
-            report_.set_preemptions(report_.preemptions() + 1);
-            link_event(t, station, x.channel, LinkEvent::PREEMPTED, x.serial, x.message_id, x.precedence);
-            auto& l = link(station, x.channel);
-            ++l.preemptions;
-            l.busy -= std::max(0.0, l.started + l.line_time - at(t));  // the rest of the line time was not used
-          } else if constexpr (std::is_same_v<T, open_number>) {
-            report_.set_open_numbers(report_.open_numbers() + 1);
-            link_event(t, x.channel, station, LinkEvent::OPEN_NUMBER, x.first, "", PRECEDENCE_UNSPECIFIED);
-          } else if constexpr (std::is_same_v<T, reject_copy>) {
-            for (const auto& ri : x.ris)
-              if (!copies_.mark(acp127::base_message_id(x.message_id), ri, copy_book::refused))
-                report_.set_rejected(report_.rejected() + 1);
-          } else if constexpr (std::is_same_v<T, misroute_found>) {
-            // the copy for this station goes on to the stations that serve its address
-            report_.set_misrouted(report_.misrouted() + 1);
-            copies_.mark(acp127::base_message_id(x.message_id), station, copy_book::passed_on);
-            for (const auto& ri : x.right_stations) copies_.expect(acp127::base_message_id(x.message_id), ri);
-          } else if constexpr (std::is_same_v<T, service_sent>) {
-            report_.set_service_messages(report_.service_messages() + 1);
-          } else if constexpr (std::is_same_v<T, copy_rerun>) {
-            report_.set_reruns(report_.reruns() + 1);
-          } else if constexpr (std::is_same_v<T, send_continuity>) {
-            if (!x.answer) report_.set_continuity_checks(report_.continuity_checks() + 1);
-          } else if constexpr (std::is_same_v<T, duplicate_dropped>) {
-            report_.set_duplicates_filed(report_.duplicates_filed() + static_cast<uint32_t>(x.ris.size()));
-          } else if constexpr (std::is_same_v<T, queue_changed>) {
-            sample(station, x.channel, x.total(), t);
-          }
-        },
-        a);
+  void acted(const std::string& station, const station_event& e, sim_time t) {
+    std::visit(overloaded{
+                   [&](const cable_filed& x) { filed(station, x, t); },
+                   [&](const copy_delivered& x) { delivered(station, x, t); },
+                   [&](const transmission_received& x) {
+                     ++station_stats(station).received;
+                     received_at_.emplace(std::pair{station, x.message_id}, at(t));
+                   },
+                   [&](const transmission_started& x) { started(station, x, t); },
+                   [&](const transmission_cancelled& x) {
+                     report_.set_preemptions(report_.preemptions() + 1);
+                     link_event(t, station, x.channel, LinkEvent::PREEMPTED, x.serial, x.message_id, x.precedence);
+                     auto& l = link(station, x.channel);
+                     ++l.preemptions;
+                     l.busy -=
+                         std::max(0.0, l.started + l.line_time - at(t));  // the rest of the line time was not used
+                   },
+                   [&](const open_number& x) {
+                     report_.set_open_numbers(report_.open_numbers() + 1);
+                     link_event(t, x.channel, station, LinkEvent::OPEN_NUMBER, x.first, "", PRECEDENCE_UNSPECIFIED);
+                   },
+                   [&](const reject_copy& x) {
+                     for (const auto& ri : x.ris)
+                       if (!copies_.mark(acp127::base_message_id(x.message_id), ri, copy_book::refused))
+                         report_.set_rejected(report_.rejected() + 1);
+                   },
+                   [&](const misroute_found& x) {
+                     // the copy for this station goes on to the stations that serve its address
+                     report_.set_misrouted(report_.misrouted() + 1);
+                     copies_.mark(acp127::base_message_id(x.message_id), station, copy_book::passed_on);
+                     for (const auto& ri : x.right_stations) copies_.expect(acp127::base_message_id(x.message_id), ri);
+                   },
+                   [&](const service_sent&) { report_.set_service_messages(report_.service_messages() + 1); },
+                   [&](const copy_rerun&) { report_.set_reruns(report_.reruns() + 1); },
+                   [&](const continuity_sent& x) {
+                     if (!x.answer) report_.set_continuity_checks(report_.continuity_checks() + 1);
+                   },
+                   [&](const duplicate_dropped& x) {
+                     report_.set_duplicates_filed(report_.duplicates_filed() + static_cast<uint32_t>(x.ris.size()));
+                   },
+                   [&](const queue_changed& x) { sample(station, x.channel, x.total(), t); },
+                   // (told in the trace; the counts above say what they mean for the run)
+                   [](const serial_withdrawn&) {},
+                   [](const rerun_asked&) {},
+                   [](const copy_relayed&) {},
+                   [](const transmission_ended&) {},
+                   [](const transmission_acknowledged&) {},
+                   [](const cancel_received&) {},
+                   [](const serials_restarted&) {},
+                   [](const channel_changed&) {},
+                   [](const copy_rerouted&) {},
+               },
+               e);
+  }
+
+  void started(const std::string& station, const transmission_started& x, sim_time t) {
+    if (x.line_time.count() > 0)  // on an unpaced line it starts and ends at once: the counts say it all
+      link_event(t, station, x.channel, LinkEvent::START, x.serial, x.message_id, x.precedence)
+          ->set_line_time(std::chrono::duration<double>(x.line_time).count());
+    // a service message's filing time: its first transmission from its origin
+    if (x.first_hop) {
+      auto& filed = copies_.filed_at(copies_.message(x.message_id));
+      if (filed < 0) filed = at(t);
+    }
+    auto& l = link(station, x.channel);
+    ++l.transmissions;
+    l.busy += std::chrono::duration<double>(x.line_time).count();
+    l.started = at(t);
+    l.line_time = std::chrono::duration<double>(x.line_time).count();
+    if (const auto it = received_at_.find({station, x.message_id}); it != received_at_.end()) {
+      handling_[x.precedence].push_back(at(t) - it->second);
+      received_at_.erase(it);  // the handling of the first copy onward is what counts
+    }
   }
 
   /// Every expected addressee copy is delivered or rejected.
@@ -568,7 +580,7 @@ Report run(const topology& topo, const std::optional<scenario_file>& scenario, c
   net_options.transport = options.transport;
   net_options.speedup = speedup;
   net_options.inbox = options.inbox;
-  net_options.observe = [&](const std::string& station, const station_action& a, sim_time at) {
+  net_options.observe = [&](const std::string& station, const station_event& a, sim_time at) {
     collect.acted(station, a, at);
     replay.record(station, a, collect.at(at));
     if (!options.trace) return;

@@ -95,31 +95,37 @@ journal::~journal() {
   sqlite3_close(db_);
 }
 
-void journal::begin() { exec("BEGIN"); }
-void journal::commit() { exec("COMMIT"); }
-
-void journal::write(const station_actions& actions) {
-  bool begun = false;
-  auto batch = [&] {
-    if (!begun) begin();
-    begun = true;
-  };
-  for (const auto& a : actions) {
-    if (const auto* p = std::get_if<journal_put>(&a)) {
-      batch();
-      put(p->channel, p->copy);
-    } else if (const auto* d = std::get_if<journal_drop>(&a)) {
-      batch();
-      drop(d->journal_id);
-    } else if (const auto* s = std::get_if<journal_seen>(&a)) {
-      batch();
-      seen(s->key);
-    } else if (const auto* c = std::get_if<journal_counter>(&a)) {
-      batch();
-      counter(c->name, c->value);
-    }
+/// One transaction: committed by commit(), rolled back if it is left before (a write threw).
+class journal::transaction {
+ public:
+  explicit transaction(const journal& j) : j_(j) { j_.exec("BEGIN"); }
+  transaction(const transaction&) = delete;
+  transaction& operator=(const transaction&) = delete;
+  ~transaction() {
+    if (open_) sqlite3_exec(j_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
   }
-  if (begun) commit();
+  void commit() {
+    j_.exec("COMMIT");
+    open_ = false;
+  }
+
+ private:
+  const journal& j_;
+  bool open_ = true;
+};
+
+void journal::write(const std::vector<journal_entry>& batch) {
+  if (batch.empty()) return;
+  transaction t(*this);
+  for (const auto& entry : batch)
+    std::visit(overloaded{
+                   [&](const journal_put& p) { put(p.channel, p.copy); },
+                   [&](const journal_drop& d) { drop(d.journal_id); },
+                   [&](const journal_seen& k) { seen(k.key); },
+                   [&](const journal_counter& c) { counter(c.key, c.value); },
+               },
+               entry);
+  t.commit();
 }
 
 void journal::exec(const char* sql) const {
@@ -145,8 +151,8 @@ void journal::drop(uint64_t journal_id) { drop_->integer(1, static_cast<int64_t>
 
 void journal::seen(const std::string& key) { seen_->text(1, key).run(); }
 
-void journal::counter(const std::string& name, uint64_t value) {
-  counter_->text(1, name).integer(2, static_cast<int64_t>(value)).run();
+void journal::counter(const counter_key& key, uint64_t value) {
+  counter_->text(1, counter_name(key)).integer(2, static_cast<int64_t>(value)).run();
 }
 
 journal::contents journal::load() const {
@@ -167,7 +173,8 @@ journal::contents journal::load() const {
   while (seen.step()) c.seen.push_back(seen.column_text(0));
   statement counters(db_, "SELECT name, value FROM counters");
   while (counters.step())
-    c.counters.emplace_back(counters.column_text(0), static_cast<uint64_t>(counters.column_int(1)));
+    if (auto key = counter_from_name(counters.column_text(0)))
+      c.counters.emplace_back(std::move(*key), static_cast<uint64_t>(counters.column_int(1)));
   return c;
 }
 

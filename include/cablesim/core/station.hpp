@@ -1,11 +1,11 @@
 #pragma once
 // The sans-I/O station: given a filing, an incoming transmission, an acknowledgment, a cancel,
-// the end of a transmission or a channel going up or down, it decides and returns actions.
+// the end of a transmission or a channel going up or down, it decides (core/decision.hpp).
 //
 // It owns, per outgoing channel, a precedence queue, the channel serial numbers and the
 // transmission in progress (for preemption); per incoming channel, the continuity check; and for
 // the station, station serial numbers, duplicate detection and service messages. It never does
-// I/O: the net layer carries out the actions and reports back.
+// I/O: the runtime carries out the commands, writes the journal batch and reports back.
 
 #include <array>
 #include <chrono>
@@ -17,6 +17,7 @@
 #include <variant>
 #include <vector>
 
+#include "cablesim/core/decision.hpp"
 #include "cablesim/core/dtg.hpp"
 #include "cablesim/core/errors.hpp"
 #include "cablesim/core/precedence_queue.hpp"
@@ -26,236 +27,6 @@
 #include "cablesim/wire.pb.h"
 
 namespace cablesim {
-
-// A station's output is one list of actions, in the order it decided them. Some are commands
-// that whoever runs the station carries out (transmit, cancel, acknowledge, deliver, journal);
-// the rest are typed events that only tell what happened (for the trace, the report and the
-// logs, which are formatted from them above core). Core never writes prose.
-
-/// Start transmitting a copy: hold the line for line_time, then send the frame.
-struct start_transmission {
-  std::string channel;  // the neighbour's RI
-  Transmission frame;   // all but the cable
-  /// The copy on the line, lent by the station, not copied: read it before the station's next
-  /// event. The executor sends it when the line time has run, from station::on_line().
-  const Cable* cable = nullptr;
-  sim_duration line_time{0};
-  // These four are for those who watch (station::tell_routine): a station no one watches leaves
-  // them out, but for the characters on a paced line, whose line time they give
-  std::size_t characters = 0;  // of the copy as transmitted
-  std::string designator;      // the channel designator in its FL1
-  std::string message_id;
-  std::string label;  // how a student recognises the cable: "RUEHRO #1919"
-};
-
-/// Interrupt the transmission in progress on a channel; its serial is used up.
-struct cancel_transmission {
-  std::string channel;
-  uint32_t serial = 0;
-  std::string message_id;
-  std::string label;
-  Precedence precedence = ROUTINE;  // of the interrupted cable
-  Precedence preempted_by = ROUTINE;
-};
-
-/// Tell the neighbour that a serial it may never have received is used, not open: the
-/// transmission was taken back when the channel failed and went another way (sent as a cancel).
-struct cancel_serial {
-  std::string channel;
-  uint32_t serial = 0;
-};
-
-/// Acknowledge a received transmission (after it has been taken in charge).
-struct send_ack {
-  std::string channel;
-  uint32_t serial = 0;
-};
-
-/// Deliver a copy to its addressees at this station.
-struct deliver_copy {
-  Cable copy;  // as received: its FL1 and segregated FL2
-  std::string message_id;
-  std::string label;
-  Precedence precedence = ROUTINE;
-  std::vector<std::string> path;
-  std::string address;  // the station's first plain-language address, if it has one
-};
-
-/// Why a station refuses to pass a copy on.
-enum class refusal {
-  unknown_ri,              // INV: not in this switching centre's routing tables
-  no_route,                // no channel leads to it, or every one is down
-  above_clearance,         // SEC: the classification is above the station's clearance
-  circuit_classification,  // SEC: the circuit is not approved for the classification
-  would_return,            // misrouted: it would go straight back where it came from
-  bad_marking,             // SEC: FL4, the classification line and the paragraph markings disagree
-  over_limits,             // more addressees, RIs or pilots than any cable may have, or a path longer than any
-};
-/// A refusal's name, for machines (metrics labels): "unknown_ri", "no_route", ...
-std::string_view refusal_name(refusal r);
-
-/// Addressee stations this station cannot serve or reach.
-struct reject_copy {
-  std::string message_id;
-  std::string label;
-  std::vector<std::string> ris;
-  refusal reason = refusal::no_route;
-  std::string detail;         // the specifics, for people ("RUEHXQ is not in the routing tables of RUEHEUR")
-  bool service_sent = false;  // a service message went back to the originator
-};
-
-/// A gap in the channel serials received from a neighbour: the open numbers first..last.
-struct open_number {
-  std::string channel;
-  uint32_t first = 0, last = 0;
-};
-
-/// Keep this copy safe: it is in this station's charge until the next station acknowledges it
-/// (a journal writes it before the acknowledgment that took it in goes out).
-struct journal_put {
-  std::string channel;
-  queued_copy copy;
-};
-/// The copy with this journal id was acknowledged downstream (or delivered): forget it.
-struct journal_drop {
-  uint64_t journal_id = 0;
-};
-/// Remember that this (message, RI) was handled here, for duplicate detection after a restart.
-struct journal_seen {
-  std::string key;
-};
-/// Remember a counter, so that a restarted station never reuses a number: the station serial
-/// ("ssn": day, serial and wraps within the day, see station_serial_counters) and each
-/// channel's last serial ("channel <RI>").
-struct journal_counter {
-  std::string name;
-  uint64_t value = 0;
-};
-
-/// Check the channel from this neighbour again after `after` (call channel_watch then).
-struct watch_channel {
-  std::string channel;
-  sim_duration after{0};
-};
-/// Continuity check: ZID (the receiver's last serial from the sender) or ZIC (the answer).
-struct send_continuity {
-  std::string channel;
-  uint32_t last_serial = 0;
-  bool answer = false;  // ZIC
-};
-/// Ask the sender to run transmissions first..last again: they never arrived.
-struct send_rerun {
-  std::string channel;
-  uint32_t first = 0, last = 0;
-};
-
-// ---- typed events ----
-
-/// A transmission the neighbour asked for again goes out once more, marked ZDK.
-struct copy_rerun {
-  std::string channel;
-  uint32_t serial = 0;  // the serial it had
-  std::string message_id, label;
-};
-
-/// A post took a cable in charge and numbered it.
-struct cable_filed {
-  std::string message_id, label;
-  Precedence precedence = ROUTINE;
-  std::string routing_line;             // its FL2 as rendered
-  std::vector<std::string> addressees;  // addressee stations
-  std::vector<std::string> unknown;     // plain-language addressees with no RI: no copy
-  uint32_t sections = 0;                // too long for one transmission: sent in this many sections
-  struct collective_listed {
-    std::string ri, address;
-    std::vector<std::string> members;   // listed in its place
-    std::vector<std::string> exempted;  // left out by XMT
-  };
-  std::vector<collective_listed> collectives;  // collectives addressed, listed as their members
-};
-/// A copy for these RIs was queued on a channel (split: the routing line was segregated).
-struct copy_relayed {
-  std::string message_id, label;
-  std::vector<std::string> ris;
-  std::string via;
-  Precedence precedence = ROUTINE;
-  bool alternate = false;
-  bool split = false;
-  bool held = false;  // the channel is down (with every alternate): the copy waits for it
-};
-/// The transmission with this serial has gone out whole on the channel.
-struct transmission_ended {
-  std::string channel;
-  uint32_t serial = 0;
-  std::string message_id, label;
-};
-/// The next station acknowledged a transmission: it is in its charge now.
-struct transmission_acknowledged {
-  std::string channel;
-  uint32_t serial = 0;
-  bool expected = true;  // false: nothing was waiting for this acknowledgment
-};
-/// A transmission arrived from a neighbour.
-struct transmission_received {
-  std::string channel;  // the neighbour it came from
-  uint32_t serial = 0;
-  std::string message_id, label;
-};
-/// The neighbour cancelled a transmission it had started: the serial is used, not open.
-struct cancel_received {
-  std::string channel;
-  uint32_t serial = 0;
-};
-/// The neighbour's serials started again from a lower number (a restart, not a gap).
-struct serials_restarted {
-  std::string channel;
-  uint32_t serial = 0;
-};
-/// (message, RI) pairs this station had already handled: filed, not passed on again (ZFD).
-struct duplicate_dropped {
-  std::string message_id, label;
-  std::vector<std::string> ris;
-};
-/// A copy whose RI names this station for an address another station serves (ZOV).
-struct misroute_found {
-  std::string message_id, label;
-  std::vector<std::string> right_stations;
-};
-/// A service message went to the originator of a cable.
-struct service_sent {
-  std::string signal;  // ZEQ, ZEQ3, ZEQ4
-  std::string to;      // the originator's RI
-  std::string about_id, about_label;
-  std::vector<std::string> ris;
-  std::string detail;
-  std::string message_id;  // of the service message itself
-};
-/// A channel came up or went down; `moved` copies were taken off it to go another way or wait.
-struct channel_changed {
-  std::string channel;
-  bool up = false;
-  std::size_t moved = 0;
-};
-/// A copy taken off a failed channel goes out on another.
-struct copy_rerouted {
-  std::string message_id, label;
-  std::vector<std::string> ris;
-  std::string via;
-};
-/// The copies waiting on a channel, by precedence, after it changed.
-struct queue_changed {
-  std::string channel;
-  std::array<uint32_t, 6> depth{};  // index = Precedence value
-  uint32_t total() const;
-};
-
-using station_action =
-    std::variant<start_transmission, cancel_transmission, cancel_serial, send_ack, deliver_copy, reject_copy,
-                 open_number, journal_put, journal_drop, journal_seen, journal_counter, watch_channel, send_continuity,
-                 send_rerun, copy_rerun, cable_filed, copy_relayed, transmission_ended, transmission_acknowledged,
-                 transmission_received, cancel_received, serials_restarted, duplicate_dropped, misroute_found,
-                 service_sent, channel_changed, copy_rerouted, queue_changed>;
-using station_actions = std::vector<station_action>;
 
 /// The outcome of filing a cable at a post.
 struct filing_outcome {
@@ -280,10 +51,10 @@ class station {
   /// A post files a cable: a draft (no FL3) is completed with station serial, filing time and
   /// DTG from `now`; a complete cable keeps them. FL2 is rebuilt from its TO and INFO
   /// addressees. Then it is segregated and queued like any other.
-  filing_outcome file(Cable cable, sim_time now, station_actions& out);
+  filing_outcome file(Cable cable, sim_time now, decision& out);
 
   /// A transmission arrived from a neighbour. Its cable is taken (`t` is left without one).
-  void receive(std::string_view from, Transmission&& t, sim_time now, station_actions& out);
+  void receive(std::string_view from, Transmission&& t, sim_time now, decision& out);
   /// Whoever parses every frame into one message (a link does) asks here for a cable to parse the
   /// next one into: `into`, when it has no cable, gets that of a copy acknowledged downstream,
   /// cleared, whose sub-messages and buffers the parse reuses instead of allocating a tree for
@@ -298,29 +69,30 @@ class station {
   /// path's strings reused, where a new frame allocated three pieces a relayed cable).
   void recycle_frame(Transmission&& frame);
   /// The neighbour has taken the transmission in charge.
-  void acknowledged(std::string_view channel, uint32_t serial, sim_time now, station_actions& out);
+  void acknowledged(std::string_view channel, uint32_t serial, sim_time now, decision& out);
   /// The continuity watch on the channel from `peer` is due (see watch_channel).
-  void channel_watch(std::string_view peer, sim_time now, station_actions& out);
+  void channel_watch(std::string_view peer, sim_time now, decision& out);
   /// A ZID or ZIC from a neighbour.
-  void continuity_received(std::string_view from, const Continuity& c, sim_time now, station_actions& out);
+  void continuity_received(std::string_view from, const Continuity& c, sim_time now, decision& out);
   /// The neighbour asks for transmissions first..last again.
-  void rerun_requested(std::string_view from, uint32_t first, uint32_t last, sim_time now, station_actions& out);
+  void rerun_requested(std::string_view from, uint32_t first, uint32_t last, sim_time now, decision& out);
   /// The neighbour cancelled a transmission it had started: its serial is used, not open.
-  void cancelled_by_sender(std::string_view from, uint32_t serial, sim_time now, station_actions& out);
+  void cancelled_by_sender(std::string_view from, uint32_t serial, sim_time now, decision& out);
   /// The line time of the transmission in progress has run out and its frame went out.
-  void transmission_done(std::string_view channel, uint32_t serial, sim_time now, station_actions& out);
+  void transmission_done(std::string_view channel, uint32_t serial, sim_time now, decision& out);
   /// The copy on the line to a neighbour under this serial, if it is still in progress.
   const Cable* on_line(std::string_view channel, uint32_t serial) const;
   /// The channel to a neighbour came up (connected and authenticated) or went down.
-  void channel_up(std::string_view channel, sim_time now, station_actions& out);
-  void channel_down(std::string_view channel, sim_time now, station_actions& out);
+  void channel_up(std::string_view channel, sim_time now, decision& out);
+  void channel_down(std::string_view channel, sim_time now, decision& out);
 
-  /// Say what a journal must keep (journal_put, journal_drop, journal_seen actions); off by
+  /// Say what a journal must keep (the decision's journal batch); off by
   /// default, so that a station without a journal copies nothing for one.
   void keep_journal(bool on) { journalled_ = on; }
   /// Say what happens to every cable that goes well (transmission_received, copy_relayed,
-  /// queue_changed, transmission_ended, an expected transmission_acknowledged); on by default.
-  /// A station that no one watches leaves them out: they are the most of its actions, and each
+  /// queue_changed, transmission_started, transmission_ended, an expected transmission_acknowledged);
+  /// on by default.
+  /// A station that no one watches leaves them out: they are the most of its events, and each
   /// copies a cable's identity and label. What carries out its decisions and every fault it
   /// meets are said either way.
   void tell_routine(bool on) { telling_routine_ = on; }
@@ -330,7 +102,7 @@ class station {
   void restore(const std::string& channel, queued_copy copy);
   void restore_seen(std::string key);
   /// Take back a counter (journal_counter): numbering goes on from where it was.
-  void restore_counter(const std::string& name, uint64_t value);
+  void restore_counter(const counter_key& key, uint64_t value);
 
   /// Nothing queued, in progress or awaiting acknowledgment on any channel.
   bool idle() const;
@@ -375,49 +147,49 @@ class station {
   /// How long a channel may be silent before its receiver checks it (ZID).
   sim_duration continuity_silence() const;
   /// Report the open numbers first..last and ask for them again.
-  void open_numbers(std::string_view from, uint32_t first, uint32_t last, station_actions& out);
+  void open_numbers(std::string_view from, uint32_t first, uint32_t last, decision& out);
 
   /// Segregate and dispatch a cable at this station (it is taken); `from` is empty for a
   /// filing here. `text_characters`: as the Transmission carried them (0 = count them when
   /// transmitting).
   void handle(Cable&& cable, std::string_view from, std::vector<std::string> path, std::size_t text_characters,
-              sim_time now, station_actions& out);
+              sim_time now, decision& out);
   /// The same, with the cable's message identity and label already made (receive() made them;
   /// an empty label is made where an action names the cable: a station no one watches names
   /// few), and `arrival`, its number among those taken in charge on the channel from `from`
   /// (0: none).
   void handle(std::unique_ptr<Cable> cable, const std::string& id, const std::string& label, std::string_view from,
               std::vector<std::string> path, std::size_t text_characters, uint64_t arrival, sim_time now,
-              station_actions& out);
+              decision& out);
   /// Take the RIs of FL2 that this station has not handled for this message before; the others
   /// are a suspected duplicate. False when none is left.
-  bool keep_fresh(Cable& cable, const std::string& id, const std::string& label, station_actions& out);
+  bool keep_fresh(Cable& cable, const std::string& id, const std::string& label, decision& out);
   /// At a relay, take the RIs not in its tables out of FL2 and return them (INV).
   std::vector<std::string> take_unknown_ris(Cable& cable) const;
   /// Number and date a draft, and give it its precedence and security line.
-  void complete_draft(Cable& cable, sim_time now, station_actions& out);
+  void complete_draft(Cable& cable, sim_time now, decision& out);
   /// The addressee stations of a cable (collectives expanded); addresses with no RI in `unknown`.
   std::vector<std::string> addressee_stations(const Cable& cable, std::vector<std::string>& unknown) const;
-  void enqueue(out_channel& ch, queued_copy&& copy, sim_time now, station_actions& out);
-  void pump(out_channel& ch, sim_time now, station_actions& out);
-  void reroute(out_channel& ch, std::deque<queued_copy> copies, sim_time now, station_actions& out);
-  void advance_continuity(std::string_view from, uint32_t serial, station_actions& out);
+  void enqueue(out_channel& ch, queued_copy&& copy, sim_time now, decision& out);
+  void pump(out_channel& ch, sim_time now, decision& out);
+  void reroute(out_channel& ch, std::deque<queued_copy> copies, sim_time now, decision& out);
+  void advance_continuity(std::string_view from, uint32_t serial, decision& out);
   /// Refuse `ris` for `reason` and tell the originator (ZEQ4 for an invalid RI or no route,
   /// ZEQ otherwise); with no reason, only tell it that its RI was wrong (ZEQ3, misroute).
   void send_service(const Cable& about, const std::vector<std::string>& ris, std::optional<refusal> reason,
-                    const std::string& detail, sim_time now, station_actions& out);
-  void report_queue(out_channel& ch, station_actions& out);
+                    const std::string& detail, sim_time now, decision& out);
+  void report_queue(out_channel& ch, decision& out);
   /// Refuse the whole cable, every RI of its FL2, and tell the originator.
-  void refuse_whole(const Cable& cable, refusal why, const std::string& detail, sim_time now, station_actions& out);
+  void refuse_whole(const Cable& cable, refusal why, const std::string& detail, sim_time now, decision& out);
   /// Forward a copy whose addressees carry this station's RI but not its address; true when
   /// nothing is left to deliver here.
   bool forward_misrouted(const Cable& cable, const RoutingLine& received, const std::vector<std::string>& path,
-                         sim_time now, station_actions& out);
+                         sim_time now, decision& out);
   /// Put a pilot (ZOV <RI>, ZFD) before the cable's heading; `before` is the FL2 it keeps.
   static void add_pilot(Cable& cable, const std::string& signals, const RoutingLine& before);
   /// A copy sent again after a failure or a restart goes as a suspected duplicate (ZFD pilot).
   static void mark_suspect(queued_copy& q);
-  void number(Cable& cable, sim_time now, station_actions& out);
+  void number(Cable& cable, sim_time now, decision& out);
   /// Keep an acknowledged copy's cable, cleared, for lend_spare(), if it is wanted.
   void recycle(std::unique_ptr<Cable> cable);
   down_set failed_channels() const;

@@ -38,14 +38,14 @@ class station_environment {
   virtual void set_alarm(const std::string& name, sim_duration after, std::function<void()> fn) = 0;
 };
 
-/// Every action a station takes, as it takes it: the trace, the report and the logs are made
-/// from these.
-using action_observer = std::function<void(const std::string& station, const station_action&, sim_time)>;
+/// Every event of a station's decisions, as it decides them: the trace, the report and the logs
+/// are made from these.
+using event_observer = std::function<void(const std::string& station, const station_event&, sim_time)>;
 
 /// One station: the core station, carried out in an environment.
 class station_executor {
  public:
-  station_executor(const topology& topo, std::string ri, station_environment& env, action_observer observe);
+  station_executor(const topology& topo, std::string ri, station_environment& env, event_observer observe);
 
   /// Keep a journal in `dir` (created if needed) and take back what it holds. Call before any
   /// channel comes up. Throws std::runtime_error when the journal cannot be opened.
@@ -76,10 +76,12 @@ class station_executor {
   std::size_t restored() const { return restored_; }
 
  private:
-  /// Let the core decide into an action list, then carry the actions out.
+  /// Let the core decide, then keep, tell and carry out what it decided.
   template <class Decide>
   void act(Decide&& decide);
-  void apply(station_actions& actions, sim_time now);
+  void apply(decision& d, sim_time now);
+  void start(start_transmission& x);
+  void send_cancel(const std::string& peer, uint32_t serial);
   /// Send the transmission whose line time has run: the frame, and the station's copy on the line.
   void send_transmission(const std::string& peer, Envelope& frame);
   void write_inbox(const deliver_copy& d);
@@ -87,11 +89,11 @@ class station_executor {
   std::string ri_;
   station core_;
   station_environment& env_;
-  action_observer observe_;
+  event_observer observe_;
   std::unique_ptr<store::journal> journal_;
   std::optional<std::filesystem::path> inbox_;
   std::size_t restored_ = 0;
-  std::vector<station_actions> spare_;  // cleared lists, kept for their capacity
+  std::vector<decision> spare_;  // cleared decisions, kept for their lists' capacity
   /// The transmission on each channel's line, till its line time has run (its cable lent to it
   /// for the send); one per channel, kept with its messages for the next.
   std::map<std::string, Envelope, std::less<>> on_line_;

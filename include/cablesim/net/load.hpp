@@ -97,7 +97,7 @@ class in_process_relay {
  public:
   /// `watch`, when given, sees every action of the relay, on the relay's thread.
   in_process_relay(const topology& topo, const std::string& ri,
-                   std::function<void(const station_action&)> watch = nullptr);
+                   std::function<void(const station_event&)> watch = nullptr);
   ~in_process_relay();
   in_process_relay(const in_process_relay&) = delete;
   in_process_relay& operator=(const in_process_relay&) = delete;

@@ -34,11 +34,12 @@ class station_metrics {
   /// The port it listens on.
   unsigned short port() const;
 
-  /// Count and time one action of the station (call it from the executor's observer).
-  void observe(const station_action& action);
+  /// Count and time one event of the station (call it from the executor's observer).
+  void observe(const station_event& event);
 
  private:
   using clock = std::chrono::steady_clock;
+  void acknowledged(const transmission_acknowledged& x, clock::time_point now);
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   prometheus::Family<prometheus::Gauge>& queue_;

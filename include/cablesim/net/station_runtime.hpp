@@ -42,7 +42,7 @@ struct connection_limits {
 class station_runtime final : public station_environment {
  public:
   station_runtime(asio::io_context& io, const topology& topo, std::string ri, const sim_clock& clock,
-                  std::shared_ptr<spdlog::logger> logger, endpoint_resolver resolve, action_observer observe);
+                  std::shared_ptr<spdlog::logger> logger, endpoint_resolver resolve, event_observer observe);
   ~station_runtime() override;
 
   /// Call before start().

@@ -1,5 +1,5 @@
 #pragma once
-// The trace: a station's typed actions told in plain English, in one place. `cablesim run
+// The trace: a station's typed events told in plain English, in one place. `cablesim run
 // --trace` prints the info-level lines; a node's logger writes them at their level.
 
 #include <optional>
@@ -20,13 +20,10 @@ struct trace_line {
   std::string text;
 };
 
-/// What `station` did, as a student reads it; nothing for bookkeeping (journal, acks sent), nor
+/// What `station` did, as a student reads it; nothing for a queue's depth (narrate_queue), nor
 /// for a line below `least`.
-std::optional<trace_line> narrate(const std::string& station, const station_action& action,
+std::optional<trace_line> narrate(const std::string& station, const station_event& event,
                                   trace_level least = trace_level::debug);
-
-/// A refusal's short name, as service messages give it: INV, SEC, no route, misrouted, over limits.
-std::string refusal_sign(refusal r);
 
 /// The copies waiting on a watched channel, by precedence: "queue RUEHTA->RUEHTB: 3 waiting (1 FLASH, 2 ROUTINE)".
 std::string narrate_queue(const std::string& station, const queue_changed& queue);

@@ -24,7 +24,7 @@ struct network_options {
   transport_kind transport = transport_kind::tcp;
   double speedup = 0;  // 0: as fast as the machine allows
   std::optional<std::filesystem::path> inbox;
-  net::action_observer observe;  // every action of every station
+  net::event_observer observe;  // every action of every station
 };
 
 class network {

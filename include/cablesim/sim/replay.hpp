@@ -1,6 +1,6 @@
 #pragma once
 // What a run keeps for people to read after it: the service log (every service message and
-// refusal, with its text) and, for the replay page, every station's every action in order.
+// refusal, with its text) and, for the replay page, every station's every event in order.
 
 #include <cstddef>
 #include <map>
@@ -18,11 +18,16 @@ class replay_recorder {
   /// Keeps at most `limit` replay events in `report` (0: none, the service log only).
   replay_recorder(Report& report, std::size_t limit) : report_(report), limit_(limit) {}
 
-  /// `station` did `action` at `at` simulated seconds after the epoch.
-  void record(const std::string& station, const station_action& action, double at);
+  /// `station` decided `event` at `at` simulated seconds after the epoch.
+  void record(const std::string& station, const station_event& event, double at);
 
  private:
-  ReplayEvent* add(const std::string& station, ReplayEvent::Kind kind, double at, const station_action& action);
+  ReplayEvent* add(const std::string& station, ReplayEvent::Kind kind, double at, const station_event& event);
+  void service(const std::string& station, const service_sent& x, double at, const station_event& event);
+  void refused(const std::string& station, const reject_copy& x, double at, const station_event& event);
+  void started(const std::string& station, const transmission_started& x, double at, const station_event& event);
+  void received(const std::string& station, const transmission_received& x, double at, const station_event& event);
+  void delivered(const std::string& station, const copy_delivered& x, double at, const station_event& event);
   void explain_once(const std::string& message_id, const std::string& label, const Cable& copy);
 
   Report& report_;

@@ -44,26 +44,24 @@ class journal {
   journal(const journal&) = delete;
   journal& operator=(const journal&) = delete;
 
-  /// Write the journal actions (journal_put, _drop, _seen, _counter) of one decision of the
-  /// station in one transaction, and commit it.
-  void write(const station_actions& actions);
-
-  void put(const std::string& channel, const queued_copy& copy);
-  void drop(uint64_t journal_id);
-  void seen(const std::string& key);
-  void counter(const std::string& name, uint64_t value);
+  /// Write the journal batch of one decision of the station in one transaction, and commit it.
+  /// Throws journal_error when it cannot; then nothing of the batch is kept.
+  void write(const std::vector<journal_entry>& batch);
 
   struct contents {
     std::vector<std::pair<std::string, queued_copy>> pending;  // channel, copy; oldest first
     std::vector<std::string> seen;
-    std::vector<std::pair<std::string, uint64_t>> counters;
+    std::vector<std::pair<counter_key, uint64_t>> counters;
   };
   contents load() const;
 
  private:
   class statement;
-  void begin();
-  void commit();
+  class transaction;
+  void put(const std::string& channel, const queued_copy& copy);
+  void drop(uint64_t journal_id);
+  void seen(const std::string& key);
+  void counter(const counter_key& key, uint64_t value);
   void exec(const char* sql) const;
   sqlite3* db_ = nullptr;
   std::filesystem::path file_;

@@ -1,0 +1,70 @@
+#pragma once
+// The operating signals, pilots and service-message forms a station uses, as enums, each
+// rendered to its ACP 127 text here and nowhere else. Adding a service message type is one value
+// of service_signal and one case of its text below.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "cablesim/cable.pb.h"
+
+namespace cablesim {
+
+/// Why a station refuses to pass a copy on.
+enum class refusal {
+  unknown_ri,              // INV: not in this switching centre's routing tables
+  no_route,                // no channel leads to it, or every one is down
+  above_clearance,         // SEC: the classification is above the station's clearance
+  circuit_classification,  // SEC: the circuit is not approved for the classification
+  would_return,            // misrouted: it would go straight back where it came from
+  bad_marking,             // SEC: FL4, the classification line and the paragraph markings disagree
+  over_limits,             // more addressees, RIs or pilots than any cable may have, or a path longer than any
+};
+/// A refusal's name, for machines (metrics labels): "unknown_ri", "no_route", ...
+std::string_view refusal_name(refusal r);
+/// A refusal as a trace and a report say it: "INV", "SEC", "misrouted", ...
+std::string_view refusal_sign(refusal r);
+
+/// The signal a service message opens with (its text is "UNCLAS SVC <signal> ...").
+enum class service_signal {
+  zeq3,  // the RI was wrong: the cable went on to the right station under a ZOV pilot
+  zeq4,  // the RI is invalid (INV) or leads nowhere: the originator must send it again
+  zeq,   // refused for its security or its form
+};
+std::string_view signal_text(service_signal s);
+/// The signal a refusal is answered with; with no refusal, a misroute (ZEQ3).
+service_signal signal_for(std::optional<refusal> reason);
+
+/// A pilot put before a cable's heading on its way.
+enum class pilot_signal {
+  zov,  // misrouted: "ZOV <RI of the station that found it>"
+  zfd,  // suspected duplicate: a station that already holds the message files it
+};
+/// The pilot's signals: "ZFD", "ZOV RUEHLO".
+std::string pilot_text(pilot_signal p, std::string_view station);
+/// Whether a pilot's signals are of this kind.
+bool is_pilot(const Pilot& pilot, pilot_signal p);
+
+/// The FL5 operating signal of a transmission run again at a neighbour's request (§431).
+inline constexpr std::string_view rerun_signal = "ZDK";
+
+/// The abbreviated text of a service message: "UNCLAS SVC ZEQ4 RUEHRO #0002 2531002 INV RUEHXQ".
+std::string service_text(service_signal s, const Origin& about, std::optional<refusal> reason, std::string_view ris);
+/// Whether a cable is a service message (its text opens with UNCLAS SVC).
+bool is_service_message(const Cable& c);
+bool is_service_text(std::string_view first_line);
+
+/// A number a station keeps so that a restarted station never reuses it.
+struct counter_key {
+  enum kind { station_serial, channel_serial } what = station_serial;
+  std::string channel;  // the neighbour's RI, for a channel serial
+  bool operator==(const counter_key&) const = default;
+};
+/// The counter's name in a journal: "ssn", "channel RUEHEUR".
+std::string counter_name(const counter_key& k);
+/// And back; nothing for a name no station writes.
+std::optional<counter_key> counter_from_name(std::string_view name);
+
+}  // namespace cablesim

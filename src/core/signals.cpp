@@ -1,0 +1,127 @@
+#include "cablesim/core/signals.hpp"
+
+#include "cablesim/core/acp127.hpp"
+
+namespace cablesim {
+
+std::string_view refusal_name(refusal r) {
+  switch (r) {
+    case refusal::unknown_ri: return "unknown_ri";
+    case refusal::no_route: return "no_route";
+    case refusal::above_clearance: return "above_clearance";
+    case refusal::circuit_classification: return "circuit_classification";
+    case refusal::bad_marking: return "bad_marking";
+    case refusal::would_return: return "would_return";
+    case refusal::over_limits: return "over_limits";
+  }
+  return "unknown";
+}
+
+std::string_view refusal_sign(refusal r) {
+  switch (r) {
+    case refusal::unknown_ri: return "INV";
+    case refusal::no_route: return "no route";
+    case refusal::above_clearance:
+    case refusal::circuit_classification:
+    case refusal::bad_marking: return "SEC";
+    case refusal::would_return: return "misrouted";
+    case refusal::over_limits: return "over limits";
+  }
+  return "refused";
+}
+
+std::string_view signal_text(service_signal s) {
+  switch (s) {
+    case service_signal::zeq3: return "ZEQ3";
+    case service_signal::zeq4: return "ZEQ4";
+    case service_signal::zeq: return "ZEQ";
+  }
+  return "ZEQ";
+}
+
+service_signal signal_for(std::optional<refusal> reason) {
+  if (!reason) return service_signal::zeq3;
+  switch (*reason) {
+    case refusal::unknown_ri:
+    case refusal::no_route: return service_signal::zeq4;
+    case refusal::above_clearance:
+    case refusal::circuit_classification:
+    case refusal::bad_marking:
+    case refusal::would_return:
+    case refusal::over_limits: return service_signal::zeq;
+  }
+  return service_signal::zeq;
+}
+
+namespace {
+
+/// What a service message says is wrong, before the RIs concerned.
+std::string_view refusal_code(std::optional<refusal> reason) {
+  if (!reason) return "";  // ZEQ3: the RIs are the wrong ones
+  switch (*reason) {
+    case refusal::unknown_ri: return "INV ";
+    case refusal::no_route: return "NO ROUTE ";
+    case refusal::above_clearance:
+    case refusal::circuit_classification:
+    case refusal::bad_marking: return "SEC ";
+    case refusal::would_return: return "RETURN ";
+    case refusal::over_limits: return "TOO MANY ";
+  }
+  return "";
+}
+
+constexpr std::string_view service_prefix = "UNCLAS SVC ";
+constexpr std::string_view channel_prefix = "channel ";
+
+}  // namespace
+
+std::string service_text(service_signal s, const Origin& about, std::optional<refusal> reason, std::string_view ris) {
+  // ACP 127's abbreviated form: the signal, the cable it is about (FL3 without DE), and what is wrong
+  std::string text(service_prefix);
+  text += signal_text(s);
+  text += ' ';
+  text += acp127::render_origin_line(about).substr(3);
+  text += ' ';
+  text += refusal_code(reason);
+  text += ris;
+  text += '\n';
+  return text;
+}
+
+bool is_service_text(std::string_view first_line) { return first_line.starts_with(service_prefix); }
+
+bool is_service_message(const Cable& c) { return is_service_text(c.body()); }
+
+std::string pilot_text(pilot_signal p, std::string_view station) {
+  switch (p) {
+    case pilot_signal::zov: return "ZOV " + std::string(station);
+    case pilot_signal::zfd: return "ZFD";
+  }
+  return "";
+}
+
+bool is_pilot(const Pilot& pilot, pilot_signal p) {
+  const std::string_view s = pilot.signals();
+  switch (p) {
+    case pilot_signal::zov: return s.starts_with("ZOV");
+    case pilot_signal::zfd: return s == "ZFD";
+  }
+  return false;
+}
+
+std::string counter_name(const counter_key& k) {
+  switch (k.what) {
+    case counter_key::station_serial: return "ssn";
+    case counter_key::channel_serial: return std::string(channel_prefix) + k.channel;
+  }
+  return "";
+}
+
+std::optional<counter_key> counter_from_name(std::string_view name) {
+  if (name == "ssn") return counter_key{counter_key::station_serial, {}};
+  if (name.starts_with(channel_prefix))
+    return counter_key{counter_key::channel_serial, std::string(name.substr(channel_prefix.size()))};
+  return std::nullopt;
+}
+
+}  // namespace cablesim
