@@ -91,6 +91,10 @@ const routing_table::entry* routing_table::find(std::string_view ri) const {
 }
 
 route_decision routing_table::route(std::string_view ri, const down_set& down) const {
+  return route(ri, route_rules{&down, {}, {}});
+}
+
+route_decision routing_table::route(std::string_view ri, const route_rules& rules) const {
   route_decision d;
   if (ri == station_) {
     d.kind = route_kind::local;
@@ -101,15 +105,33 @@ route_decision routing_table::route(std::string_view ri, const down_set& down) c
     d.reason = station_ + " has no route for " + std::string(ri);
     return d;
   }
+  const auto is_down = [&](const std::string& ch) { return rules.down && rules.down->count(ch) > 0; };
+  // an outage of the primary makes an alternate a matter of arrangement; a primary that leads
+  // back where the cable came from does not
+  const auto& primary = e->channels.front();
+  const bool by_arrangement = rules.arranged && primary != rules.from && is_down(primary);
   for (std::size_t i = 0; i < e->channels.size(); ++i) {
-    if (!down.empty() && down.count(e->channels[i])) continue;
+    const auto& ch = e->channels[i];
+    if (ch == rules.from || is_down(ch)) continue;
+    if (i > 0 && by_arrangement && !rules.arranged(ri, ch)) continue;
     d.kind = route_kind::channel;
-    d.via = e->channels[i];
+    d.via = ch;
     d.alternate = i > 0;
     return d;
   }
+  // nothing usable is up: wait for the primary, or, where the primary is the way back, for the
+  // first alternate (which is down)
+  for (const auto& ch : e->channels)
+    if (ch != rules.from) {
+      d.wait_on = ch;
+      break;
+    }
+  if (d.wait_on.empty()) {
+    d.returns = true;
+    d.reason = station_ + " would send it straight back to " + std::string(rules.from);
+    return d;
+  }
   d.reason = "every channel " + station_ + " has for " + std::string(ri) + " is down";
-  d.wait_on = e->channels.front();
   return d;
 }
 
@@ -184,6 +206,10 @@ std::vector<std::string> expand_collectives(const topology& topo, const Cable& c
 }
 
 segregation segregate(const topology& topo, const routing_table& table, const Cable& cable, const down_set& down) {
+  return segregate(topo, table, cable, route_rules{&down, {}, {}});
+}
+
+segregation segregate(const topology& topo, const routing_table& table, const Cable& cable, const route_rules& rules) {
   const auto ris = expand_collectives_in(topo, cable, cable.routing_line().routing_indicators());
 
   const auto& p5 = cable.dtg_line().precedence();
@@ -211,11 +237,15 @@ segregation segregate(const topology& topo, const routing_table& table, const Ca
   segregation out;
   std::vector<bool> info_only;  // by copy, at dual precedence
   for (const auto& ri : ris) {
-    auto d = table.route(ri, down);
+    auto d = table.route(ri, rules);
     const bool held = d.kind == route_kind::none && !d.wait_on.empty();
     if (held) {  // a station holds traffic for a channel that is down; it never refuses it for that
       d.kind = route_kind::channel;
       d.via = d.wait_on;
+    }
+    if (d.returns) {
+      out.returned.push_back(ri);
+      continue;
     }
     if (d.kind == route_kind::none) {
       out.unroutable.push_back(ri);

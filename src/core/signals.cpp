@@ -1,5 +1,7 @@
 #include "cablesim/core/signals.hpp"
 
+#include <algorithm>
+
 #include "cablesim/core/acp127.hpp"
 
 namespace cablesim {
@@ -35,6 +37,7 @@ std::string_view signal_text(service_signal s) {
     case service_signal::zeq3: return "ZEQ3";
     case service_signal::zeq4: return "ZEQ4";
     case service_signal::zeq: return "ZEQ";
+    case service_signal::zoe: return "ZOE";
   }
   return "ZEQ";
 }
@@ -86,6 +89,43 @@ std::string service_text(service_signal s, const Origin& about, std::optional<re
   text += ris;
   text += '\n';
   return text;
+}
+
+namespace {
+constexpr std::string_view zoe_words[] = {"INT ZOE", "ZOE", "ZOE NEGAT", "ZOE CNCL"};
+}  // namespace
+
+std::string zoe_text(const zoe_message& m) {
+  std::string text(service_prefix);
+  text += zoe_words[m.what];
+  for (const auto& ri : m.ris) text += " " + ri;
+  text += '\n';
+  return text;
+}
+
+std::optional<zoe_message> parse_zoe(std::string_view text) {
+  if (!text.starts_with(service_prefix)) return std::nullopt;
+  text.remove_prefix(service_prefix.size());
+  text = text.substr(0, text.find('\n'));
+  // the longest form that the text starts with, followed by the RIs
+  std::optional<zoe_message> m;
+  std::size_t matched = 0;
+  for (int k = zoe_message::ask; k <= zoe_message::cancel; ++k) {
+    const auto w = zoe_words[k];
+    if (w.size() > matched && text.starts_with(w) && (text.size() == w.size() || text[w.size()] == ' ')) {
+      m = zoe_message{static_cast<zoe_message::kind>(k), {}};
+      matched = w.size();
+    }
+  }
+  if (!m) return std::nullopt;
+  text.remove_prefix(matched);
+  while (!text.empty()) {
+    while (text.starts_with(' ')) text.remove_prefix(1);
+    const auto end = std::min(text.find(' '), text.size());
+    if (end > 0) m->ris.emplace_back(text.substr(0, end));
+    text.remove_prefix(end);
+  }
+  return m;
 }
 
 bool is_service_text(std::string_view first_line) { return first_line.starts_with(service_prefix); }

@@ -362,12 +362,21 @@ void station::handle(std::unique_ptr<Cable> owned, const std::string& id, const 
   }
   if (const auto unknown = take_unknown_ris(cable); !unknown.empty())
     refuse(unknown, refusal::unknown_ri, join(unknown) + " not in the routing tables of " + ri_);
-  const auto seg = segregate(topo_, routes_, cable, failed_channels());
+  const auto down = failed_channels();
+  const auto seg = segregate(topo_, routes_, cable, rules(down, from));
   if (!seg.unroutable.empty()) refuse(seg.unroutable, refusal::no_route, seg.unroutable_reasons.front());
+  if (!seg.returned.empty())
+    refuse(seg.returned, refusal::would_return, ri_ + " would send it straight back to " + std::string(from));
   const bool split = seg.copies.size() > 1;
   for (std::size_t i = 0; i < seg.copies.size(); ++i) {
     const auto& copy = seg.copies[i];
     if (copy.kind == route_kind::local) {
+      // a service message between neighbours is for this station itself, not for its inbox
+      if (received && is_service_message(cable))
+        if (const auto zoe = parse_zoe(cable.body())) {
+          zoe_received(from, *zoe, copy.precedence, now, out);
+          continue;
+        }
       if (self_ && self_->clearance() < cable.classification()) {
         refuse(copy.ris, refusal::above_clearance,
                std::string(acp127::classification_name(cable.classification())) + " is above " + ri_ + "'s clearance");
@@ -388,10 +397,6 @@ void station::handle(std::unique_ptr<Cable> owned, const std::string& id, const 
       out.add(deliver_copy{shared, id});
       out.add(copy_delivered{std::move(shared), id, std::move(delivered_label), copy.precedence, path,
                              self_ && self_->addresses_size() ? self_->addresses(0) : std::string{}});
-      continue;
-    }
-    if (copy.via == from) {
-      refuse(copy.ris, refusal::would_return, ri_ + " would send it straight back to " + copy.via);
       continue;
     }
     auto* ch = channel(copy.via);  // (a neighbour's, with the link to it)
@@ -425,6 +430,7 @@ void station::handle(std::unique_ptr<Cable> owned, const std::string& id, const 
     if (ch) enqueue(*ch, std::move(q), now, out);
   }
   if (!rejected.empty()) send_service(cable, rejected, reason, detail, now, out);
+  note_held(seg, now, out);
 }
 
 void station::add_pilot(Cable& cable, const std::string& signals, const RoutingLine& before) {
@@ -505,7 +511,7 @@ void station::send_service(const Cable& about, const std::vector<std::string>& r
   svc.mutable_routing_line()->add_routing_indicators(origin);
   svc.set_has_bt(true);
   svc.set_body(service_text(signal, about.origin(), reason, join(ris)));
-  out.add(service_sent{signal, origin, id, cable_label(about), ris, detail, acp127::message_id(svc)});
+  out.add(service_sent{signal, origin, id, cable_label(about), ris, detail, acp127::message_id(svc), std::nullopt});
   handle(std::move(svc), "", {ri_}, 0, now, out);
 }
 
@@ -814,6 +820,7 @@ void station::channel_up(std::string_view peer, sim_time now, decision& out) {
     out.add(serial_withdrawn{ch->peer, serial});
   }
   ch->withdrawn.clear();
+  end_arrangements(ch->peer, now, out);
   if (auto& in = in_[ch->peer]; !in.watching) {
     in.watching = true;
     in.last_heard = now;
@@ -829,6 +836,10 @@ void station::channel_down(std::string_view peer, sim_time now, decision& out) {
   const bool was_up = ch->up;
   ch->up = false;
   ch->failed = true;
+  for (auto& [ri, a] : arrangements_) {  // what it carried or was asked to carry waits again
+    if (a.agreed == ch->peer) a.agreed.clear();
+    if (a.asked == ch->peer) a.asked.clear();
+  }
   // Everything not acknowledged goes again: the transmission in progress, the unacknowledged
   // ones (the receiver drops what it already holds), and the queue, rerouted if it can be.
   std::deque<queued_copy> copies;
@@ -854,32 +865,175 @@ void station::reroute(out_channel& ch, std::deque<queued_copy> copies, sim_time 
   for (auto& q : copies) {
     if (journalled_) out.add(journal_drop{q.journal_id});  // its pieces are journalled afresh below
     q.journal_id = 0;
-    const auto seg = segregate(topo_, routes_, *q.cable, down);
+    // (the station it came from, if it came from one: the last of its path before this one)
+    const auto from = q.path.size() >= 2 ? std::string_view(q.path[q.path.size() - 2]) : std::string_view{};
+    const auto seg = segregate(topo_, routes_, *q.cable, rules(down, from));
+    auto with_ris = [&](const std::vector<std::string>& ris) {
+      queued_copy c = q;
+      c.cable->mutable_routing_line()->clear_routing_indicators();
+      for (const auto& ri : ris) c.cable->mutable_routing_line()->add_routing_indicators(ri);
+      return c;
+    };
     for (const auto& copy : seg.copies) {
       if (copy.kind != route_kind::channel) continue;
       auto* alt = channel(copy.via);
       if (!alt) continue;
-      if (copy.held) {  // no way round: it waits for its channel to come back
-        queued_copy waiting = q;
-        waiting.cable->mutable_routing_line()->clear_routing_indicators();
-        for (const auto& ri : copy.ris) waiting.cable->mutable_routing_line()->add_routing_indicators(ri);
-        enqueue(*alt, std::move(waiting), now, out);
-        continue;
-      }
-      queued_copy moved = q;
-      moved.cable->mutable_routing_line()->clear_routing_indicators();
-      for (const auto& ri : copy.ris) moved.cable->mutable_routing_line()->add_routing_indicators(ri);
-      out.add(copy_rerouted{q.message_id, cable_label(*q.cable), copy.ris, copy.via});
-      enqueue(*alt, std::move(moved), now, out);
+      if (!copy.held) out.add(copy_rerouted{q.message_id, cable_label(*q.cable), copy.ris, copy.via});
+      enqueue(*alt, with_ris(copy.ris), now, out);  // (held: it waits for its channel to come back)
     }
-    if (!seg.unroutable.empty()) {  // no other way: wait for this channel to come back
-      q.cable->mutable_routing_line()->clear_routing_indicators();
-      for (const auto& ri : seg.unroutable) q.cable->mutable_routing_line()->add_routing_indicators(ri);
-      q.journal_id = ++last_journal_id_;
-      if (journalled_) out.add(journal_put{ch.peer, q});
-      ch.queue.push(std::move(q));
+    // what cannot go anywhere now waits for this channel to come back
+    auto left = seg.unroutable;
+    left.insert(left.end(), seg.returned.begin(), seg.returned.end());
+    if (!left.empty()) {
+      auto waiting = with_ris(left);
+      waiting.journal_id = ++last_journal_id_;
+      if (journalled_) out.add(journal_put{ch.peer, waiting});
+      ch.queue.push(std::move(waiting));
+    }
+    note_held(seg, now, out);
+  }
+}
+
+route_rules station::rules(const down_set& down, std::string_view from) const {
+  return route_rules{&down, from, [this](std::string_view ri, std::string_view via) {
+                       const auto it = arrangements_.find(ri);
+                       return it != arrangements_.end() && it->second.agreed == via;
+                     }};
+}
+
+void station::note_held(const segregation& seg, sim_time now, decision& out) {
+  bool any = false;
+  for (const auto& copy : seg.copies) {
+    if (!copy.held) continue;
+    for (const auto& ri : copy.ris) {
+      auto& a = arrangements_[ri];
+      if (a.waits_on.empty()) a.waits_on = copy.via;
+      if (more_urgent(copy.precedence, a.highest)) a.highest = copy.precedence;
+    }
+    any = true;
+  }
+  if (any) seek_alternates(now, out);
+}
+
+void station::seek_alternates(sim_time now, decision& out) {
+  // one question for each neighbour, for all the RIs it is asked to carry, at the highest
+  // precedence of the traffic held for them
+  std::map<std::string, std::pair<std::vector<std::string>, Precedence>> asks;
+  for (auto& [ri, a] : arrangements_) {
+    if (!a.asked.empty() || !a.agreed.empty()) continue;
+    const auto* channels = routes_.channels(ri);
+    if (!channels || channels->front() != a.waits_on) continue;  // an alternate is asked only for a primary
+    for (std::size_t i = 1; i < channels->size(); ++i) {
+      const auto& c = (*channels)[i];
+      if (a.declined.count(c) || !channel_is_up(c)) continue;
+      a.asked = c;
+      auto& ask = asks.try_emplace(c, std::vector<std::string>{}, ROUTINE).first->second;
+      ask.first.push_back(ri);
+      if (more_urgent(a.highest, ask.second)) ask.second = a.highest;
+      break;
     }
   }
+  for (auto& [to, ask] : asks) {
+    const auto waits_on = arrangements_.find(ask.first.front())->second.waits_on;
+    send_zoe(to, {zoe_message::ask, std::move(ask.first)}, ask.second, waits_on, now, out);
+  }
+}
+
+void station::send_zoe(const std::string& to, const zoe_message& m, Precedence p, const std::string& waits_on,
+                       sim_time now, decision& out) {
+  Cable svc;
+  number(svc, now, out);
+  svc.mutable_security()->set_prosign("ZNR");
+  svc.mutable_security()->set_classification(UNCLASSIFIED);
+  svc.set_classification(UNCLASSIFIED);
+  svc.mutable_dtg_line()->add_precedence(p);
+  *svc.mutable_dtg_line()->mutable_dtg() = dtg_from_time(now);
+  svc.mutable_routing_line()->add_precedence(p);
+  svc.mutable_routing_line()->add_routing_indicators(to);
+  svc.set_has_bt(true);
+  svc.set_body(zoe_text(m));
+  std::string detail;
+  switch (m.what) {
+    case zoe_message::ask:
+      detail = "will " + to + " carry the traffic held for the channel to " + waits_on + "?";
+      break;
+    case zoe_message::agree: detail = ri_ + " will carry it"; break;
+    case zoe_message::decline: detail = ri_ + " cannot pass it on but back"; break;
+    case zoe_message::cancel: detail = "the channel to " + waits_on + " is back: the arrangement ends"; break;
+  }
+  out.add(service_sent{service_signal::zoe, to, {}, {}, m.ris, std::move(detail), acp127::message_id(svc), m.what});
+  handle(std::move(svc), "", {ri_}, 0, now, out);
+}
+
+bool station::can_carry_for(std::string_view asker, const std::string& ri) const {
+  const auto down = failed_channels();
+  const auto d = routes_.route(ri, rules(down, asker));
+  if (d.kind == route_kind::local) return true;
+  if (d.kind != route_kind::channel) return false;
+  // and the next stations' primary routes do not bring it back
+  std::string at = d.via;
+  for (int hops = 0; hops < topo_.proto().stations_size(); ++hops) {
+    const auto next = routing_table(topo_, at).route(ri);
+    if (next.kind == route_kind::local) return true;
+    if (next.kind != route_kind::channel || next.via == asker || next.via == ri_) return false;
+    at = next.via;
+  }
+  return false;
+}
+
+void station::zoe_received(std::string_view from, const zoe_message& m, Precedence p, sim_time now, decision& out) {
+  const std::string peer(from);
+  out.add(arrangement_changed{m.what, peer, m.ris, {}});
+  switch (m.what) {
+    case zoe_message::ask: {
+      zoe_message yes{zoe_message::agree, {}}, no{zoe_message::decline, {}};
+      for (const auto& ri : m.ris) (can_carry_for(from, ri) ? yes : no).ris.push_back(ri);
+      if (!yes.ris.empty()) send_zoe(peer, yes, p, {}, now, out);
+      if (!no.ris.empty()) send_zoe(peer, no, p, {}, now, out);
+      return;
+    }
+    case zoe_message::agree:
+      for (const auto& ri : m.ris)
+        if (const auto it = arrangements_.find(ri); it != arrangements_.end() && it->second.asked == from) {
+          it->second.asked.clear();
+          it->second.agreed = peer;
+        }
+      release_held(now, out);
+      return;
+    case zoe_message::decline:
+      for (const auto& ri : m.ris)
+        if (const auto it = arrangements_.find(ri); it != arrangements_.end() && it->second.asked == from) {
+          it->second.asked.clear();
+          it->second.declined.insert(peer);
+        }
+      seek_alternates(now, out);
+      return;
+    case zoe_message::cancel: return;
+  }
+}
+
+void station::end_arrangements(const std::string& peer, sim_time now, decision& out) {
+  if (arrangements_.empty()) return;
+  std::map<std::string, std::vector<std::string>> ended;  // by the neighbour that carried the traffic
+  for (auto it = arrangements_.begin(); it != arrangements_.end();) {
+    if (it->second.waits_on != peer) {
+      it->second.declined.clear();  // a channel came up: who could not may be able to now
+      ++it;
+      continue;
+    }
+    if (!it->second.agreed.empty()) ended[it->second.agreed].push_back(it->first);
+    it = arrangements_.erase(it);
+  }
+  for (auto& [to, ris] : ended) send_zoe(to, {zoe_message::cancel, std::move(ris)}, ROUTINE, peer, now, out);
+  seek_alternates(now, out);
+}
+
+void station::release_held(sim_time now, decision& out) {
+  for (auto& [peer, ch] : out_)
+    if (ch.failed && !ch.queue.empty()) {
+      reroute(ch, ch.queue.drain(), now, out);
+      report_queue(ch, out);
+    }
 }
 
 }  // namespace cablesim

@@ -160,6 +160,12 @@ struct narrator {
     });
   }
   result operator()(const service_sent& x) const {
+    if (x.zoe)  // between neighbours, about no one cable
+      return make(L::info, [&] {
+        auto text = zoe_text({*x.zoe, x.ris});
+        text.pop_back();  // (its newline)
+        return st + " sends " + text + " to " + x.to + ": " + x.detail;
+      });
     return make(L::info, [&] {
       return st + " sends service message " + std::string(signal_text(x.signal)) + " to " + x.to + " about cable " +
              x.about_label + ": " + join(x.ris) + " - " + x.detail;
@@ -175,6 +181,21 @@ struct narrator {
   result operator()(const copy_rerouted& x) const {
     return make(L::info, [&] {
       return st + " reroutes cable " + x.label + " for " + join(x.ris) + " to the channel to " + x.via;
+    });
+  }
+  result operator()(const arrangement_changed& x) const {
+    return make(L::info, [&] {
+      const auto ris = join(x.ris);
+      switch (x.what) {
+        case zoe_message::ask: return st + ": " + x.neighbour + " asks it to carry its traffic for " + ris;
+        case zoe_message::agree:
+          return st + ": " + x.neighbour + " agrees to carry its traffic for " + ris + "; what is held goes by " +
+                 x.neighbour;
+        case zoe_message::decline:
+          return st + ": " + x.neighbour + " cannot carry its traffic for " + ris + "; it waits";
+        case zoe_message::cancel: return st + ": " + x.neighbour + " ends the arrangement for " + ris;
+      }
+      return std::string{};
     });
   }
   result operator()(const queue_changed&) const { return std::nullopt; }  // narrate_queue, for watched channels

@@ -203,6 +203,9 @@ void replay_recorder::record(const std::string& station, const station_event& ev
                  [&](const copy_rerun& x) { plain(K::SERVICE, x); },
                  [&](const duplicate_dropped& x) { plain(K::SERVICE, x); },
                  [&](const misroute_found& x) { plain(K::SERVICE, x); },
+                 [&](const arrangement_changed& x) {
+                   if (auto* e = plain(K::SERVICE, x)) e->set_channel(x.neighbour);
+                 },
                  [&](const serial_withdrawn&) {},  // the replay shows the channel coming up
                  [&](const serials_restarted&) {},
              },

@@ -199,6 +199,7 @@ class collector {
                    [](const serials_restarted&) {},
                    [](const channel_changed&) {},
                    [](const copy_rerouted&) {},
+                   [](const arrangement_changed&) {},
                },
                e);
   }

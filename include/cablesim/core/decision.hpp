@@ -13,6 +13,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -241,7 +242,8 @@ struct service_sent {
   std::string about_id, about_label;
   std::vector<std::string> ris;
   std::string detail;
-  std::string message_id;  // of the service message itself
+  std::string message_id;                // of the service message itself
+  std::optional<zoe_message::kind> zoe;  // for a ZOE message (not about one cable)
 };
 /// A channel came up or went down; `moved` copies were taken off it to go another way or wait.
 struct channel_changed {
@@ -255,6 +257,14 @@ struct copy_rerouted {
   std::vector<std::string> ris;
   std::string via;
 };
+/// A ZOE service message received from a neighbour: it asks this station to carry its traffic
+/// for `ris`, agrees to carry this station's, declines, or ends the arrangement.
+struct arrangement_changed {
+  zoe_message::kind what = zoe_message::ask;
+  std::string neighbour;  // the station that carries (or is asked to carry) the traffic
+  std::vector<std::string> ris;
+  std::string waits_on;  // the channel that is down, where this station knows it
+};
 /// The copies waiting on a channel, by precedence, after it changed.
 struct queue_changed {
   std::string channel;
@@ -262,11 +272,11 @@ struct queue_changed {
   uint32_t total() const;
 };
 
-using station_event =
-    std::variant<transmission_started, transmission_cancelled, serial_withdrawn, copy_delivered, continuity_sent,
-                 rerun_asked, reject_copy, open_number, copy_rerun, cable_filed, copy_relayed, transmission_ended,
-                 transmission_acknowledged, transmission_received, cancel_received, serials_restarted,
-                 duplicate_dropped, misroute_found, service_sent, channel_changed, copy_rerouted, queue_changed>;
+using station_event = std::variant<transmission_started, transmission_cancelled, serial_withdrawn, copy_delivered,
+                                   continuity_sent, rerun_asked, reject_copy, open_number, copy_rerun, cable_filed,
+                                   copy_relayed, transmission_ended, transmission_acknowledged, transmission_received,
+                                   cancel_received, serials_restarted, duplicate_dropped, misroute_found, service_sent,
+                                   channel_changed, copy_rerouted, arrangement_changed, queue_changed>;
 
 namespace detail {
 template <class T, class Variant>

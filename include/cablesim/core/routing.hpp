@@ -3,6 +3,7 @@
 // collective expansion and routing-line segregation (ACP 127 §303).
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -30,7 +31,19 @@ struct route_decision {
   std::string via;         // the neighbour, for route_kind::channel
   bool alternate = false;  // the primary channel was down and an alternate is used
   std::string reason;      // for route_kind::none: why
-  std::string wait_on;     // for route_kind::none when every channel is down: the primary one
+  std::string wait_on;     // for route_kind::none when no usable channel is up: the one to wait for
+  bool returns = false;    // for route_kind::none: the only way is straight back where it came from
+};
+
+/// What a station may route over, beyond its table.
+struct route_rules {
+  const down_set* down = nullptr;  // channels that are down
+  /// The neighbour the cable came from: it is never sent straight back there. A copy whose only
+  /// other channels are down waits for one of them.
+  std::string_view from;
+  /// While an RI's primary channel is down, an alternate is used only by arrangement with that
+  /// neighbour (ZOE, see DESIGN.md); empty: any alternate.
+  std::function<bool(std::string_view ri, std::string_view via)> arranged;
 };
 
 /// The effective routing table of one station.
@@ -40,6 +53,14 @@ class routing_table {
 
   /// Route one RI, skipping channels in `down`.
   route_decision route(std::string_view ri, const down_set& down = {}) const;
+  /// Route one RI under a station's rules.
+  route_decision route(std::string_view ri, const route_rules& rules) const;
+
+  /// The channels for an RI, primary first; nothing for an RI with no route (or this station's own).
+  const std::vector<std::string>* channels(std::string_view ri) const {
+    const auto* e = ri == station_ ? nullptr : find(ri);
+    return e ? &e->channels : nullptr;
+  }
 
   /// One row of the effective table, for printing.
   struct entry {
@@ -84,14 +105,15 @@ struct routed_copy {
   Precedence precedence = ROUTINE;        // the copy's FL2 precedence
   std::vector<std::string> ris;           // its routing line, in original order, each once
   bool alternate = false;                 // goes out on an alternate channel
-  bool held = false;                      // every channel for it is down: it waits on `via`
+  bool held = false;                      // no usable channel for it is up: it waits on `via`
 };
 
 /// The copies a station makes of a cable, and the RIs it cannot route.
 struct segregation {
   std::vector<routed_copy> copies;
-  std::vector<std::string> unroutable;
+  std::vector<std::string> unroutable;  // no route at all
   std::vector<std::string> unroutable_reasons;
+  std::vector<std::string> returned;  // the only way is straight back where it came from
 };
 
 /// The RIs of a routing line with collectives expanded into their members (minus the cable's
@@ -104,6 +126,7 @@ std::vector<std::string> expand_collectives(const topology& topo, const Cable& c
 /// appearance. With a dual precedence (FL5 `O R`), a copy whose RIs serve only information
 /// addressees goes at the lower precedence.
 segregation segregate(const topology& topo, const routing_table& table, const Cable& cable, const down_set& down = {});
+segregation segregate(const topology& topo, const routing_table& table, const Cable& cable, const route_rules& rules);
 
 /// The routing tables of every station of a topology.
 class network_routes {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cablesim/cable.pb.h"
 
@@ -32,6 +33,7 @@ enum class service_signal {
   zeq3,  // the RI was wrong: the cable went on to the right station under a ZOV pilot
   zeq4,  // the RI is invalid (INV) or leads nowhere: the originator must send it again
   zeq,   // refused for its security or its form
+  zoe,   // an alternate-route arrangement between neighbours (zoe_message)
 };
 std::string_view signal_text(service_signal s);
 /// The signal a refusal is answered with; with no refusal, a misroute (ZEQ3).
@@ -46,6 +48,19 @@ enum class pilot_signal {
 std::string pilot_text(pilot_signal p, std::string_view station);
 /// Whether a pilot's signals are of this kind.
 bool is_pilot(const Pilot& pilot, pilot_signal p);
+
+/// An alternate-route arrangement (ZOE), one of its four service messages between neighbours:
+///   UNCLAS SVC INT ZOE RUEHC RUCNDT      will you carry my traffic for these RIs?
+///   UNCLAS SVC ZOE RUEHC RUCNDT          yes: send it by me
+///   UNCLAS SVC ZOE NEGAT RUEHC           no: I cannot pass it on
+///   UNCLAS SVC ZOE CNCL RUEHC RUCNDT     the arrangement ends: my own circuit is back
+struct zoe_message {
+  enum kind { ask, agree, decline, cancel } what = ask;
+  std::vector<std::string> ris;
+};
+std::string zoe_text(const zoe_message& m);
+/// A service message's text as a ZOE message; nothing for any other text.
+std::optional<zoe_message> parse_zoe(std::string_view text);
 
 /// The FL5 operating signal of a transmission run again at a neighbour's request (§431).
 inline constexpr std::string_view rerun_signal = "ZDK";

@@ -193,9 +193,38 @@ class station {
   /// Keep an acknowledged copy's cable, cleared, for lend_spare(), if it is wanted.
   void recycle(std::unique_ptr<Cable> cable);
   down_set failed_channels() const;
+  /// The rules a copy is routed by here: around failed channels, never straight back to
+  /// `from`, and by an alternate only where a neighbour agreed to carry it (ZOE).
+  route_rules rules(const down_set& down, std::string_view from) const;
+  /// Note the RIs of copies held for a failed channel, and ask neighbours to carry them (ZOE).
+  void note_held(const segregation& seg, sim_time now, decision& out);
+  void seek_alternates(sim_time now, decision& out);
+  /// Send a ZOE service message to a neighbour, at precedence `p`.
+  void send_zoe(const std::string& to, const zoe_message& m, Precedence p, const std::string& waits_on, sim_time now,
+                decision& out);
+  /// A ZOE service message from a neighbour.
+  void zoe_received(std::string_view from, const zoe_message& m, Precedence p, sim_time now, decision& out);
+  /// The channel to `peer` is back: the arrangements for the traffic held for it end (ZOE CNCL),
+  /// and neighbours that declined may be asked again.
+  void end_arrangements(const std::string& peer, sim_time now, decision& out);
+  /// Route again the copies held on failed channels (an arrangement was agreed).
+  void release_held(sim_time now, decision& out);
+  /// Whether a neighbour that asks this station to carry traffic for `ri` can have it: a route
+  /// that does not lead back to it.
+  bool can_carry_for(std::string_view asker, const std::string& ri) const;
   out_channel* channel(std::string_view peer);
   const out_channel* channel(std::string_view peer) const;
   in_channel* incoming(std::string_view peer);
+
+  /// An alternate-route arrangement (ZOE) for traffic to one RI whose channel is down.
+  struct arrangement {
+    std::string waits_on;            // the failed channel the traffic is held for
+    Precedence highest = ROUTINE;    // of the traffic held
+    std::string asked;               // the neighbour asked, till it answers
+    std::string agreed;              // the neighbour that carries it meanwhile
+    std::set<std::string> declined;  // neighbours that cannot, till a channel comes up
+  };
+  std::map<std::string, arrangement, std::less<>> arrangements_;  // by RI
 
   const topology& topo_;
   std::string ri_;
