@@ -15,8 +15,23 @@ std::string_view refusal_name(refusal r) {
     case refusal::bad_marking: return "bad_marking";
     case refusal::would_return: return "would_return";
     case refusal::over_limits: return "over_limits";
+    case refusal::looped: return "looped";
   }
   return "unknown";
+}
+
+bool legitimate(refusal r) {
+  switch (r) {
+    case refusal::unknown_ri:
+    case refusal::above_clearance:
+    case refusal::circuit_classification:
+    case refusal::bad_marking:
+    case refusal::over_limits: return true;
+    case refusal::no_route:
+    case refusal::would_return:
+    case refusal::looped: return false;
+  }
+  return false;
 }
 
 std::string_view refusal_sign(refusal r) {
@@ -28,6 +43,7 @@ std::string_view refusal_sign(refusal r) {
     case refusal::bad_marking: return "SEC";
     case refusal::would_return: return "misrouted";
     case refusal::over_limits: return "over limits";
+    case refusal::looped: return "loop";
   }
   return "refused";
 }
@@ -51,7 +67,8 @@ service_signal signal_for(std::optional<refusal> reason) {
     case refusal::circuit_classification:
     case refusal::bad_marking:
     case refusal::would_return:
-    case refusal::over_limits: return service_signal::zeq;
+    case refusal::over_limits:
+    case refusal::looped: return service_signal::zeq;
   }
   return service_signal::zeq;
 }
@@ -69,6 +86,7 @@ std::string_view refusal_code(std::optional<refusal> reason) {
     case refusal::bad_marking: return "SEC ";
     case refusal::would_return: return "RETURN ";
     case refusal::over_limits: return "TOO MANY ";
+    case refusal::looped: return "LOOP ";
   }
   return "";
 }

@@ -332,7 +332,7 @@ void station::handle(std::unique_ptr<Cable> owned, const std::string& id, const 
   // its path (stations it passed) is copied into every copy made of it here: a peer's made-up
   // one of a million stations would be copied as many times
   if (const auto most = 2 * static_cast<std::size_t>(topo_.proto().stations_size()); received && path.size() > most)
-    return refuse_whole(cable, refusal::over_limits,
+    return refuse_whole(cable, refusal::looped,
                         "a path of " + std::to_string(path.size()) + " stations: more than twice the network's " +
                             std::to_string(topo_.proto().stations_size()),
                         now, out);

@@ -417,8 +417,17 @@ void summary_section(html_writer& h, const Report& r) {
   h.open("p", {{"class", "lead"}})
       .text("Simulated " + clock_at(r, 0) + " to " + clock_at(r, r.duration()) + " (" + duration_label(r.duration()) +
             ") in virtual time, epoch " + r.epoch() + ". ");
-  if (r.completed())
-    h.element("span", {{"class", "ok"}}, "Every addressee copy was delivered or refused.");
+  if (r.completed() && r.rejected() == 0)
+    h.element("span", {{"class", "ok"}}, "Every addressee copy was delivered.");
+  else if (r.completed())
+    h.element("span", {{"class", "ok"}},
+              "Every addressee copy was delivered, or refused for an unknown RI, for security or for the "
+              "originator's own error.");
+  else if (r.lost())
+    h.element("span", {{"class", "bad"}},
+              "Not complete: " + std::to_string(r.lost()) +
+                  " copies were refused for a fault of the network (no route, sent back, a loop), and " +
+                  std::to_string(r.missing_size()) + " neither delivered nor refused.");
   else
     h.element("span", {{"class", "bad"}},
               "Not complete: " + std::to_string(r.missing_size()) + " copies were neither delivered nor refused.");
@@ -501,7 +510,15 @@ void charts_section(html_writer& h, const Report& r) {
 /// Every service message and refusal, with its text: what lesson 4 is about.
 void service_section(html_writer& h, const Report& r) {
   if (!r.service_log_size() && !r.refused_filings_size()) return;
-  h.element("h2", "Service messages and refusals").open("table", {{"class", "service"}});
+  h.element("h2", "Service messages and refusals");
+  if (r.refusals_size()) {
+    h.open("p").text("Addressee copies refused, by reason:");
+    for (const auto& f : r.refusals())
+      h.text(" ").element(f.legitimate() ? "span" : "b", std::to_string(f.copies()) + " " + f.reason() +
+                                                             (f.legitimate() ? "" : " (lost to the network)"));
+    h.close("p");
+  }
+  h.open("table", {{"class", "service"}});
   row(h, {"when", "station", "what", "cable", "RIs", "why"}, "th");
   for (const auto& s : r.service_log()) {
     std::string ris;

@@ -51,7 +51,16 @@ std::string summarize(const Report& r) {
     if (r.refused_filings_size() > 20)
       out << "  ... and " << r.refused_filings_size() - 20 << " more (all in the report)\n";
   }
-  if (!r.completed()) {
+  if (r.refusals_size()) {
+    out << "refused " << r.rejected() << " addressee cop" << (r.rejected() == 1 ? "y" : "ies") << ":";
+    for (const auto& f : r.refusals())
+      out << " " << f.copies() << " " << f.reason() << (f.legitimate() ? "" : " (lost to the network)");
+    out << "\n";
+  }
+  if (r.lost())
+    out << "NOT COMPLETE: " << r.lost() << " addressee cop" << (r.lost() == 1 ? "y was" : "ies were")
+        << " refused for a fault of the network, not of the cable (see the refusals above)\n";
+  if (r.missing_size() || (!r.completed() && !r.lost())) {
     out << "NOT COMPLETE: " << r.missing_size() << " addressee cop" << (r.missing_size() == 1 ? "y" : "ies")
         << " neither delivered nor refused:\n";
     for (int i = 0; i < r.missing_size() && i < 20; ++i)

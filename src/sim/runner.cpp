@@ -169,11 +169,7 @@ class collector {
                      report_.set_open_numbers(report_.open_numbers() + 1);
                      link_event(t, x.channel, station, LinkEvent::OPEN_NUMBER, x.first, "", PRECEDENCE_UNSPECIFIED);
                    },
-                   [&](const reject_copy& x) {
-                     for (const auto& ri : x.ris)
-                       if (!copies_.mark(acp127::base_message_id(x.message_id), ri, copy_book::refused))
-                         report_.set_rejected(report_.rejected() + 1);
-                   },
+                   [&](const reject_copy& x) { refused(x); },
                    [&](const misroute_found& x) {
                      // the copy for this station goes on to the stations that serve its address
                      report_.set_misrouted(report_.misrouted() + 1);
@@ -202,6 +198,14 @@ class collector {
                    [](const arrangement_changed&) {},
                },
                e);
+  }
+
+  void refused(const reject_copy& x) {
+    uint32_t copies = 0;
+    for (const auto& ri : x.ris)
+      if (!copies_.mark(acp127::base_message_id(x.message_id), ri, copy_book::refused)) ++copies;
+    report_.set_rejected(report_.rejected() + copies);
+    refusals_[x.reason] += copies;
   }
 
   void started(const std::string& station, const transmission_started& x, sim_time t) {
@@ -302,7 +306,14 @@ class collector {
       ss->set_delivered(s.delivered);
       ss->set_queue_high_water(s.high_water);
     }
-    report_.set_completed(in_time && settled());
+    for (const auto& [reason, copies] : refusals_) {
+      auto* r = report_.add_refusals();
+      r->set_reason(std::string(refusal_name(reason)));
+      r->set_legitimate(legitimate(reason));
+      r->set_copies(copies);
+      if (!legitimate(reason)) report_.set_lost(report_.lost() + copies);
+    }
+    report_.set_completed(in_time && settled() && report_.lost() == 0);
     std::map<int, std::vector<double>> latencies;
     std::map<int, PrecedenceSummary> by;
     for (const auto& f : report_.filed()) {
@@ -389,6 +400,7 @@ class collector {
   std::vector<delivery_record> deliveries_;
   std::unordered_map<std::pair<std::string, std::string>, double, pair_hash> received_at_;
   std::map<int, std::vector<double>> handling_;
+  std::map<refusal, uint32_t> refusals_;  // addressee copies refused, by reason
   std::unordered_map<std::pair<std::string, std::string>, link_tally, pair_hash> links_;
   std::unordered_map<std::string, station_tally> stations_;
 };

@@ -21,8 +21,13 @@ enum class refusal {
   circuit_classification,  // SEC: the circuit is not approved for the classification
   would_return,            // misrouted: it would go straight back where it came from
   bad_marking,             // SEC: FL4, the classification line and the paragraph markings disagree
-  over_limits,             // more addressees, RIs or pilots than any cable may have, or a path longer than any
+  over_limits,             // more addressees, RIs or pilots than any cable may have
+  looped,                  // its path is longer than any route through the network: it went round in a loop
 };
+/// Whether a refusal is one a well-run network makes: an unknown RI, a security refusal, the
+/// originator's own error. The others (no route, straight back, a loop) lose a copy to the
+/// network, and a run that has one is not complete.
+bool legitimate(refusal r);
 /// A refusal's name, for machines (metrics labels): "unknown_ri", "no_route", ...
 std::string_view refusal_name(refusal r);
 /// A refusal as a trace and a report say it: "INV", "SEC", "misrouted", ...
