@@ -786,8 +786,9 @@ TEST_CASE("e2e: a transmission lost on the line is found by the continuity check
   CHECK(r.duplicates() == 0);
   CHECK(r.reruns() == 1);
   CHECK(r.continuity_checks() >= 1);
-  CHECK(out.find("RUEHEUR has heard nothing from RUEHRO for a while: ZID 0000") != std::string::npos);
-  CHECK(out.find("RUEHRO answers RUEHEUR: ZIC 0001") != std::string::npos);
+  // nothing came from Rome that RUEHEUR heard: Rome, with its transmission unacknowledged, tells
+  CHECK(out.find("RUEHEUR has heard nothing from RUEHRO") == std::string::npos);
+  CHECK(out.find("RUEHRO has had no acknowledgment from RUEHEUR for a while: ZIC XRO0001") != std::string::npos);
   CHECK(out.find("RUEHEUR asks RUEHRO to run again transmission 0001") != std::string::npos);
   CHECK(out.find("RUEHRO runs cable RUEHRO #1919 again to RUEHEUR (was 0001, now marked ZDK)") != std::string::npos);
   CHECK(out.find("transmissions run again on request (ZDK)") != std::string::npos);

@@ -44,7 +44,9 @@ station::station(const topology& topo, std::string ri) : topo_(topo), ri_(std::m
     const auto& link = topo.proto().links(n.link);
     ch.designator = link.a() == ri_ ? link.designator_a() : link.designator_b();
     out_.emplace(n.ri, std::move(ch));
-    in_.emplace(n.ri, in_channel{});
+    in_channel in;
+    in.designator = link.a() == ri_ ? link.designator_b() : link.designator_a();
+    in_.emplace(n.ri, std::move(in));
   }
 }
 
@@ -620,6 +622,7 @@ void station::transmission_done(std::string_view peer, uint32_t serial, sim_time
     out.add(transmission_ended{ch->peer, serial, ch->current->copy.message_id, ch->current->copy.label});
   ch->unacked.emplace(serial, std::move(ch->current->copy));
   ch->current.reset();
+  ch->last_done = now;
   pump(*ch, now, out);
   report_queue(*ch, out);
 }
@@ -732,26 +735,52 @@ void station::open_numbers(std::string_view from, uint32_t first, uint32_t last,
 void station::channel_watch(std::string_view peer, sim_time now, decision& out) {
   auto& in = in_[std::string(peer)];
   in.watching = false;
-  if (!channel_is_up(peer)) return;  // it is watched again when the channel comes back
-  const auto silence = continuity_silence();
-  const auto quiet = std::chrono::duration_cast<sim_duration>(now - in.last_heard);
+  auto* ch = channel(peer);
+  if (!ch || !ch->up) return;  // it is watched again when the channel comes back
   in.watching = true;
-  if (quiet < silence) {
-    out.add(watch_channel{std::string(peer), silence - quiet});
-    return;
-  }
-  // silent for the whole period: ask the sender for its last serial (ZID)
+  check_incoming(in, ch->peer, now, out);
+  check_outgoing(*ch, now, out);
+  // next when the channel in has been silent for the whole period, or sooner for one sent on
+  // that is still unacknowledged
+  const auto silence = continuity_silence();
+  auto next = in.last_heard + silence;
+  if (!ch->unacked.empty() && ch->told != completed_serial(*ch)) next = std::min(next, ch->last_done + silence);
+  out.add(watch_channel{ch->peer, std::max(sim_duration{1}, std::chrono::duration_cast<sim_duration>(next - now))});
+}
+
+void station::check_incoming(in_channel& in, const std::string& peer, sim_time now, decision& out) {
+  if (now - in.last_heard < continuity_silence()) return;
   in.last_heard = now;
-  out.add(send_continuity{std::string(peer), in.last_serial, false});
-  out.add(continuity_sent{std::string(peer), in.last_serial, false});
-  out.add(watch_channel{std::string(peer), silence});
+  // silent for the whole period after something came: ask the sender for its last serial (ZID);
+  // a channel that carried nothing since the last check stays quiet
+  if (in.last_serial == in.checked) return;
+  in.checked = in.last_serial;
+  out.add(send_continuity{peer, in.designator, in.last_serial, false});
+  out.add(continuity_sent{peer, in.designator, in.last_serial, false, false});
+}
+
+void station::check_outgoing(out_channel& ch, sim_time now, decision& out) {
+  // a transmission unacknowledged for the whole period may have been lost on the line, the last
+  // of its spell, where no later serial shows the gap: say the last serial sent (ZIC), once
+  const auto completed = completed_serial(ch);
+  if (ch.unacked.empty() || ch.told == completed || now - ch.last_done < continuity_silence()) return;
+  ch.told = completed;
+  out.add(send_continuity{ch.peer, ch.designator, completed, true});
+  out.add(continuity_sent{ch.peer, ch.designator, completed, true, true});
+}
+
+uint32_t station::completed_serial(const out_channel& ch) {
+  if (!ch.current) return ch.last_serial;
+  return ch.current->serial == 1 ? 0 : ch.current->serial - 1;  // (0: none yet today)
 }
 
 void station::continuity_received(std::string_view from, const Continuity& c, sim_time now, decision& out) {
-  if (!c.answer()) {  // ZID: say what this station last sent on the channel (ZIC)
-    if (const auto* ch = channel(from)) {
-      out.add(send_continuity{ch->peer, ch->last_serial, true});
-      out.add(continuity_sent{ch->peer, ch->last_serial, true});
+  if (!c.answer()) {  // ZID: say what this station last sent whole on the channel (ZIC)
+    if (auto* ch = channel(from)) {
+      const auto completed = completed_serial(*ch);
+      ch->told = completed;
+      out.add(send_continuity{ch->peer, ch->designator, completed, true});
+      out.add(continuity_sent{ch->peer, ch->designator, completed, true, false});
     }
     return;
   }
@@ -759,13 +788,15 @@ void station::continuity_received(std::string_view from, const Continuity& c, si
   if (it == in_.end()) return;
   auto& in = it->second;
   in.last_heard = now;
-  // ZIC: transmissions after the last one received never arrived
+  // ZIC: transmissions after the last one received never arrived (one behind is stale: ignored)
   if (c.last_serial() != in.last_serial && c.last_serial() != 0) {
     const uint32_t first = in.last_serial % max_channel_serial + 1;
     const uint32_t gap = (c.last_serial() + max_channel_serial - in.last_serial) % max_channel_serial;
-    if (gap < max_channel_serial / 2) open_numbers(from, first, c.last_serial(), out);
+    if (gap >= max_channel_serial / 2) return;
+    open_numbers(from, first, c.last_serial(), out);
+    in.last_serial = c.last_serial();
   }
-  in.last_serial = c.last_serial();
+  in.checked = in.last_serial;
 }
 
 void station::rerun_requested(std::string_view from, uint32_t first, uint32_t last, sim_time now, decision& out) {

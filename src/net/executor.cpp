@@ -147,6 +147,7 @@ void station_executor::apply(decision& d, sim_time now) {
                      Envelope e;
                      e.mutable_continuity()->set_last_serial(x.last_serial);
                      e.mutable_continuity()->set_answer(x.answer);
+                     e.mutable_continuity()->set_channel_designator(x.designator);
                      env_.send(x.channel, std::move(e));
                    },
                    [&](const send_rerun& x) {

@@ -39,7 +39,7 @@ std::string summarize(const Report& r) {
     out << r.duplicates_filed() << " suspected duplicates filed (ZFD: sent again, already held), " << r.misrouted()
         << " misrouted copies passed on (ZOV)\n";
   if (r.continuity_checks() || r.reruns())
-    out << r.continuity_checks() << " continuity checks (ZID after a silence), " << r.reruns()
+    out << r.continuity_checks() << " continuity checks (ZID after a silence, ZIC unasked), " << r.reruns()
         << " transmissions run again on request (ZDK)\n";
   if (r.refused_filings_size()) {
     out << "refused " << r.refused_filings_size() << " filing" << (r.refused_filings_size() == 1 ? "" : "s")

@@ -128,8 +128,12 @@ struct narrator {
   }
   result operator()(const continuity_sent& x) const {
     return make(L::info, [&] {
-      return x.answer ? st + " answers " + x.channel + ": ZIC " + serial4(x.last_serial) + " (the last serial it sent)"
-                      : st + " has heard nothing from " + x.channel + " for a while: ZID " + serial4(x.last_serial) +
+      const auto number = x.designator + serial4(x.last_serial);
+      if (x.unasked)
+        return st + " has had no acknowledgment from " + x.channel + " for a while: ZIC " + number +
+               " (the last serial it sent whole)";
+      return x.answer ? st + " answers " + x.channel + ": ZIC " + number + " (the last serial it sent whole)"
+                      : st + " has heard nothing from " + x.channel + " for a while: ZID " + number +
                             " (the last serial it received)";
     });
   }

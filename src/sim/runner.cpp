@@ -179,7 +179,7 @@ class collector {
                    [&](const service_sent&) { report_.set_service_messages(report_.service_messages() + 1); },
                    [&](const copy_rerun&) { report_.set_reruns(report_.reruns() + 1); },
                    [&](const continuity_sent& x) {
-                     if (!x.answer) report_.set_continuity_checks(report_.continuity_checks() + 1);
+                     if (!x.answer || x.unasked) report_.set_continuity_checks(report_.continuity_checks() + 1);
                    },
                    [&](const duplicate_dropped& x) {
                      report_.set_duplicates_filed(report_.duplicates_filed() + static_cast<uint32_t>(x.ris.size()));

@@ -62,9 +62,11 @@ struct watch_channel {
   std::string channel;
   sim_duration after{0};
 };
-/// Continuity check: ZID (the receiver's last serial from the sender) or ZIC (the answer).
+/// Continuity check: ZID (the receiver's last serial from the sender) or ZIC (the sender's last
+/// serial completed: an answer, or told unasked when a transmission stays unacknowledged).
 struct send_continuity {
   std::string channel;
+  std::string designator;  // of the channel checked, in FL1
   uint32_t last_serial = 0;
   bool answer = false;  // ZIC
 };
@@ -144,8 +146,10 @@ struct copy_delivered {
 /// A continuity check went out (send_continuity).
 struct continuity_sent {
   std::string channel;
+  std::string designator;
   uint32_t last_serial = 0;
-  bool answer = false;  // ZIC
+  bool answer = false;   // ZIC
+  bool unasked = false;  // a ZIC that no ZID asked for
 };
 /// A rerun of transmissions first..last was asked for (send_rerun).
 struct rerun_asked {

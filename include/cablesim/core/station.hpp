@@ -137,15 +137,24 @@ class station {
     int serial_day = -1;                       // the day (UTC) of last_serial: serials restart daily
     std::array<uint32_t, 6> reported_depth{};  // the queue as last reported (queue_changed)
     uint64_t queued_peak = 0;                  // the most copies waiting on all channels at once since this one came up
+    sim_time last_done{};                      // the end of the last transmission
+    uint32_t told = 0;                         // the serial last told unasked (ZIC)
   };
   struct in_channel {
+    std::string designator;    // the sender's, in the FL1 of what comes in on it
     uint32_t last_serial = 0;  // 0 = nothing received yet
+    uint32_t checked = 0;      // the last serial a check confirmed: nothing came since, no check
     sim_time last_heard{};     // the last transmission (or check) from the neighbour
     bool watching = false;     // a continuity watch is set
     uint64_t taken = 0;        // transmissions taken in charge on it (never restarts)
   };
   /// How long a channel may be silent before its receiver checks it (ZID).
   sim_duration continuity_silence() const;
+  /// The last serial sent whole (or cancelled) on a channel: not the one still on the line.
+  static uint32_t completed_serial(const out_channel& ch);
+  /// Check a channel in both directions after a silence (channel_watch).
+  void check_incoming(in_channel& in, const std::string& peer, sim_time now, decision& out);
+  void check_outgoing(out_channel& ch, sim_time now, decision& out);
   /// Report the open numbers first..last and ask for them again.
   void open_numbers(std::string_view from, uint32_t first, uint32_t last, decision& out);
 
