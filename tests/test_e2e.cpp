@@ -21,6 +21,7 @@
 #include "cablesim/core/topology.hpp"
 #include "cablesim/net/connection.hpp"
 #include "cablesim/report.pb.h"
+#include "cablesim/store/journal.hpp"
 #include "processes.hpp"
 #include "support.hpp"
 
@@ -275,6 +276,55 @@ TEST_CASE("e2e: a node restarted with its journal loses no accepted cable", "[e2
   CHECK(all);
   CHECK(test::read_file(dir / "RUEHRO.log").find("journal: 1 cable copies still in this station's charge") !=
         std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("e2e: a node whose journal cannot write exits at once, non-zero, and acknowledges nothing it did not keep",
+          "[e2e][node][journal]") {
+  const auto dir = temp_dir("full_disk");
+  const auto net = seed_network(dir);
+  const auto journal = dir / "journal";
+  // Rome alone, its files limited to 96 KB (ulimit -f, 512-byte blocks): its journal fills up
+  // as a full disk would, under cables it cannot pass on
+  auto args = std::string("ulimit -f 192; exec ") + CABLESIM_BINARY + " node " + net.file.string() +
+              " --station RUEHRO --port-dir " + net.ports.string() + " --journal " + journal.string();
+  const auto rome = spawn({"/bin/sh", "-c", args}, dir / "RUEHRO.log");
+  const auto port = net.listening({"RUEHRO"}).at("RUEHRO");
+  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, rome, 0));
+  REQUIRE(pidfd >= 0);
+  int taken = 0, refused = 0;
+  std::string out;
+  auto failed_at = std::chrono::steady_clock::now();
+  for (int i = 0; i < 200 && refused == 0; ++i) {
+    if (send(net, port, test::source_dir() / "tests" / "data" / "cables" / "routine_draft.txt", "RUEHRO", &out) == 0 &&
+        out.find("taken in charge") != std::string::npos)
+      ++taken;
+    else {
+      ++refused;
+      failed_at = std::chrono::steady_clock::now();
+    }
+  }
+  INFO(taken << " taken in charge; the last answer: " << out);
+  REQUIRE(refused == 1);  // the journal filled before 200 cables
+  CHECK(taken > 0);
+  pollfd p{pidfd, POLLIN, 0};
+  const bool exited = poll(&p, 1, 1000) == 1;  // within a second of the failed filing
+  close(pidfd);
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - failed_at);
+  INFO("exited " << took.count() << " ms after the failed filing");
+  CHECK(exited);
+  if (!exited) kill(rome, SIGKILL);
+  int status = 0;
+  waitpid(rome, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 4);
+  const auto log = test::read_file(dir / "RUEHRO.log");
+  INFO(log);
+  CHECK(log.find("the station stops: it can no longer keep what it takes in charge") != std::string::npos);
+  CHECK(log.find("cablesim node: error: ") != std::string::npos);
+  // what it acknowledged is what the journal kept: every cable taken in charge, and no other
+  store::journal j(journal / "RUEHRO.journal");
+  CHECK(static_cast<int>(j.load().pending.size()) == taken);
   fs::remove_all(dir);
 }
 

@@ -6,6 +6,7 @@
 #include <asio.hpp>
 #include <asio/experimental/as_tuple.hpp>
 
+#include <csignal>
 #include <fstream>
 #include <iostream>
 
@@ -207,6 +208,8 @@ int run_node(const node_arguments& a) {
   station.set_limits({millis(a.handshake_timeout), millis(a.keepalive), a.max_handshakes});
   if (!a.inbox.empty()) station.use_inbox(a.inbox);
   if (!a.journal.empty()) station.use_journal(a.journal);
+  // a journal past a file-size limit fails as a full disk does, with an error, not a signal
+  std::signal(SIGXFSZ, SIG_IGN);
   // SIGTERM and SIGINT are ours before anyone can learn where the station listens
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](std::error_code, int) {

@@ -74,6 +74,9 @@ void station_runtime::guarded(F&& f) {
     log_->critical("{}; the station stops: it can no longer keep what it takes in charge", e.what());
     failure_ = e.what();
     stop();
+    // at once: nothing more is carried out, least of all an acknowledgment of what the journal
+    // could not keep, and whoever runs the station (a node's main, a supervisor) learns of it now
+    io_.stop();
   }
 }
 
