@@ -74,5 +74,12 @@ struct load_arguments {
   std::string html;
 };
 int run_load_command(const load_arguments& args);
+struct chaos_arguments {
+  std::string topology, scenario;
+  uint64_t seeds = 100, seed = 1;
+  std::string faults;  // only these faults of every seed ("0,2"), or none; empty: all
+  bool json = false, trace = false;
+};
+int run_chaos_command(const chaos_arguments& args);
 
 }  // namespace cablesim::cli

@@ -200,6 +200,19 @@ void add_node_commands(CLI::App& app, action& chosen) {
   load->add_option("--html", l->html, "write the latency percentiles, by precedence, as a page");
   load->callback([&chosen, l] { chosen = [l] { return run_load_command(*l); }; });
 
+  auto c = std::make_shared<chaos_arguments>();
+  auto* chaos =
+      app.add_subcommand("chaos", "a campaign of random faults in virtual time, checked against the invariants");
+  chaos->add_option("TOPOLOGY", c->topology, "topology file")->required();
+  chaos->add_option("--scenario", c->scenario, "file this scenario's traffic in every seed instead of drawn traffic");
+  chaos->add_option("--seeds", c->seeds, "how many seeds to run (default 100)")->required()->check(positive);
+  chaos->add_option("--seed", c->seed, "the first seed (default 1)");
+  chaos->add_option("--faults", c->faults,
+                    "only these faults of each seed, by number (as a failing seed prints), or none");
+  chaos->add_flag("--trace", c->trace, "narrate each seed's run, as run --trace does (for one seed)");
+  chaos->add_flag("--json", c->json, "print seeds, faults, cables, violations and seeds a second as one JSON object");
+  chaos->callback([&chosen, c] { chosen = [c] { return run_chaos_command(*c); }; });
+
   auto s = std::make_shared<send_arguments>();
   auto* send = app.add_subcommand("send", "file a cable at a running post");
   send->add_option("HOST:PORT", s->host_port, "where the post listens")->required();

@@ -93,6 +93,7 @@ std::string_view refusal_code(std::optional<refusal> reason) {
 
 constexpr std::string_view service_prefix = "UNCLAS SVC ";
 constexpr std::string_view channel_prefix = "channel ";
+constexpr std::string_view incoming_prefix = "from ";
 
 }  // namespace
 
@@ -171,6 +172,7 @@ std::string counter_name(const counter_key& k) {
   switch (k.what) {
     case counter_key::station_serial: return "ssn";
     case counter_key::channel_serial: return std::string(channel_prefix) + k.channel;
+    case counter_key::incoming_serial: return std::string(incoming_prefix) + k.channel;
   }
   return "";
 }
@@ -179,6 +181,8 @@ std::optional<counter_key> counter_from_name(std::string_view name) {
   if (name == "ssn") return counter_key{counter_key::station_serial, {}};
   if (name.starts_with(channel_prefix))
     return counter_key{counter_key::channel_serial, std::string(name.substr(channel_prefix.size()))};
+  if (name.starts_with(incoming_prefix))
+    return counter_key{counter_key::incoming_serial, std::string(name.substr(incoming_prefix.size()))};
   return std::nullopt;
 }
 

@@ -134,6 +134,9 @@ void station::restore_counter(const counter_key& key, uint64_t value) {
         ch->last_serial = static_cast<uint32_t>(value % 10'000);
       }
       break;
+    case counter_key::incoming_serial:
+      if (auto* in = incoming(key.channel)) in->last_serial = in->checked = static_cast<uint32_t>(value);
+      break;
   }
 }
 
@@ -606,7 +609,7 @@ void station::pump(out_channel& ch, sim_time now, decision& out) {
   if (telling_routine_)      // for those who watch
     out.add(transmission_started{ch.peer, ch.last_serial, next->precedence, lt, characters, ch.designator,
                                  next->message_id, next->label, !next->path.empty() && next->path.front() == ri_,
-                                 st.cable});
+                                 st.cable, ch.queue.depths()});
   out.add(std::move(st));
 }
 
@@ -679,18 +682,19 @@ void station::advance_continuity(std::string_view from, uint32_t serial, decisio
   auto* in = incoming(from);
   if (!in) return;
   auto& last = in->last_serial;
-  if (last != 0) {
-    const uint32_t expected = last % max_channel_serial + 1;
-    if (serial != expected) {
-      const uint32_t gap = (serial + max_channel_serial - expected) % max_channel_serial;
-      if (gap < max_channel_serial / 2) {
-        open_numbers(from, expected, serial == 1 ? max_channel_serial : serial - 1, out);
-      } else {
-        out.add(serials_restarted{std::string(from), serial});
-      }
+  // (serials start at 0001: a first one above it means those before it never arrived)
+  const uint32_t expected = last % max_channel_serial + 1;
+  if (serial != expected) {
+    const uint32_t gap = (serial + max_channel_serial - expected) % max_channel_serial;
+    if (gap < max_channel_serial / 2) {
+      open_numbers(from, expected, serial == 1 ? max_channel_serial : serial - 1, out);
+    } else {
+      out.add(serials_restarted{std::string(from), serial});
     }
   }
   last = serial;
+  // a restarted station knows what it had, and asks for no serial it had again
+  if (journalled_) out.add(journal_counter{{counter_key::incoming_serial, std::string(from)}, serial});
 }
 
 void station::receive(std::string_view from, Transmission&& t, sim_time now, decision& out) {
@@ -795,6 +799,7 @@ void station::continuity_received(std::string_view from, const Continuity& c, si
     if (gap >= max_channel_serial / 2) return;
     open_numbers(from, first, c.last_serial(), out);
     in.last_serial = c.last_serial();
+    if (journalled_) out.add(journal_counter{{counter_key::incoming_serial, std::string(from)}, in.last_serial});
   }
   in.checked = in.last_serial;
 }
@@ -909,7 +914,7 @@ void station::reroute(out_channel& ch, std::deque<queued_copy> copies, sim_time 
       if (copy.kind != route_kind::channel) continue;
       auto* alt = channel(copy.via);
       if (!alt) continue;
-      if (!copy.held) out.add(copy_rerouted{q.message_id, cable_label(*q.cable), copy.ris, copy.via});
+      if (!copy.held) out.add(copy_rerouted{q.message_id, cable_label(*q.cable), copy.ris, copy.via, copy.precedence});
       enqueue(*alt, with_ris(copy.ris), now, out);  // (held: it waits for its channel to come back)
     }
     // what cannot go anywhere now waits for this channel to come back

@@ -36,6 +36,7 @@ T pick_weighted(portable_random& rng, const std::vector<std::pair<T, W>>& items)
 }
 
 std::string address_of(const topology& topo, const std::string& ri) {
+  if (const auto* c = topo.collective(ri)) return c->address();
   const auto* s = topo.station(ri);
   return s && s->addresses_size() ? s->addresses(0) : ri + " COMMCEN";
 }
@@ -117,7 +118,8 @@ traffic_generator::traffic_generator(const Scenario& scenario, const topology& t
       if (!topo.station(ri)) problems.push_back(name + ": unknown station '" + ri + "'");
     };
     for (const auto& o : st.origins()) check(o);
-    for (const auto& a : st.addressees()) check(a);
+    for (const auto& a : st.addressees())
+      if (!topo.collective(a)) check(a);  // a collective is addressed as its members
     for (const auto& w : st.weighted_addressees()) check(w.ri());
     if (st.origins().empty()) problems.push_back(name + ": no origins");
     if (st.per_hour() <= 0) problems.push_back(name + ": per_hour must be positive");

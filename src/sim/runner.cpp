@@ -518,7 +518,7 @@ class scenario_driver {
   }
 
   void refused(const std::string& station, const std::string& source, const filing_outcome& outcome) {
-    log_->warn("{} refused {}: {}", station, source, outcome.error);
+    if (options_.warn_refused_filings) log_->warn("{} refused {}: {}", station, source, outcome.error);
     collect_.filing_refused(net_.now(), station, source, outcome.error);
   }
 
@@ -596,6 +596,7 @@ Report run(const topology& topo, const std::optional<scenario_file>& scenario, c
   net_options.observe = [&](const std::string& station, const station_event& a, sim_time at) {
     collect.acted(station, a, at);
     replay.record(station, a, collect.at(at));
+    if (options.observe) options.observe(station, a, at);
     if (!options.trace) return;
     if (const auto* q = std::get_if<queue_changed>(&a)) {
       if (watched.contains({station, q->channel}))

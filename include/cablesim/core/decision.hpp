@@ -116,9 +116,10 @@ struct transmission_started {
   std::size_t characters = 0;  // of the copy as transmitted
   std::string designator;      // the channel designator in its FL1
   std::string message_id;
-  std::string label;             // how a student recognises the cable: "RUEHRO #1919"
-  bool first_hop = false;        // it leaves the station that originated it
-  const Cable* cable = nullptr;  // the copy, lent as start_transmission lends it
+  std::string label;                  // how a student recognises the cable: "RUEHRO #1919"
+  bool first_hop = false;             // it leaves the station that originated it
+  const Cable* cable = nullptr;       // the copy, lent as start_transmission lends it
+  std::array<uint32_t, 6> waiting{};  // the copies left waiting on the channel, by precedence
 };
 /// A transmission in progress was interrupted by a more urgent cable.
 struct transmission_cancelled {
@@ -260,6 +261,7 @@ struct copy_rerouted {
   std::string message_id, label;
   std::vector<std::string> ris;
   std::string via;
+  Precedence precedence = ROUTINE;
 };
 /// A ZOE service message received from a neighbour: it asks this station to carry its traffic
 /// for `ris`, agrees to carry this station's, declines, or ends the arrangement.

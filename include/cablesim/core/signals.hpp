@@ -78,11 +78,15 @@ bool is_service_text(std::string_view first_line);
 
 /// A number a station keeps so that a restarted station never reuses it.
 struct counter_key {
-  enum kind { station_serial, channel_serial } what = station_serial;
-  std::string channel;  // the neighbour's RI, for a channel serial
+  enum kind {
+    station_serial,   // the last station serial (with its day and wraps)
+    channel_serial,   // the last serial sent on the channel to `channel` (with its day)
+    incoming_serial,  // the last serial received on the channel from `channel`
+  } what = station_serial;
+  std::string channel;  // the neighbour's RI, for a channel's serial
   bool operator==(const counter_key&) const = default;
 };
-/// The counter's name in a journal: "ssn", "channel RUEHEUR".
+/// The counter's name in a journal: "ssn", "channel RUEHEUR", "from RUEHEUR".
 std::string counter_name(const counter_key& k);
 /// And back; nothing for a name no station writes.
 std::optional<counter_key> counter_from_name(std::string_view name);
