@@ -14,9 +14,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <random>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "cablesim/core/topology.hpp"
 #include "cablesim/net/connection.hpp"
@@ -543,39 +545,53 @@ class filing_client {
   asio::ip::tcp::socket socket_;
 };
 
-/// A steady stream of ROUTINE cables from Rome to RUEHRN and RUEHFR through the relay RUEHEUR,
-/// every node with a journal; in each of three rounds, `fault` strikes at a random moment of
-/// the stream, and `repair` follows 30 cables later. Then every inbox is counted: nothing lost,
-/// nothing twice.
+/// A network of nodes for a stream: its stations, and the addressees of the stream's cables.
+struct stream_network {
+  node_network net;
+  std::vector<std::string> stations, addressees;
+  std::string addressee_lines;  // the cables' TO and INFO lines
+  int rounds = 3, per_round = 150;
+  std::vector<std::pair<std::string, std::string>> logged;  // (station, text) its log must show
+};
+stream_network seed_stream(const fs::path& dir) {
+  stream_network s;
+  s.net = seed_network(dir);
+  s.stations = {"RUEHRO", "RUEHEUR", "RUEHWAS", "RUEHRN", "RUEHFR"};
+  s.addressees = {"RUEHRN", "RUEHFR"};
+  s.addressee_lines = "TO RUEHRN/USMISSION UN ROME\nINFO RUEHFR/AMEMBASSY PARIS\n";
+  return s;
+}
+
+/// A steady stream of ROUTINE cables from Rome through the network's relays, every node with a
+/// journal; in each round, `fault` strikes at a random moment of the stream, and `repair`
+/// follows 30 cables later. Then every inbox is counted: nothing lost, nothing twice.
 using node_action = std::function<void(const node_network&, std::map<std::string, pid_t>&)>;
-void stream_through_faults(const std::string& name, const node_action& fault, const node_action& repair) {
+void stream_through_faults(const std::string& name, const node_action& fault, const node_action& repair,
+                           const std::function<stream_network(const fs::path&)>& network = seed_stream) {
   const auto dir = temp_dir(name);
-  const auto net = seed_network(dir);
+  const auto stream = network(dir);
+  const auto& net = stream.net;
   const auto journal = (dir / "journal").string();
   node_set nodes;
-  for (const auto& ri : {"RUEHRO", "RUEHEUR", "RUEHWAS", "RUEHRN", "RUEHFR"})
-    nodes[ri] = start_node(net, ri, dir, journal);
+  for (const auto& ri : stream.stations) nodes[ri] = start_node(net, ri, dir, journal);
   const auto topo = topology::load(test::read_file(net.file), net.file.string());
   filing_client rome(net.listening({"RUEHRO"}).at("RUEHRO"), "RUEHRO", topo.filing_key("RUEHRO"));
 
   const unsigned seed = std::random_device{}();
   INFO("random seed " << seed);
   std::mt19937 rng(seed);
-  constexpr int rounds = 3, per_round = 150;
   std::set<std::string> ids;
-  for (int round = 0; round < rounds; ++round) {
-    const int strike = std::uniform_int_distribution<int>(10, per_round - 40)(rng);
-    for (int i = 0; i < per_round; ++i) {
+  for (int round = 0; round < stream.rounds; ++round) {
+    const int strike = std::uniform_int_distribution<int>(10, stream.per_round - 40)(rng);
+    for (int i = 0; i < stream.per_round; ++i) {
       if (i == strike) fault(net, nodes);
       if (i == strike + 30) repair(net, nodes);
-      const auto n = std::to_string(round * per_round + i + 1);
-      ids.insert(
-          rome.file("FM AMEMBASSY ROME\nTO RUEHRN/USMISSION UN ROME\nINFO RUEHFR/AMEMBASSY PARIS\nUNCLAS ROME\n\n"
-                    "SUBJECT: STREAM " +
-                    n + "\n\n1. (U) Cable " + n + " of a steady stream.\n"));
+      const auto n = std::to_string(round * stream.per_round + i + 1);
+      ids.insert(rome.file("FM AMEMBASSY ROME\n" + stream.addressee_lines + "UNCLAS ROME\n\nSUBJECT: STREAM " + n +
+                           "\n\n1. (U) Cable " + n + " of a steady stream.\n"));
     }
   }
-  REQUIRE(ids.size() == rounds * per_round);  // every filing got an id of its own
+  REQUIRE(ids.size() == static_cast<std::size_t>(stream.rounds * stream.per_round));  // an id of its own each
   auto count = [&](const std::string& ri) {
     std::size_t files = 0;
     if (fs::is_directory(dir / "inbox" / ri))
@@ -583,10 +599,14 @@ void stream_through_faults(const std::string& name, const node_action& fault, co
     return files;
   };
   wait_for_files(
-      dir / "inbox", [&] { return count("RUEHRN") >= ids.size() && count("RUEHFR") >= ids.size(); },
+      dir / "inbox",
+      [&] {
+        return std::all_of(stream.addressees.begin(), stream.addressees.end(),
+                           [&](const auto& ri) { return count(ri) >= ids.size(); });
+      },
       std::chrono::seconds(90));
   nodes.stop();
-  for (const auto* ri : {"RUEHRN", "RUEHFR"}) {
+  for (const auto& ri : stream.addressees) {
     INFO("inbox of " << ri);
     std::size_t lost = 0;
     for (const auto& id : ids) lost += !fs::exists(dir / "inbox" / ri / (id + ".txt"));
@@ -600,14 +620,19 @@ void stream_through_faults(const std::string& name, const node_action& fault, co
   std::size_t restored = 0, refiled = 0;
   for (std::sregex_iterator it(relay_log.begin(), relay_log.end(), restored_re), end; it != end; ++it)
     restored += std::stoul((*it)[1]);
-  for (const auto* ri : {"RUEHEUR", "RUEHRN", "RUEHFR"}) {
-    const auto log = test::read_file(dir / (std::string(ri) + ".log"));
+  for (const auto& ri : stream.stations) {
+    const auto log = test::read_file(dir / (ri + ".log"));
     for (auto at = log.find("suspected duplicate"); at != std::string::npos;
          at = log.find("suspected duplicate", at + 1))
       ++refiled;
   }
-  std::cout << name << ": " << ids.size() << " cables to 2 posts; the relay took back " << restored
-            << " copies from its journal; " << refiled << " copies sent again were filed as duplicates" << std::endl;
+  for (const auto& [ri, text] : stream.logged) {
+    INFO(ri << "'s log shows: " << text);
+    CHECK(test::read_file(dir / (ri + ".log")).find(text) != std::string::npos);
+  }
+  std::cout << name << ": " << ids.size() << " cables to " << stream.addressees.size() << " posts; the relay took back "
+            << restored << " copies from its journal; " << refiled << " copies sent again were filed as duplicates"
+            << std::endl;
   fs::remove_all(dir);
 }
 
@@ -624,6 +649,50 @@ TEST_CASE("e2e: kill -9 of the relay under a steady stream, three times: nothing
   stream_through_faults(
       "kill9", [](const node_network& net, auto& nodes) { kill9_and_restart(net, nodes, "RUEHEUR"); },
       [](const node_network&, auto&) {});
+}
+
+TEST_CASE("e2e: a relay killed with -9 and restarted 2 s later: its traffic is held, not refused, 300 of 300",
+          "[e2e][node][journal]") {
+  // the teaching network (its trunk at 2400 bit/s, for a quick run): Rome's cables for
+  // Washington go RUEHEUR -> RUEHWAS -> RUEHC; while RUEHWAS is away, RUEHEUR asks London to
+  // carry them (ZOE), and London, whose own way is through RUEHWAS, cannot: they are held
+  const auto teaching = [](const fs::path& dir) {
+    stream_network s;
+    s.net.file = dir / "teaching.textproto";
+    s.net.ports = dir / "ports";
+    const auto text = test::read_file(test::source_dir() / "topologies" / "teaching.textproto");
+    // and a filing key for Rome, for the stream's client
+    std::ofstream(s.net.file) << std::regex_replace(
+                                     std::regex_replace(text, std::regex("speed_bps: 75 "), "speed_bps: 2400 "),
+                                     std::regex(R"(role: POST addresses: "AMEMBASSY ROME")"),
+                                     R"(role: POST addresses: "AMEMBASSY ROME" filing_key: "rome")")
+                              << "keys { name: \"rome\" secret: \"teaching-rome-filing-key\" }\n";
+    s.net.ris = {"RUEHRO", "RUEHEUR", "RUEHWAS", "RUEHLO", "RUEHC"};
+    s.stations = s.net.ris;
+    s.addressees = {"RUEHC"};
+    s.addressee_lines = "TO RUEHC/SECSTATE WASHDC\n";
+    s.rounds = 1;
+    s.per_round = 300;
+    s.logged = {{"RUEHEUR", "RUEHEUR sends UNCLAS SVC INT ZOE RUEHC to RUEHLO"},
+                {"RUEHLO", "RUEHLO sends UNCLAS SVC ZOE NEGAT RUEHC to RUEHEUR"},
+                {"RUEHEUR", "(the channel is down: it waits)"}};
+    return s;
+  };
+  std::chrono::steady_clock::time_point killed;
+  stream_through_faults(
+      "relay_down",
+      [&](const node_network&, auto& nodes) {
+        kill(nodes["RUEHWAS"], SIGKILL);
+        waitpid(nodes["RUEHWAS"], nullptr, 0);
+        killed = std::chrono::steady_clock::now();
+      },
+      [&](const node_network& net, auto& nodes) {
+        // the outage lasts 2 s (20 simulated minutes): not a wait for anything, the fault itself
+        std::this_thread::sleep_until(killed + std::chrono::seconds(2));
+        nodes["RUEHWAS"] =
+            start_node(net, "RUEHWAS", net.ports.parent_path(), (net.ports.parent_path() / "journal").string());
+      },
+      teaching);
 }
 
 TEST_CASE("e2e: the next hop down for a while under a steady stream, three times: nothing lost, nothing twice",
