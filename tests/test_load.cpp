@@ -433,3 +433,52 @@ TEST_CASE("load: a load whose relay stops reading waits for it, and gives up aft
   CHECK(r.lost() == r.sent() * o.to.size());
   CHECK(r.duplicated() == 0);
 }
+
+TEST_CASE("load: rides through a kill -9 of its journalled relay, three times: nothing lost, nothing twice",
+          "[e2e][load][journal]") {
+  const auto dir = fresh_dir("restart");
+  const auto topo = topology_on_any_port(dir);
+  const auto ports = dir / "ports";
+  const auto journal = dir / "journal";
+  auto start_relay = [&] {
+    fs::remove(ports / "RUEHEUR.port");  // the restarted relay says its new port
+    return test::spawn({CABLESIM_BINARY, "node", topo.string(), "--station", "RUEHEUR", "--log-level", "warn",
+                        "--port-dir", ports.string(), "--journal", journal.string()},
+                       dir / "relay.log");
+  };
+  auto relay = start_relay();
+  REQUIRE(test::wait_for_files(
+      ports, [&] { return fs::exists(ports / "RUEHEUR.port"); }, std::chrono::seconds(20)));
+  // the load, as its own process: its progress line each second on stderr, its report on stdout
+  const auto load_log = dir / "load.log", report_file = dir / "load.json";
+  const auto load = test::spawn(
+      {"/bin/sh", "-c",
+       std::string("exec ") + CABLESIM_BINARY + " load " + topo.string() + " --relay RUEHEUR --port-dir " +
+           ports.string() + " --duration 8 --max-in-flight 32 --fan-out 2 --json > " + report_file.string()},
+      load_log);
+  // three times, once the load has run another two seconds: kill -9, and start it again
+  for (const int second : {2, 4, 6}) {
+    const auto line = "load: " + std::to_string(second) + " s: sent ";
+    REQUIRE(test::wait_for_files(
+        dir, [&] { return test::read_file(load_log).find(line) != std::string::npos; }, std::chrono::seconds(60)));
+    kill(relay, SIGKILL);
+    waitpid(relay, nullptr, 0);
+    relay = start_relay();
+  }
+  int status = 0;
+  waitpid(load, &status, 0);
+  kill(relay, SIGTERM);
+  waitpid(relay, nullptr, 0);
+  INFO("load's log:\n" << test::read_file(load_log) << "\nrelay's log:\n" << test::read_file(dir / "relay.log"));
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  const auto r = parse(test::read_file(report_file));
+  INFO(test::read_file(report_file));
+  CHECK(r.sent() > 0);
+  CHECK(r.received() == r.expected());
+  CHECK(r.lost() == 0);
+  CHECK(r.duplicated() == 0);
+  CHECK(r.outages() == 3);  // it saw each one, and was back from each
+  CHECK(r.relay_away_seconds() > 0);
+  fs::remove_all(dir);
+}

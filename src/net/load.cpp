@@ -198,7 +198,8 @@ class load_run {
     Precedence precedence = ROUTINE;
     uint8_t received = 0;  // copies received (of o_.to.size())
     bool backlog = false;
-    bool dual = false;  // the copies to sinks after the first go at ROUTINE (ACP 127 practice)
+    bool dual = false;       // the copies to sinks after the first go at ROUTINE (ACP 127 practice)
+    bool sent_dual = false;  // sent at dual precedence (whatever the practice)
   };
 
   /// The precedence a cable's copy to a sink goes at: a dual cable's information copies (to the
@@ -250,10 +251,7 @@ class load_run {
     auto session = std::make_shared<link_session>(
         std::move(socket), o_.relay, std::chrono::nanoseconds{0},
         [this, sink, me](link_session& s, Envelope& e) { on_frame(s, e, sink ? me : std::string()); },
-        [this](link_session&, const std::string& reason) {
-          if (!stopping_) failure_ = std::make_exception_ptr(std::runtime_error("the link closed: " + reason));
-          stop_all();
-        });
+        [this, me, sink](link_session&, const std::string& reason) { link_lost(me, sink, reason); });
     session->keep_alive(std::chrono::milliseconds(2000));
     if (sink)
       session->take_payloads(
@@ -261,6 +259,91 @@ class load_run {
     session->start();
     co_return session;
   }
+
+  /// A link to the relay closed. One this end dials is dialled again, with back-off, while the
+  /// relay is away (a restart); the load goes on measuring. One the relay dials ends the run.
+  void link_lost(const std::string& me, bool sink, const std::string& reason) {
+    if (stopping_) return;
+    if (topo_.link_between(me, o_.relay)->dialer() != me) {
+      failure_ = std::make_exception_ptr(std::runtime_error("the link closed: " + reason));
+      stop_all();
+      return;
+    }
+    if (!away_since_) {  // the relay is away: what is in flight now may be lost with it
+      away_since_ = clock_type::now();
+      ++outages_;
+      in_flight_at_outages_ += static_cast<uint64_t>(std::max<int64_t>(in_flight_, 0));
+    }
+    ++down_links_;
+    asio::co_spawn(io_, reconnect(me, sink, reason), [this](std::exception_ptr e) {
+      if (!e || stopping_) return;
+      failure_ = e;
+      stop_all();
+    });
+  }
+
+  awaitable<void> reconnect(std::string me, bool sink, std::string reason) {
+    asio::steady_timer wait(io_);
+    auto backoff = std::chrono::milliseconds(20);
+    const auto give_up = clock_type::now() + span(std::max(30.0, o_.drain_seconds));
+    for (;;) {
+      wait.expires_after(backoff);
+      co_await wait.async_wait(as_tuple);
+      if (stopping_) co_return;
+      try {
+        auto session = co_await open_link(me, sink);
+        if (sink)
+          sinks_[static_cast<std::size_t>(std::find(o_.to.begin(), o_.to.end(), me) - o_.to.begin())] = session;
+        else
+          sender_ = session;
+        break;
+      } catch (const std::exception& e) {
+        if (clock_type::now() > give_up)
+          throw std::runtime_error("the link from " + me + " to " + o_.relay + " closed (" + reason +
+                                   ") and could not be opened again: " + e.what());
+      }
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
+    }
+    if (!sink) resend_unacknowledged();
+    if (--down_links_ == 0 && away_since_) {
+      away_seconds_ += std::chrono::duration<double>(clock_type::now() - *away_since_).count();
+      away_since_.reset();
+    }
+    wake();
+  }
+
+  /// The cables sent and not acknowledged when the link went may not have reached the relay: they
+  /// go again, under new channel serials, marked as suspected duplicates (ZFD), so that a relay
+  /// that had them files them; the relay acknowledges in order, so they are the last ones sent.
+  void resend_unacknowledged() {
+    for (auto k = acked_; k < cables_.size(); ++k) {
+      const auto& r = cables_[k];
+      auto& e = r.sent_dual ? *dual_templates_[static_cast<std::size_t>(r.precedence)]
+                            : *templates_[static_cast<std::size_t>(r.precedence)];
+      number(e, k);
+      auto* c = e.mutable_transmission()->mutable_cable();
+      auto* pilot = c->add_pilots();
+      pilot->set_signals(pilot_text(pilot_signal::zfd, {}));
+      *pilot->mutable_routing_line() = c->routing_line();
+      sender_->send(e);
+      c->mutable_pilots()->RemoveLast();
+      ++resent_;
+    }
+  }
+
+  /// Put cable k's identity, and the channel's next serial, in its template.
+  void number(Envelope& e, uint64_t k) {
+    auto* t = e.mutable_transmission();
+    last_serial_ = last_serial_ % serials + 1;
+    t->set_channel_serial(last_serial_);
+    auto* c = t->mutable_cable();
+    c->mutable_transmission()->set_channel_serial(last_serial_);
+    c->mutable_origin()->set_station_serial(static_cast<uint32_t>(k % serials + 1));
+    c->mutable_origin()->set_serial_cycle(static_cast<uint32_t>(cycle_base_ + k / serials));
+  }
+
+  /// The relay's link from the sending post is up, and takes more now.
+  bool sender_ready() const { return !away_since_ && sender_->open() && !sender_->backed_up(); }
 
   /// A frame at a sink, read as a ReceiptEnvelope: a copy whose text comes beside its cable (as
   /// a relay sends it) and is UTF-8 is counted and acknowledged here, from the few fields a sink
@@ -273,7 +356,9 @@ class load_run {
       return false;
     const auto& t = receipt_.transmission();
     queued_peak_ = std::max(queued_peak_, static_cast<int64_t>(t.queued_peak()));
-    received(t.cable().origin(), static_cast<Precedence>(t.precedence()), t.later_arrivals(), sink);
+    const bool suspect = std::any_of(t.cable().pilots().begin(), t.cable().pilots().end(),
+                                     [](const ReceiptPilot& p) { return p.signals() == "ZFD"; });
+    received(t.cable().origin(), static_cast<Precedence>(t.precedence()), t.later_arrivals(), sink, suspect);
     Envelope ack;
     ack.mutable_ack()->set_channel_serial(t.channel_serial());
     s.send(ack);
@@ -294,7 +379,7 @@ class load_run {
 
   /// A copy arrived at a sink, at the precedence the relay sent it at; `later` cables had come to
   /// the relay after it when it began the transmission (the relay says so).
-  void received(const ReceiptOrigin& o, Precedence precedence, uint64_t later, const std::string& sink) {
+  void received(const ReceiptOrigin& o, Precedence precedence, uint64_t later, const std::string& sink, bool suspect) {
     const auto now = clock_type::now();
     const uint64_t k = (uint64_t{o.serial_cycle()} - cycle_base_) * serials + o.station_serial() - 1;
     // not one of this run's cables (one the relay still held from an earlier run): not counted
@@ -303,8 +388,8 @@ class load_run {
     if (!Precedence_IsValid(precedence)) precedence = r.precedence;  // a relay's frame says none: as sent
     const auto s = static_cast<std::size_t>(std::find(o_.to.begin(), o_.to.end(), sink) - o_.to.begin());
     const auto bit = static_cast<uint8_t>(1u << s);
-    if (r.received & bit) {
-      ++duplicated_;
+    if (r.received & bit) {  // a copy sent again after a failure is filed; any other is a fault
+      ++(suspect ? suspected_ : duplicated_);
       return;
     }
     r.received |= bit;
@@ -328,7 +413,7 @@ class load_run {
     if (!streaming_ || stopping_) return false;
     const auto now = clock_type::now();
     while (in_flight_ < static_cast<int64_t>(bound_)) {
-      if (stream_sent_ >= to_send_ || now >= stop_at_ || sender_->backed_up()) return false;
+      if (stream_sent_ >= to_send_ || now >= stop_at_ || !sender_ready()) return false;
       send(draw(), false, now);
       ++stream_sent_;
     }
@@ -342,16 +427,10 @@ class load_run {
     // the template itself goes, with this cable's serials: it is serialised at once, and no
     // copy of the cable is made per cable
     auto& e = dual ? *dual_template : *templates_[static_cast<std::size_t>(p)];
-    auto* t = e.mutable_transmission();
-    last_serial_ = static_cast<uint32_t>(k % serials + 1);
-    t->set_channel_serial(last_serial_);
-    auto* c = t->mutable_cable();
-    c->mutable_transmission()->set_channel_serial(last_serial_);
-    c->mutable_origin()->set_station_serial(static_cast<uint32_t>(k % serials + 1));
-    c->mutable_origin()->set_serial_cycle(static_cast<uint32_t>(cycle_base_ + k / serials));
+    number(e, k);
     if (!wire_bytes_) wire_bytes_ = e.ByteSizeLong() + frame_header_size;
     // under the State Department's practice a relay sends every copy at the cable's precedence
-    cables_.push_back({meant, p, 0, backlog, dual && topo_.proto().practice() == ACP127});
+    cables_.push_back({meant, p, 0, backlog, dual && topo_.proto().practice() == ACP127, dual});
     duals_ += dual;
     could_be_dual_ += !backlog && dual_template.has_value();
     copies_.clear();
@@ -373,8 +452,8 @@ class load_run {
     start_ = clock_type::now();
     for (std::size_t i = 0; i < o_.backlog && !stopping_; ++i) {
       // a backlog of a million is 4 GB: it goes as the link takes it, and the links stay alive
-      while (sender_->backed_up() && !stopping_) {
-        sender_->when_ready([this] { wake(); });
+      while (!sender_ready() && !stopping_) {
+        if (!away_since_) sender_->when_ready([this] { wake(); });
         timer_.expires_at(clock_type::time_point::max());
         co_await timer_.async_wait(as_tuple);
       }
@@ -412,10 +491,12 @@ class load_run {
       // would give up, not woken every 100 ms: setting the earliest timer is a system call, once
       // a cable.
       const bool window_full = !open_loop && in_flight_ >= static_cast<int64_t>(bound_);
-      if (window_full || sender_->backed_up()) {
-        const auto give_up = std::max(last_receipt_, start_) + span(o_.drain_seconds);
+      if (window_full || !sender_ready()) {
+        // (while the relay is away, the wait is the reconnection's, which gives up by itself)
+        const auto give_up =
+            away_since_ ? clock_type::time_point::max() : std::max(last_receipt_, start_) + span(o_.drain_seconds);
         if (clock_type::now() > give_up) break;
-        if (!window_full) sender_->when_ready([this] { wake(); });
+        if (!window_full && !away_since_) sender_->when_ready([this] { wake(); });
         timer_.expires_at(give_up);
         co_await timer_.async_wait(as_tuple);
         continue;
@@ -426,8 +507,9 @@ class load_run {
     }
     streaming_ = false;
     // drain: wait for every copy, or for the deadline
-    const auto deadline = clock_type::now() + span(o_.drain_seconds);
-    while (in_flight_ > 0 && clock_type::now() < deadline && !stopping_) {
+    auto deadline = clock_type::now() + span(o_.drain_seconds);
+    while (in_flight_ > 0 && (clock_type::now() < deadline || away_since_) && !stopping_) {
+      if (away_since_) deadline = clock_type::now() + span(o_.drain_seconds);  // the drain starts again when it is back
       timer_.expires_after(std::chrono::milliseconds(10));
       co_await timer_.async_wait(as_tuple);
     }
@@ -482,6 +564,11 @@ class load_run {
     r.set_inversions(static_cast<double>(inversions_.total()));
     r.set_backlog(static_cast<uint32_t>(o_.backlog));
     if (could_be_dual_) r.set_dual_share(static_cast<double>(duals_) / static_cast<double>(could_be_dual_));
+    r.set_outages(static_cast<uint32_t>(outages_));
+    r.set_relay_away_seconds(away_seconds_);
+    r.set_in_flight_at_outages(static_cast<uint32_t>(in_flight_at_outages_));
+    r.set_resent(static_cast<uint32_t>(resent_));
+    r.set_suspected_duplicates(static_cast<uint32_t>(suspected_));
     r.set_achieved_per_second(seconds > 0 ? static_cast<double>(received_) / seconds : 0);
     r.set_relay_queue_high_water(queued_peak_);
     r.set_cable_characters(static_cast<uint32_t>(characters_));
@@ -545,6 +632,11 @@ class load_run {
        (1 << 22)) *
       1024);
   uint8_t all_sinks_ = 1;
+  // the relay away: since when (links down), how often and how long in all, what was in flight
+  std::optional<clock_type::time_point> away_since_;
+  int down_links_ = 0;
+  uint64_t outages_ = 0, in_flight_at_outages_ = 0, resent_ = 0, suspected_ = 0;
+  double away_seconds_ = 0;
   bool stopping_ = false;
   std::exception_ptr failure_;
 };

@@ -65,6 +65,14 @@ std::string summarize_load(const LoadReport& r) {
       r.duplicated(), r.inversions(),
       r.relay_queue_high_water() < 0 ? "not known (no copy came)" : std::to_string(r.relay_queue_high_water()).c_str());
   out += line;
+  if (r.outages()) {
+    std::snprintf(line, sizeof line,
+                  "the relay went away %u time%s, %.2f s in all, with %u cables in flight; %u sent again (ZFD), %u "
+                  "copies that came again filed as suspected duplicates\n",
+                  r.outages(), r.outages() == 1 ? "" : "s", r.relay_away_seconds(), r.in_flight_at_outages(),
+                  r.resent(), r.suspected_duplicates());
+    out += line;
+  }
   std::snprintf(line, sizeof line, "\n%-10s %8s %10s %10s %10s %10s %10s\n", "precedence", "copies", "p50", "p90",
                 "p99", "p99.9", "max");
   out += line;
