@@ -134,6 +134,8 @@ TEST_CASE("corpus replay: one copy to every addressee station of every cable", "
   CHECK(r.completed());
   CHECK(r.duplicates() == 0);
   CHECK(r.rejected() == 0);
+  CHECK(r.lost() == 0);
+  CHECK(r.open_numbers() == 0);  // nothing was lost on the line: no check may say otherwise
   CHECK(static_cast<std::size_t>(r.deliveries_size()) >= copies);
   std::size_t filed_copies = 0;
   for (const auto& f : r.filed()) filed_copies += static_cast<std::size_t>(f.addressees_size());
