@@ -156,6 +156,21 @@ bool seed_delivered_then_stop(const fs::path& dir, const std::vector<pid_t>& nod
   return all;
 }
 
+/// Whether `pid` ends within `limit` of `since` (a pidfd opened before is readable once it has);
+/// killed if it has not. Its exit status, and how long it took, in `status` and `took`.
+bool exits_within(pid_t pid, int pidfd, std::chrono::steady_clock::time_point since, std::chrono::milliseconds limit,
+                  int& status, std::chrono::milliseconds& took) {
+  pollfd p{pidfd, POLLIN, 0};
+  const auto left =
+      limit - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - since);
+  const bool exited = poll(&p, 1, static_cast<int>(std::max<int64_t>(0, left.count()))) == 1;
+  took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - since);
+  close(pidfd);
+  if (!exited) kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  return exited;
+}
+
 }  // namespace
 
 TEST_CASE("e2e: cablesim run delivers the seed cable to its seven addressee stations", "[e2e]") {
@@ -309,15 +324,11 @@ TEST_CASE("e2e: a node whose journal cannot write exits at once, non-zero, and a
   INFO(taken << " taken in charge; the last answer: " << out);
   REQUIRE(refused == 1);  // the journal filled before 200 cables
   CHECK(taken > 0);
-  pollfd p{pidfd, POLLIN, 0};
-  const bool exited = poll(&p, 1, 1000) == 1;  // within a second of the failed filing
-  close(pidfd);
-  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - failed_at);
-  INFO("exited " << took.count() << " ms after the failed filing");
-  CHECK(exited);
-  if (!exited) kill(rome, SIGKILL);
   int status = 0;
-  waitpid(rome, &status, 0);
+  std::chrono::milliseconds took{};
+  const bool exited = exits_within(rome, pidfd, failed_at, std::chrono::seconds(1), status, took);
+  INFO("exited " << took.count() << " ms after the failed filing");
+  CHECK(exited);  // within a second
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 4);
   const auto log = test::read_file(dir / "RUEHRO.log");
@@ -351,15 +362,11 @@ TEST_CASE("e2e: SIGTERM stops a node within 2 s, whatever its clients are doing"
   REQUIRE(pidfd >= 0);
   const auto sent = std::chrono::steady_clock::now();
   kill(node, SIGTERM);
-  pollfd p{pidfd, POLLIN, 0};
-  const bool exited = poll(&p, 1, 2000) == 1;  // readable when the process has ended
-  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sent);
-  close(pidfd);
+  int status = 0;
+  std::chrono::milliseconds took{};
+  const bool exited = exits_within(node, pidfd, sent, std::chrono::seconds(2), status, took);
   INFO("took " << took.count() << " ms");
   CHECK(exited);
-  if (!exited) kill(node, SIGKILL);
-  int status = 0;
-  waitpid(node, &status, 0);
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
   fs::remove_all(dir);

@@ -187,7 +187,7 @@ std::string service_text_note(const std::string& line) {
       {"ZEQ4",
        "a routing indicator is invalid or cannot be reached: the originator must correct it and "
        "retransmit"},
-      {"ZEQ", "a cable was refused"},
+      {"SEC", "a cable was refused for its security: its classification may not go there, or its markings disagree"},
   };
   const auto it = signals.find(signal);
   std::string note = "service message (unclassified, SVC) " + signal + ": " +
@@ -195,7 +195,7 @@ std::string service_text_note(const std::string& line) {
                      serial + " filed " + time;
   if (!rest.empty()) note += "; concerning" + rest;
   if (rest.find(" INV ") == 0) note += " (INV: not in the routing tables)";
-  if (rest.find(" SEC ") == 0) note += " (SEC: its classification may not go there)";
+  if (rest.find(" RETURN ") == 0) note += " (the only way on was back where it came from)";
   return note;
 }
 

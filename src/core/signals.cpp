@@ -52,25 +52,25 @@ std::string_view signal_text(service_signal s) {
   switch (s) {
     case service_signal::zeq3: return "ZEQ3";
     case service_signal::zeq4: return "ZEQ4";
-    case service_signal::zeq: return "ZEQ";
+    case service_signal::sec: return "SEC";
     case service_signal::zoe: return "ZOE";
   }
-  return "ZEQ";
+  return "ZEQ4";
 }
 
 service_signal signal_for(std::optional<refusal> reason) {
   if (!reason) return service_signal::zeq3;
   switch (*reason) {
-    case refusal::unknown_ri:
-    case refusal::no_route: return service_signal::zeq4;
     case refusal::above_clearance:
     case refusal::circuit_classification:
-    case refusal::bad_marking:
+    case refusal::bad_marking: return service_signal::sec;
+    case refusal::unknown_ri:
+    case refusal::no_route:
     case refusal::would_return:
     case refusal::over_limits:
-    case refusal::looped: return service_signal::zeq;
+    case refusal::looped: return service_signal::zeq4;
   }
-  return service_signal::zeq;
+  return service_signal::zeq4;
 }
 
 namespace {
@@ -83,7 +83,7 @@ std::string_view refusal_code(std::optional<refusal> reason) {
     case refusal::no_route: return "NO ROUTE ";
     case refusal::above_clearance:
     case refusal::circuit_classification:
-    case refusal::bad_marking: return "SEC ";
+    case refusal::bad_marking: return "";  // the signal says it: SEC
     case refusal::would_return: return "RETURN ";
     case refusal::over_limits: return "TOO MANY ";
     case refusal::looped: return "LOOP ";

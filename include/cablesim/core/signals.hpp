@@ -36,8 +36,8 @@ std::string_view refusal_sign(refusal r);
 /// The signal a service message opens with (its text is "UNCLAS SVC <signal> ...").
 enum class service_signal {
   zeq3,  // the RI was wrong: the cable went on to the right station under a ZOV pilot
-  zeq4,  // the RI is invalid (INV) or leads nowhere: the originator must send it again
-  zeq,   // refused for its security or its form
+  zeq4,  // the RIs cannot be passed on (INV, no route, only back, a loop, too many): send it again
+  sec,   // refused for its security: clearance, circuit, markings
   zoe,   // an alternate-route arrangement between neighbours (zoe_message)
 };
 std::string_view signal_text(service_signal s);
