@@ -212,9 +212,14 @@ int run_node(const node_arguments& a) {
   std::signal(SIGXFSZ, SIG_IGN);
   // SIGTERM and SIGINT are ours before anyone can learn where the station listens
   asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](std::error_code, int) {
+  signals.async_wait([&](std::error_code ec, int) {
+    if (ec) return;  // (cancelled: the station stopped on its own)
     logger->info("stopping");
     station.stop();
+  });
+  station.on_failure([&signals] {
+    std::error_code ignored;
+    signals.cancel(ignored);
   });
   const auto ep = station.listen();
   if (!port_dir.empty()) store::write_file_atomically(port_dir / (ri + ".port"), std::to_string(ep.port()) + "\n");

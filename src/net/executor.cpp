@@ -16,11 +16,19 @@ station_executor::station_executor(const topology& topo, std::string ri, station
 void station_executor::use_journal(const std::filesystem::path& dir) {
   std::filesystem::create_directories(dir);
   journal_ = std::make_unique<store::journal>(dir / (ri_ + ".journal"));
+  restore(journal_->load());
+}
+
+void station_executor::use_journal(journal_image& image) {
+  image_ = &image;
+  restore(image.contents());
+}
+
+void station_executor::restore(const journal_contents& kept) {
   core_.keep_journal(true);
-  auto kept = journal_->load();
-  for (auto& key : kept.seen) core_.restore_seen(std::move(key));
+  for (const auto& key : kept.seen) core_.restore_seen(key);
   for (const auto& [key, value] : kept.counters) core_.restore_counter(key, value);
-  for (auto& [channel, copy] : kept.pending) core_.restore(channel, std::move(copy));
+  for (const auto& [channel, copy] : kept.pending) core_.restore(channel, copy);
   restored_ = kept.pending.size();
 }
 
@@ -123,6 +131,7 @@ void station_executor::apply(decision& d, sim_time now) {
     for (const auto& c : d.commands)
       if (const auto* x = std::get_if<deliver_copy>(&c)) write_inbox(*x);
   if (journal_) journal_->write(d.journal);
+  if (image_) image_->apply(d.journal);
   if (observe_)
     for (const auto& e : d.events) observe_(ri_, e, now);
   for (auto& c : d.commands)

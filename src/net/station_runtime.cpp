@@ -73,10 +73,8 @@ void station_runtime::guarded(F&& f) {
   } catch (const store::journal_error& e) {
     log_->critical("{}; the station stops: it can no longer keep what it takes in charge", e.what());
     failure_ = e.what();
-    stop();
-    // at once: nothing more is carried out, least of all an acknowledgment of what the journal
-    // could not keep, and whoever runs the station (a node's main, a supervisor) learns of it now
-    io_.stop();
+    stop();  // nothing more is carried out, least of all an acknowledgment of what it could not keep
+    if (on_failure_) on_failure_();  // whoever runs the station (a node's main) learns of it now
   }
 }
 

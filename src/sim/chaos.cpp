@@ -290,6 +290,7 @@ chaos_outcome run_plan(const topology& topo, const chaos_plan& plan, const std::
   o.observe = std::ref(check);
   o.trace = trace;
   o.warn_refused_filings = false;  // (a stopped post refuses filings: counted in the report)
+  o.restart_from_journal = true;   // a station stopped loses all but its journal
   const auto report = run(topo, sf, o);
   chaos_outcome out;
   out.violations = check.finish(report);

@@ -27,10 +27,26 @@ struct network::node final : net::station_environment {
   bool running = true;
   uint64_t sequence = 0;  // events this station has caused
   std::map<std::string, line> lines;
-  net::station_executor exec;
+  journal_image journal;  // kept in memory, with restart_from_journal
+  std::unique_ptr<net::station_executor> exec;
 
-  node(network& n, std::size_t i, const std::string& r)
-      : net(n), index(i), ri(r), exec(n.topo_, r, *this, n.options_.observe) {}
+  node(network& n, std::size_t i, const std::string& r) : net(n), index(i), ri(r) { start(); }
+
+  /// A station starting: new, or again after a stop, from its journal.
+  void start() {
+    exec = std::make_unique<net::station_executor>(net.topo_, ri, *this, net.options_.observe);
+    if (net.options_.inbox) exec->use_inbox(*net.options_.inbox);
+    if (net.options_.restart_from_journal) exec->use_journal(journal);
+  }
+  /// A station stopping with nothing but its journal: what it had on its lines and its alarms
+  /// go with it.
+  void crash() {
+    for (auto& [name, l] : lines) {
+      net.engine_.cancel(l.handle);
+      ++l.ticket;
+    }
+    exec.reset();
+  }
 
   event_key key_for(std::size_t target) {
     return {static_cast<uint32_t>(target + 1), static_cast<uint32_t>(index + 1), ++sequence};
@@ -175,7 +191,6 @@ network::network(const topology& topo, sim_time epoch, network_options options)
   for (int i = 0; i < stations.size(); ++i) {
     nodes_.push_back(std::make_unique<node>(*this, static_cast<std::size_t>(i), stations.Get(i).ri()));
     index_.emplace(stations.Get(i).ri(), static_cast<std::size_t>(i));
-    if (options_.inbox) nodes_.back()->exec.use_inbox(*options_.inbox);
   }
   for (const auto& l : topo.proto().links()) {
     link_state s;
@@ -212,7 +227,11 @@ network::node& network::station_at(const std::string& ri) {
   return *nodes_[*i];
 }
 
-station& network::core(const std::string& ri) { return station_at(ri).exec.core(); }
+station& network::core(const std::string& ri) {
+  auto& n = station_at(ri);
+  if (!n.exec) throw std::logic_error("station " + ri + " is stopped");
+  return n.exec->core();
+}
 
 filing_outcome network::file(const std::string& ri, Cable cable) {
   auto& n = station_at(ri);
@@ -222,7 +241,7 @@ filing_outcome network::file(const std::string& ri, Cable cable) {
     stopped.error = "station " + ri + " is stopped";
     return stopped;
   }
-  return n.exec.file(std::move(cable));
+  return n.exec->file(std::move(cable));
 }
 
 void network::at(sim_time when, const std::string& ri, std::function<void()> what) {
@@ -237,8 +256,12 @@ void network::set_link(const std::string& a, const std::string& b, bool up) {
 }
 
 void network::set_station(const std::string& ri, bool running) {
-  station_at(ri).running = running;
-  for (const auto& n : topo_.neighbours(ri)) update_channel(n.link);
+  auto& n = station_at(ri);
+  if (n.running == running) return;
+  if (running && !n.exec) n.start();
+  n.running = running;
+  for (const auto& nb : topo_.neighbours(ri)) update_channel(nb.link);
+  if (!running && options_.restart_from_journal) n.crash();
 }
 
 void network::update_channel(int i) {
@@ -249,15 +272,15 @@ void network::update_channel(int i) {
   auto& a = *nodes_[l.a];
   auto& b = *nodes_[l.b];
   if (up) {
-    a.exec.channel_up(b.ri);
-    b.exec.channel_up(a.ri);
+    a.exec->channel_up(b.ri);
+    b.exec->channel_up(a.ri);
     return;
   }
   ++l.epoch;  // what is on the line is lost with it
   a.release_line(b.ri);
   b.release_line(a.ri);
-  a.exec.channel_down(b.ri);
-  b.exec.channel_down(a.ri);
+  a.exec->channel_down(b.ri);
+  b.exec->channel_down(a.ri);
 }
 
 void network::send(node& from, const std::string& to, const Envelope& frame) {
@@ -294,7 +317,7 @@ void network::arrive(std::size_t to, std::size_t from, Envelope frame, uint32_t 
   auto& receiver = *nodes_[to];
   const auto& l = links_[static_cast<std::size_t>(topo_.link_index(receiver.ri, sender))];
   if (l.epoch != link_epoch || !l.channel_up) return;  // lost when the link went down
-  if (!receiver.exec.on_frame(sender, std::move(frame))) throw std::logic_error("a station sent an unexpected frame");
+  if (!receiver.exec->on_frame(sender, std::move(frame))) throw std::logic_error("a station sent an unexpected frame");
 }
 
 bool network::run(sim_time until, const std::function<bool()>& done) {
@@ -302,7 +325,7 @@ bool network::run(sim_time until, const std::function<bool()>& done) {
   // is up waits for its acknowledgment: only a check can find it lost
   return engine_.run(until, done, [this] {
     return std::any_of(nodes_.begin(), nodes_.end(),
-                       [](const auto& n) { return n->exec.core().awaiting_acknowledgment(); });
+                       [](const auto& n) { return n->exec && n->exec->core().awaiting_acknowledgment(); });
   });
 }
 
@@ -315,7 +338,7 @@ void network::lose_next_transmission(const std::string& from, const std::string&
 
 bool network::idle() const {
   for (const auto& n : nodes_)
-    if (!n->exec.core().idle()) return false;
+    if (n->exec ? !n->exec->core().idle() : n->journal.holds_copies()) return false;
   return true;
 }
 

@@ -593,6 +593,7 @@ Report run(const topology& topo, const std::optional<scenario_file>& scenario, c
   net_options.transport = options.transport;
   net_options.speedup = speedup;
   net_options.inbox = options.inbox;
+  net_options.restart_from_journal = options.restart_from_journal;
   net_options.observe = [&](const std::string& station, const station_event& a, sim_time at) {
     collect.acted(station, a, at);
     replay.record(station, a, collect.at(at));

@@ -50,6 +50,9 @@ class station_executor {
   /// Keep a journal in `dir` (created if needed) and take back what it holds. Call before any
   /// channel comes up. Throws std::runtime_error when the journal cannot be opened.
   void use_journal(const std::filesystem::path& dir);
+  /// Keep the journal in `image` (which outlives this executor) and take back what it holds: a
+  /// station of the virtual-time network started again after a stop.
+  void use_journal(journal_image& image);
   /// Write each delivered copy, as cable text, to DIR/<RI>/.
   void use_inbox(const std::filesystem::path& dir) { inbox_ = dir / ri_; }
   /// Whether the observer hears what happens to every cable that goes well (station::tell_routine):
@@ -85,12 +88,14 @@ class station_executor {
   /// Send the transmission whose line time has run: the frame, and the station's copy on the line.
   void send_transmission(const std::string& peer, Envelope& frame);
   void write_inbox(const deliver_copy& d);
+  void restore(const journal_contents& kept);
 
   std::string ri_;
   station core_;
   station_environment& env_;
   event_observer observe_;
   std::unique_ptr<store::journal> journal_;
+  journal_image* image_ = nullptr;
   std::optional<std::filesystem::path> inbox_;
   std::size_t restored_ = 0;
   std::vector<decision> spare_;  // cleared decisions, kept for their lists' capacity

@@ -67,6 +67,9 @@ class station_runtime final : public station_environment {
   bool idle() const { return exec_.core().idle(); }
   /// Why the station stopped on its own (its journal failed), if it did.
   const std::optional<std::string>& failure() const { return failure_; }
+  /// Called when the station stops on its own, after it has stopped: what else keeps the
+  /// io_context going (a node's signal handler) ends, so that the node exits at once.
+  void on_failure(std::function<void()> f) { on_failure_ = std::move(f); }
   const station& core() const { return exec_.core(); }
   const std::string& ri() const { return ri_; }
 
@@ -125,6 +128,7 @@ class station_runtime final : public station_environment {
   std::size_t turned_away_ = 0;  // connections closed at once: too many handshakes pending
   bool stopped_ = false;
   std::optional<std::string> failure_;
+  std::function<void()> on_failure_;
 };
 
 }  // namespace cablesim::net

@@ -24,7 +24,10 @@ struct network_options {
   transport_kind transport = transport_kind::tcp;
   double speedup = 0;  // 0: as fast as the machine allows
   std::optional<std::filesystem::path> inbox;
-  net::event_observer observe;  // every action of every station
+  net::event_observer observe;  // every event of every station
+  /// A station stopped and started again begins from its journal (kept in memory), as a node
+  /// restarted from its journal does; otherwise a stopped station keeps all it had.
+  bool restart_from_journal = false;
 };
 
 class network {
@@ -46,7 +49,8 @@ class network {
   /// Take the link between two stations down (both ends see their channel fail; frames on it
   /// are lost) or bring it back.
   void set_link(const std::string& a, const std::string& b, bool up);
-  /// Stop a station (its links fail; it keeps what it holds, as with a journal) or start it.
+  /// Stop a station (its links fail; it keeps what it holds, or, with restart_from_journal, what
+  /// its journal holds) or start it.
   void set_station(const std::string& ri, bool running);
   /// The next transmission from `from` to `to` is lost on the line (a line hit); the link stays
   /// up, so only the receiver's continuity check can find it missing.

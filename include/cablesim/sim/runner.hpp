@@ -33,9 +33,10 @@ struct run_options {
   bool trace_debug = false;                                // narrate bookkeeping too (copies received, channels up)
   std::vector<std::pair<std::string, std::string>> watch;  // (from, to): narrate these channels' queues
   std::function<void(const std::string&)> progress;        // a progress line every few seconds
-  std::size_t replay_limit = 0;      // keep up to this many events in the report, for the replay page
-  net::event_observer observe;       // every event of every station, as the run decides it
-  bool warn_refused_filings = true;  // a refused filing is a warning on stderr (always in the report)
+  std::size_t replay_limit = 0;       // keep up to this many events in the report, for the replay page
+  net::event_observer observe;        // every event of every station, as the run decides it
+  bool warn_refused_filings = true;   // a refused filing is a warning on stderr (always in the report)
+  bool restart_from_journal = false;  // network_options::restart_from_journal
 };
 
 /// Run a scenario (or, with none, bring the network up and down) and report.

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "cablesim/core/journal_image.hpp"
 #include "cablesim/core/station.hpp"
 
 struct sqlite3;
@@ -48,11 +49,7 @@ class journal {
   /// Throws journal_error when it cannot; then nothing of the batch is kept.
   void write(const std::vector<journal_entry>& batch);
 
-  struct contents {
-    std::vector<std::pair<std::string, queued_copy>> pending;  // channel, copy; oldest first
-    std::vector<std::string> seen;
-    std::vector<std::pair<counter_key, uint64_t>> counters;
-  };
+  using contents = journal_contents;
   contents load() const;
 
  private:
