@@ -331,5 +331,7 @@ template <class... Fs>
 struct overloaded : Fs... {
   using Fs::operator()...;
 };
+template <class... Fs>
+overloaded(Fs...) -> overloaded<Fs...>;  // (clang before 17 deduces no aggregate's arguments)
 
 }  // namespace cablesim
