@@ -931,6 +931,8 @@ void station::reroute(out_channel& ch, std::deque<queued_copy> copies, sim_time 
 }
 
 route_rules station::rules(const down_set& down, std::string_view from) const {
+  // an arrangement is asked for only while an RI's primary is down: with nothing down, none
+  if (down.empty()) return route_rules{&down, from, {}};
   return route_rules{&down, from, [this](std::string_view ri, std::string_view via) {
                        const auto it = arrangements_.find(ri);
                        return it != arrangements_.end() && it->second.agreed == via;
