@@ -227,6 +227,10 @@ int run_node(const node_arguments& a) {
   logger->info("station {} ({}) listening on {}:{}", ri, topo.station(ri)->role() == RELAY ? "relay" : "post",
                ep.address().to_string(), ep.port());
   io.run();
+  if (station.commits())
+    logger->info("journal: {} commits held {} entries ({:.1f} a commit)", station.commits(),
+                 station.committed_entries(),
+                 static_cast<double>(station.committed_entries()) / static_cast<double>(station.commits()));
   if (station.failure()) {
     std::cerr << "cablesim node: error: " << *station.failure() << "\n";
     return exit_environment;

@@ -183,7 +183,21 @@ void link_session::send(const Envelope& envelope) {
   if (!open_) return;
   spoke_ = true;
   append_frame(outbox_, envelope);
+  if (held_) return;
+  writable_ = outbox_.size();
   if (writer_waiting_) wake_writer_.cancel();
+}
+
+void link_session::hold_writes(bool held) {
+  held_ = held;
+  if (held_) return;
+  writable_ = outbox_.size();
+  if (writer_waiting_ && writable_) wake_writer_.cancel();
+}
+
+void link_session::release_marked_writes() {
+  writable_ = std::max(writable_, marked_);
+  if (writer_waiting_ && writable_) wake_writer_.cancel();
 }
 
 void link_session::stop(const std::string& reason) {
@@ -266,7 +280,7 @@ awaitable<void> link_session::writer() {
   auto self = shared_from_this();
   byte_buffer sending;
   while (open_) {
-    if (outbox_.empty()) {
+    if (writable_ == 0) {
       writer_waiting_ = true;
       co_await wake_writer_.async_wait(as_tuple);
       writer_waiting_ = false;
@@ -274,7 +288,14 @@ awaitable<void> link_session::writer() {
       continue;
     }
     sending.clear();
-    sending.swap(outbox_);  // everything queued goes in one write
+    if (writable_ == outbox_.size()) {
+      sending.swap(outbox_);  // everything queued goes in one write
+    } else {                  // what may go, of what is held
+      sending.assign(outbox_.begin(), outbox_.begin() + static_cast<std::ptrdiff_t>(writable_));
+      outbox_.erase(outbox_.begin(), outbox_.begin() + static_cast<std::ptrdiff_t>(writable_));
+    }
+    marked_ -= std::min(marked_, writable_);
+    writable_ = 0;
     // Written at once where the socket takes it all (nearly always): an async_write that
     // completes at once still resumes this coroutine through the io_context's queue, and every
     // round of that queue costs an epoll_wait, a system call (a microsecond on the virtual

@@ -15,8 +15,10 @@ station_executor::station_executor(const topology& topo, std::string ri, station
 
 void station_executor::use_journal(const std::filesystem::path& dir) {
   std::filesystem::create_directories(dir);
-  journal_ = std::make_unique<store::journal>(dir / (ri_ + ".journal"));
-  restore(journal_->load());
+  auto journal = std::make_unique<store::journal>(dir / (ri_ + ".journal"));
+  restore(journal->load());
+  journalled_ = true;
+  committer_ = std::make_unique<store::journal_committer>(std::move(journal));
 }
 
 void station_executor::use_journal(journal_image& image) {
@@ -52,7 +54,46 @@ void station_executor::act(Decide&& decide) {
 filing_outcome station_executor::file(Cable cable) {
   filing_outcome outcome;
   act([&](decision& out, sim_time now) { outcome = core_.file(std::move(cable), now, out); });
+  commit();  // the answer to the filing says "taken in charge": the commit that holds it comes first
   return outcome;
+}
+
+void station_executor::keep(std::vector<journal_entry>& entries) {
+  if (image_) image_->apply(entries);
+  if (!committer_ || entries.empty()) return;
+  if (batch_.empty() && !committing_) {
+    env_.hold_sends();
+    env_.run_soon([this] { begin_commit(); });
+  }
+  std::move(entries.begin(), entries.end(), std::back_inserter(batch_));
+}
+
+void station_executor::begin_commit() {
+  if (committing_ || batch_.empty()) return;
+  env_.mark_sends();  // what was sent so far goes when this commit is on the disk
+  committing_ = true;
+  committed_entries_ += batch_.size();
+  committer_->begin(std::exchange(batch_, {}), [this, n = ++commits_](std::exception_ptr error) {
+    env_.run_soon([this, n, error] { committed(n, error); });
+  });
+}
+
+void station_executor::committed(uint64_t commit, std::exception_ptr error) {
+  if (!committing_ || commit != commits_) return;  // waited for already (file)
+  committing_ = false;
+  if (error) std::rethrow_exception(error);  // journal_error: what waited is never sent
+  env_.release_marked();
+  if (batch_.empty())
+    env_.release_sends();  // all that was decided is on the disk
+  else
+    begin_commit();  // what was decided meanwhile
+}
+
+void station_executor::commit() {
+  while (committing_ || !batch_.empty()) {
+    begin_commit();
+    committed(commits_, committer_->wait());
+  }
 }
 
 bool station_executor::on_frame(const std::string& from, Envelope&& e) {
@@ -97,7 +138,7 @@ void station_executor::write_inbox(const deliver_copy& d) {
   // With a journal, the station delivers a message once, so a copy already in the inbox was
   // written just before a crash that kept the journal from recording it: it is not written again.
   auto path = *inbox_ / (d.message_id + ".txt");
-  if (journal_ && std::filesystem::exists(path)) return;
+  if (journalled_ && std::filesystem::exists(path)) return;
   for (int n = 2; std::filesystem::exists(path); ++n)
     path = *inbox_ / (d.message_id + "." + std::to_string(n) + ".txt");
   std::ofstream out(path, std::ios::binary);
@@ -125,13 +166,13 @@ void station_executor::send_transmission(const std::string& peer, Envelope& fram
 }
 
 void station_executor::apply(decision& d, sim_time now) {
-  // Copies delivered here are in the inbox, and what the decision must keep is on the disk,
-  // before anything it sends goes out (the acknowledgment that takes a copy in charge).
+  // Copies delivered here are in the inbox, and what the decision must keep is kept, before
+  // anything it sends goes out (the acknowledgment that takes a copy in charge): a journal's
+  // next commit holds it, and until then every frame waits in its link (group commit).
   if (inbox_)
     for (const auto& c : d.commands)
       if (const auto* x = std::get_if<deliver_copy>(&c)) write_inbox(*x);
-  if (journal_) journal_->write(d.journal);
-  if (image_) image_->apply(d.journal);
+  keep(d.journal);
   if (observe_)
     for (const auto& e : d.events) observe_(ri_, e, now);
   for (auto& c : d.commands)

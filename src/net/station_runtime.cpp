@@ -165,6 +165,30 @@ void station_runtime::set_alarm(const std::string& name, sim_duration after, std
   });
 }
 
+void station_runtime::run_soon(std::function<void()> fn) {
+  asio::post(io_, [this, fn = std::move(fn)] {
+    if (!stopped_) guarded(fn);
+  });
+}
+
+void station_runtime::hold_sends() {
+  sends_held_ = true;
+  for (auto& [peer, s] : sessions_) s->hold_writes(true);
+}
+
+void station_runtime::mark_sends() {
+  for (auto& [peer, s] : sessions_) s->mark_writes();
+}
+
+void station_runtime::release_marked() {
+  for (auto& [peer, s] : sessions_) s->release_marked_writes();
+}
+
+void station_runtime::release_sends() {
+  sends_held_ = false;
+  for (auto& [peer, s] : sessions_) s->hold_writes(false);
+}
+
 void station_runtime::release_line(const std::string& channel) {
   auto& l = lines_[channel];
   ++l.ticket;
@@ -340,6 +364,7 @@ void station_runtime::attach(tcp::socket socket, const std::string& peer) {
       },
       [this](link_session& s, const std::string& reason) { on_closed(s, reason); });
   session->keep_alive(limits_.keepalive);
+  session->hold_writes(sends_held_);
   sessions_[peer] = session;
   session->start();
   log_->debug("link to {} is up", peer);

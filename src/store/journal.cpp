@@ -73,6 +73,7 @@ journal::journal(const std::filesystem::path& file, durability d) : file_(file) 
     throw journal_error(file.string() + ": cannot open the journal: " + message);
   }
   exec("PRAGMA journal_mode=WAL");
+
   // FULL: a committed batch survives a power loss, not only a crash of the process
   exec(d == durability::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   exec(
@@ -176,6 +177,61 @@ journal::contents journal::load() const {
     if (auto key = counter_from_name(counters.column_text(0)))
       c.counters.emplace_back(std::move(*key), static_cast<uint64_t>(counters.column_int(1)));
   return c;
+}
+
+journal_committer::journal_committer(std::unique_ptr<journal> j) : journal_(std::move(j)), thread_([this] { run(); }) {}
+
+journal_committer::~journal_committer() {
+  {
+    std::unique_lock lock(m_);
+    cv_.wait(lock, [&] { return !busy_ && !telling_; });  // `done` may use its owner
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void journal_committer::begin(std::vector<journal_entry> batch, std::function<void(std::exception_ptr)> done) {
+  {
+    std::lock_guard lock(m_);
+    batch_ = std::move(batch);
+    done_ = std::move(done);
+    busy_ = true;
+  }
+  cv_.notify_all();
+}
+
+std::exception_ptr journal_committer::wait() {
+  std::unique_lock lock(m_);
+  cv_.wait(lock, [&] { return !busy_; });
+  return error_;
+}
+
+void journal_committer::run() {
+  std::unique_lock lock(m_);
+  for (;;) {
+    cv_.wait(lock, [&] { return busy_ || stopping_; });
+    if (!busy_) return;
+    auto batch = std::move(batch_);
+    auto done = std::move(done_);
+    lock.unlock();
+    std::exception_ptr error;
+    try {
+      journal_->write(batch);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    lock.lock();
+    error_ = error;
+    busy_ = false;
+    telling_ = true;  // the next commit may begin from `done`, or as soon as it has run
+    lock.unlock();
+    cv_.notify_all();
+    done(error);
+    lock.lock();
+    telling_ = false;
+    cv_.notify_all();
+  }
 }
 
 }  // namespace cablesim::store

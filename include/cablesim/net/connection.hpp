@@ -93,6 +93,14 @@ class link_session : public std::enable_shared_from_this<link_session> {
   void start();
   /// Queue a frame for the writer.
   void send(const Envelope& envelope);
+  /// While held, what is sent waits in the outbox, unwritten, but for what is released: a
+  /// station's frames wait for the commit of what they depend on (group commit). Unheld, all
+  /// of it goes.
+  void hold_writes(bool held);
+  /// Mark what waits now...
+  void mark_writes() { marked_ = outbox_.size(); }
+  /// ...and let what was marked go.
+  void release_marked_writes();
   /// Close the connection; the coroutines end and on_close is called once.
   void stop(const std::string& reason);
   /// Completes when the session has stopped.
@@ -127,6 +135,9 @@ class link_session : public std::enable_shared_from_this<link_session> {
   byte_buffer outbox_;           // encoded frames waiting for the writer
   std::function<void()> ready_;  // when_ready()
   bool writer_waiting_ = false;
+  bool held_ = false;         // hold_writes()
+  std::size_t writable_ = 0;  // bytes at the front of the outbox that may be written
+  std::size_t marked_ = 0;    // mark_writes()
   asio::steady_timer wake_writer_;
   std::deque<std::pair<std::chrono::steady_clock::time_point, Envelope>> arriving_;  // in propagation
   asio::steady_timer wake_delayer_;

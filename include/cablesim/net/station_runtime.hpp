@@ -79,6 +79,14 @@ class station_runtime final : public station_environment {
   void release_line(const std::string& channel) override;
   void send(const std::string& channel, const Envelope& frame) override;
   void set_alarm(const std::string& name, sim_duration after, std::function<void()> fn) override;
+  void run_soon(std::function<void()> fn) override;
+  void hold_sends() override;
+  void mark_sends() override;
+  void release_marked() override;
+  void release_sends() override;
+  /// Commits of the journal so far, and the journal entries they held.
+  uint64_t commits() const { return exec_.commits(); }
+  uint64_t committed_entries() const { return exec_.committed_entries(); }
 
  private:
   struct line {
@@ -127,6 +135,7 @@ class station_runtime final : public station_environment {
   connection_limits limits_;
   std::size_t turned_away_ = 0;  // connections closed at once: too many handshakes pending
   bool stopped_ = false;
+  bool sends_held_ = false;  // hold_sends(): every link's writer waits for the journal's commit
   std::optional<std::string> failure_;
   std::function<void()> on_failure_;
 };

@@ -8,10 +8,15 @@
 // transaction, committed (synchronous=FULL: on the disk, not only in the OS) before anything
 // that the decision sends, such as the acknowledgment that takes a copy in charge.
 
+#include <condition_variable>
+#include <exception>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -64,6 +69,35 @@ class journal {
   std::filesystem::path file_;
   // prepared once
   std::unique_ptr<statement> put_, drop_, seen_, counter_;
+};
+
+/// A journal written on a thread of its own, a commit at a time, so that its station goes on
+/// deciding while a commit is on its way to the disk (group commit: the next one holds all that
+/// was decided meanwhile).
+class journal_committer {
+ public:
+  explicit journal_committer(std::unique_ptr<journal> j);
+  /// Waits for the commit under way.
+  ~journal_committer();
+  journal_committer(const journal_committer&) = delete;
+  journal_committer& operator=(const journal_committer&) = delete;
+
+  /// Start committing `batch` (nothing else may be under way); `done` runs on the committer's
+  /// thread once it is on the disk, with the journal_error if it failed.
+  void begin(std::vector<journal_entry> batch, std::function<void(std::exception_ptr)> done);
+  /// Wait for the commit under way, if any; returns its error.
+  std::exception_ptr wait();
+
+ private:
+  void run();
+  std::unique_ptr<journal> journal_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::vector<journal_entry> batch_;
+  std::function<void(std::exception_ptr)> done_;
+  std::exception_ptr error_;
+  bool busy_ = false, telling_ = false, stopping_ = false;
+  std::thread thread_;  // last: started once the rest is ready
 };
 
 }  // namespace cablesim::store
