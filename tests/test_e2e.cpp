@@ -300,9 +300,9 @@ TEST_CASE("e2e: a node whose journal cannot write exits at once, non-zero, and a
   const auto dir = temp_dir("full_disk");
   const auto net = seed_network(dir);
   const auto journal = dir / "journal";
-  // Rome alone, its files limited to 96 KB (ulimit -f, 512-byte blocks): its journal fills up
+  // Rome alone, its files limited to 512 KB (ulimit -f, 512-byte blocks): its journal fills up
   // as a full disk would, under cables it cannot pass on
-  auto args = std::string("ulimit -f 192; exec ") + CABLESIM_BINARY + " node " + net.file.string() +
+  auto args = std::string("ulimit -f 1024; exec ") + CABLESIM_BINARY + " node " + net.file.string() +
               " --station RUEHRO --port-dir " + net.ports.string() + " --journal " + journal.string();
   const auto rome = spawn({"/bin/sh", "-c", args}, dir / "RUEHRO.log");
   const auto port = net.listening({"RUEHRO"}).at("RUEHRO");

@@ -4,6 +4,8 @@
 
 #include <sqlite3.h>
 
+#include <map>
+
 #include "cablesim/core/acp127.hpp"
 #include "cablesim/core/station.hpp"
 #include "decisions.hpp"
@@ -60,6 +62,60 @@ TEST_CASE("journal: what a station holds survives a restart", "[store][journal]"
   fs::remove_all(dir);
 }
 
+TEST_CASE("journal: group commits of many copies, some acknowledged, some put again, survive a restart exactly",
+          "[store][journal]") {
+  const auto dir = fs::temp_directory_path() / ("cablesim_journal_groups_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const auto file = dir / "RUEHEUR.journal";
+  queued_copy q;
+  *q.cable = acp127::parse(test::read_file(test::seed_cable())).cable;
+  // the copies in charge, as the journal should give them back: id -> channel
+  std::map<uint64_t, std::string> expected;
+  {
+    store::journal j(file);
+    uint64_t id = 0;
+    for (int commit = 0; commit < 6; ++commit) {
+      std::vector<journal_entry> batch;
+      // 300 arrivals a commit: more than one row of copies
+      for (int i = 0; i < 300; ++i) {
+        q.journal_id = ++id;
+        q.message_id = "M" + std::to_string(id);
+        batch.emplace_back(journal_put{"RUEHFR", q});
+        expected[id] = "RUEHFR";
+      }
+      // the commit before acknowledged, all but every tenth; every seventh of those put again
+      // on another channel (rerouted)
+      for (uint64_t k = id - 599; commit > 0 && k <= id - 300; ++k) {
+        if (k % 10 == 0) continue;
+        batch.emplace_back(journal_drop{k});
+        expected.erase(k);
+      }
+      for (uint64_t k = id - 599; commit > 0 && k <= id - 300; k += 70) {
+        q.journal_id = k;
+        q.message_id = "M" + std::to_string(k);
+        batch.emplace_back(journal_put{"RUEHLO", q});
+        expected[k] = "RUEHLO";
+      }
+      // and one arrival acknowledged in the same commit
+      batch.emplace_back(journal_drop{id});
+      expected.erase(id);
+      j.write(std::move(batch));
+    }
+  }
+  store::journal j(file);
+  const auto kept = j.load();
+  std::map<uint64_t, std::string> found;
+  for (const auto& [channel, copy] : kept.pending) {
+    CHECK(copy.message_id == "M" + std::to_string(copy.journal_id));
+    CHECK(copy.cable->body() == q.cable->body());  // the body is kept beside the cable, and back
+    found[copy.journal_id] = channel;
+  }
+  CHECK(kept.pending.size() == found.size());  // each once
+  CHECK(found == expected);
+  fs::remove_all(dir);
+}
+
 TEST_CASE("journal: a path that cannot be opened is a clear error", "[store][journal]") {
   try {
     store::journal j("/nonexistent-dir/x.journal");
@@ -82,15 +138,14 @@ TEST_CASE("journal: a row that cannot be read stops the load with an error, neve
   }
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open(file.c_str(), &db) == SQLITE_OK);
-  REQUIRE(sqlite3_exec(db, "UPDATE pending SET cable = X'FFFFFFFF' WHERE id = 7", nullptr, nullptr, nullptr) ==
-          SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "UPDATE batches SET copies = X'FFFFFFFF'", nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(db);
   store::journal j(file);
   try {
     (void)j.load();
     FAIL("a damaged row was skipped");
   } catch (const store::journal_error& e) {
-    CHECK(std::string(e.what()).find("journal row 7 holds a cable that cannot be read") != std::string::npos);
+    CHECK(std::string(e.what()).find("journal batch 1 cannot be read; the journal is damaged") != std::string::npos);
   }
   fs::remove_all(dir);
 }

@@ -116,7 +116,11 @@ class link_session : public std::enable_shared_from_this<link_session> {
   /// in batches as large, and the load's replies come in as large: 0.32 system calls a relayed
   /// 4 KB cable, where 64 KB took 0.51 (0.39 since a link reads at most 64 KB at a time).
   static constexpr std::size_t high_water = 256 * 1024;
-  bool backed_up() const { return outbox_.size() >= high_water; }
+  /// While writes are held for a commit, more may wait: what the link would send while the
+  /// commit is on its way to the disk. Less holds a commit to fewer cables; more keeps a FLASH
+  /// waiting behind more of them (bench/RESULTS.md, "A durable relay").
+  static constexpr std::size_t held_high_water = 1024 * 1024;
+  bool backed_up() const { return outbox_.size() >= (held_ ? held_high_water : high_water); }
   /// Call `fn` (once) when the writer has taken what waits.
   void when_ready(std::function<void()> fn) { ready_ = std::move(fn); }
 

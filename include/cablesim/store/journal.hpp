@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -50,25 +51,35 @@ class journal {
   journal(const journal&) = delete;
   journal& operator=(const journal&) = delete;
 
-  /// Write the journal batch of one decision of the station in one transaction, and commit it.
-  /// Throws journal_error when it cannot; then nothing of the batch is kept.
-  void write(const std::vector<journal_entry>& batch);
+  /// Write a journal batch (of one decision of the station, or of all those a group commit
+  /// holds) in one transaction, and commit it. Throws journal_error when it cannot; then nothing
+  /// of the batch is kept, and the journal writes nothing more.
+  void write(std::vector<journal_entry> batch);
 
+  /// What the journal holds.
   using contents = journal_contents;
-  contents load() const;
+  contents load();
 
  private:
   class statement;
   class transaction;
-  void put(const std::string& channel, const queued_copy& copy);
-  void drop(uint64_t journal_id);
-  void seen(const std::string& key);
-  void counter(const counter_key& key, uint64_t value);
+  /// The copy `journal_id` is no longer in charge where it was (acknowledged, or put again
+  /// in the batch `current`).
+  void lose(uint64_t journal_id, int64_t current, bool acknowledged);
+  void forget_batch(int64_t batch);
   void exec(const char* sql) const;
   sqlite3* db_ = nullptr;
   std::filesystem::path file_;
   // prepared once
-  std::unique_ptr<statement> put_, drop_, seen_, counter_;
+  std::unique_ptr<statement> put_batch_, drop_batch_, dropped_, forget_dropped_, seen_, counter_;
+  // The copies taken in charge in one commit are one row of `batches`, until none of them is
+  // in charge: where each copy in charge is, and how many each batch still holds.
+  std::unordered_map<uint64_t, int64_t> batch_of_;
+  std::unordered_map<int64_t, std::size_t> live_;
+  std::vector<int64_t> dead_;                                        // batches found at load with no copy in charge
+  std::unordered_map<int64_t, std::vector<uint64_t>> acknowledged_;  // in this write, by batch
+  int64_t next_batch_ = 1;
+  bool failed_ = false;
 };
 
 /// A journal written on a thread of its own, a commit at a time, so that its station goes on
