@@ -127,10 +127,8 @@ void journal::write(std::vector<journal_entry> batch) {
     JournalBatch copies;
     auto write_row = [&] {
       ++next_batch_;
-      if (live_.count(b))
-        put_batch_->integer(1, b).blob(2, copies.SerializeAsString()).run();  // (the blob lives till run)
-      else
-        forget_dropped_->integer(1, b).run();  // all acknowledged before it was written
+      // (a row all acknowledged before it was written is not written; the blob lives till run)
+      if (live_.count(b)) put_batch_->integer(1, b).blob(2, copies.SerializeAsString()).run();
       copies.Clear();
       b = next_batch_;
     };
